@@ -1,0 +1,21 @@
+/**
+ * A problem the user can fix (bad argument, missing file, no permission). The CLI prints
+ * its message on one line, without a stack trace, and exits with `exitCode`.
+ */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = 1,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** Wrong invocation: exit code 2, like most Unix tools. */
+export class UsageError extends UserError {
+  constructor(message: string) {
+    super(message, 2);
+    this.name = 'UsageError';
+  }
+}

@@ -1,0 +1,33 @@
+import { UserError } from '../cli/user-error.js';
+
+const NS_PER_S = 1_000_000_000n;
+const ISO_WITH_ZONE =
+  /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * Parses a user-supplied TIME: epoch seconds with an optional decimal fraction
+ * (`1697091526.357`) or ISO-8601 with an explicit zone (`2026-11-25T06:10:00.5Z`,
+ * `...+01:00`). A zone is required: guessing the analyst's local zone for a forensic
+ * timestamp would silently shift every answer.
+ */
+export function parseTimeNs(text: string): bigint {
+  const trimmed = text.trim();
+  const epoch = /^(\d+)(?:\.(\d{1,9}))?$/.exec(trimmed);
+  if (epoch) {
+    const seconds = BigInt(epoch[1]!);
+    const fraction = BigInt((epoch[2] ?? '').padEnd(9, '0') || '0');
+    return seconds * NS_PER_S + fraction;
+  }
+  const iso = ISO_WITH_ZONE.exec(trimmed);
+  if (iso) {
+    const [, date, clock, fraction = '', zone] = iso;
+    const zoneNormalized = zone!.toUpperCase() === 'Z' ? 'Z' : zone!.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
+    const wholeMs = Date.parse(`${date}T${clock!.length === 5 ? `${clock}:00` : clock}${zoneNormalized}`);
+    if (!Number.isNaN(wholeMs)) {
+      return BigInt(wholeMs) * 1_000_000n + BigInt(fraction.padEnd(9, '0') || '0');
+    }
+  }
+  throw new UserError(
+    `cannot read time '${text}': give epoch seconds (1697091526.357) or ISO-8601 with a zone (2023-10-12T06:18:46.357Z)`,
+  );
+}
