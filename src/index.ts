@@ -3,3 +3,7 @@ export type * from './events/proc-event.js';
 export type * from './events/event-sink.js';
 export { formatTimeNs } from './time/format-time.js';
 export { parseTimeNs } from './time/parse-time.js';
+// Core library (crate parity): the process tree and the `proc` module.
+export * from './tree/index.js';
+export * as proc from './proc/index.js';
+export { parseProcEntry, readProcStartTimeNs } from './proc/index.js';

@@ -1,12 +1,71 @@
+import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { UserError } from '../user-error.js';
+import { UsageError } from '../user-error.js';
+import { formatTimeNs } from '../../time/format-time.js';
+import { CaptureWriter } from '../../../adapters/proc-connector/capture-writer.js';
+import { runLiveConnector } from '../../../adapters/proc-connector/live-connector.js';
+import { stopSignal } from './stop-signal.js';
 
-// PLACEHOLDER: replaced by the owner of this command.
+const usage = `usage: proc-tree capture -o FILE [--duration SECONDS]
+
+Records the kernel's process connector (fork, exec, exit, uid/gid/sid, ptrace, comm,
+coredump) until Ctrl-C, SIGTERM or --duration. Needs root or CAP_NET_ADMIN.
+
+Writes FILE (raw netlink datagrams as received), FILE.meta.json (clock offset, host,
+kernel, boot id, counts), FILE.snapshot.json (/proc at start, so older processes have
+names) and FILE.live.ndjson (exec images and reparent targets read from /proc live).
+Replay it with: proc-tree ingest --format proc-connector FILE
+
+options:
+  -o, --output FILE       capture file to write (required)
+  --duration SECONDS      stop after this many seconds
+`;
+
 const command: Command = {
-  summary: '(not built yet)',
-  usage: 'usage: proc-tree capture (not built yet)',
-  async run() {
-    throw new UserError('capture is not built yet');
+  summary: 'record kernel process events (proc connector) to a capture file',
+  usage,
+  async run(args, io) {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args,
+        options: { output: { type: 'string', short: 'o' }, duration: { type: 'string' } },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    if (!values.output) throw new UsageError('-o FILE is required');
+    const durationS = values.duration === undefined ? undefined : Number(values.duration);
+    if (durationS !== undefined && !(Number.isFinite(durationS) && durationS > 0)) {
+      throw new UsageError(`--duration must be a positive number of seconds, got '${values.duration}'`);
+    }
+    const stop = stopSignal(durationS);
+    const writer = new CaptureWriter(values.output);
+    let kinds: Record<string, number> = {};
+    try {
+      io.stderr.write(`capturing to ${values.output}${durationS ? ` for ${durationS}s` : ''}; Ctrl-C to stop\n`);
+      const summary = await runLiveConnector({
+        sink: { onEvent: () => {}, onWarning: () => {} },
+        writer,
+        signal: stop.signal,
+        command: ['proc-tree', 'capture', ...args],
+      });
+      kinds = summary.stats.events;
+      const s = summary.stats;
+      io.stderr.write(
+        [
+          `captured ${summary.datagrams} datagrams (${summary.bytes} bytes) from ${formatTimeNs(summary.startNs)} to ${formatTimeNs(summary.endNs)}`,
+          `  events: ${Object.entries(kinds).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
+          `  threads created ${s.threadsCreated}, exec images missed ${s.execImagesMissed}, reparents inferred ${s.reparentsInferred}`,
+          `  receive buffer ${summary.rcvbufBytes} bytes; overflows (ENOBUFS) ${summary.enobufs}; messages lost ${s.lostMessages}`,
+        ].join('\n') + '\n',
+      );
+      return summary.enobufs > 0 || s.lostMessages > 0 ? 3 : 0;
+    } finally {
+      stop.dispose();
+    }
   },
 };
 

@@ -1,0 +1,212 @@
+import type { EventSink, IngestWarning, SourcePosition } from '../../src/events/event-sink.js';
+import type { ProcEvent, ProcEventKind } from '../../src/events/proc-event.js';
+import type { AuditRecord } from './audit-record.js';
+import { isRecordError, parseRecord } from './parse-record.js';
+import { isDaemonRecord, USED_RECORD_TYPES } from './record-types.js';
+import { DEFAULT_REASSEMBLY_LIMITS, Reassembler, type ReassemblyLimits } from './reassemble.js';
+import { LOSS_WINDOW_SERIALS, SerialGapTracker } from './serial-gaps.js';
+import { toProcEvents } from './to-proc-events.js';
+
+/**
+ * A real audit record is at most ~9 KB (kernel MAX_AUDIT_MESSAGE_LENGTH 8970) plus
+ * ENRICHED names; anything this long is damage (or not an audit log) and is skipped.
+ */
+export const MAX_RECORD_CHARS = 1 << 20;
+
+export interface AuditdAdapterOptions {
+  /** Host for records without a `node=` prefix (`--host`); undefined = the default host. */
+  host?: string;
+  /** Reassembly bounds; the defaults suit real logs (see reassemble.ts). */
+  limits?: Partial<ReassemblyLimits>;
+  /** Serial-gap loss detection (default on). Turn off for logs filtered with grep & co. */
+  detectLoss?: boolean;
+}
+
+export interface AuditdAdapterStats {
+  /** Lines given to pushLine/skipLine, including blank and comment lines. */
+  lines: number;
+  /** Parsed audit records (any type). */
+  records: number;
+  /** Records of types the adapter does not need (PATH, USER_*, ...): not a problem. */
+  ignoredRecords: number;
+  /** Blank lines and `#` comment lines (test traces): not a problem. */
+  blankOrComment: number;
+  /** Audit events reassembled from SYSCALL/EXECVE/PROCTITLE/CWD records. */
+  auditEvents: number;
+  /** ProcEvents emitted, by kind. */
+  events: Partial<Record<ProcEventKind, number>>;
+  /** Damaged or unusable input, by reason (each also went to sink.onWarning). */
+  skipped: Record<string, number>;
+  /** Sum of `count` over emitted loss events. */
+  lostEvents: number;
+}
+
+/**
+ * auditd log text -> ProcEvents. Feed lines in file order (several files: oldest first, one
+ * adapter for the whole sequence so events that straddle a rotation are joined).
+ *
+ * Usage (what `proc-tree ingest` does):
+ *   const adapter = createAuditdAdapter(sink, { host });
+ *   for each line: adapter.pushLine(text, { file, offset, line });
+ *   adapter.finish();
+ *
+ * Events reach `sink.onEvent` synchronously from pushLine/finish, a little after their
+ * records (an event is complete only once the log has moved on, see reassemble.ts).
+ */
+export interface AuditdAdapter {
+  /**
+   * One line without its newline. `position.offset` is the byte offset of the line's first
+   * byte in the (decompressed) input. Damaged lines become sink.onWarning calls, never throws.
+   */
+  pushLine(line: string, position: SourcePosition): void;
+  /**
+   * A line the reader could not hand over (e.g. `oversized-line` from the line splitter):
+   * counted under `warning.reason` and passed to sink.onWarning.
+   */
+  skipLine(warning: IngestWarning): void;
+  /** End of input: emits every open event and resolves pending serial gaps. */
+  finish(): void;
+  /**
+   * Emits every open event now, without ending the input: for a followed log that has been
+   * idle for a second or more, where no later record will come to complete them.
+   */
+  flushPending(): void;
+  stats(): AuditdAdapterStats;
+  /**
+   * Position of the earliest line whose event has not been emitted yet; undefined when
+   * nothing is pending. To resume a killed ingest, store this (or the end position when
+   * undefined) together with the events committed so far and restart reading there.
+   * Emission is in order of first-record position, so every event emitted before the
+   * checkpoint started before it; a restarted reader may still re-emit an event whose
+   * records straddle the checkpoint (interleaving): deduplicate on host + evidence.id.
+   */
+  oldestPendingPosition(): SourcePosition | undefined;
+}
+
+const CH_HASH = 35;
+
+export function createAuditdAdapter(sink: EventSink, options: AuditdAdapterOptions = {}): AuditdAdapter {
+  const stats: AuditdAdapterStats = {
+    lines: 0,
+    records: 0,
+    ignoredRecords: 0,
+    blankOrComment: 0,
+    auditEvents: 0,
+    events: {},
+    skipped: {},
+    lostEvents: 0,
+  };
+  const defaultHost = options.host;
+
+  const warn = (reason: string, detail: string | undefined, position: SourcePosition | undefined): void => {
+    stats.skipped[reason] = (stats.skipped[reason] ?? 0) + 1;
+    const warning: IngestWarning = { reason };
+    if (detail !== undefined) warning.detail = detail;
+    if (position !== undefined) warning.position = position;
+    sink.onWarning(warning);
+  };
+
+  const emit = (event: ProcEvent): void => {
+    stats.events[event.kind] = (stats.events[event.kind] ?? 0) + 1;
+    sink.onEvent(event);
+  };
+
+  const convertContext = {
+    defaultHost,
+    emit,
+    unusable: (reason: string, detail: string, position: SourcePosition) => warn(reason, detail, position),
+  };
+
+  const reassembler = new Reassembler(
+    {
+      onEvent(event) {
+        stats.auditEvents++;
+        toProcEvents(event, convertContext);
+      },
+      onLateRecord(record, position) {
+        warn('late-record', `${record.type} record of event ${record.id} arrived after the event was complete`, position);
+      },
+    },
+    { ...DEFAULT_REASSEMBLY_LIMITS, ...options.limits },
+  );
+
+  const gaps =
+    options.detectLoss === false
+      ? undefined
+      : new SerialGapTracker(
+          {
+            onLoss(node, count, after) {
+              stats.lostEvents += count;
+              emit({
+                kind: 'loss',
+                timestampNs: BigInt(after.sec) * 1_000_000_000n + BigInt(after.ms) * 1_000_000n,
+                host: node ?? defaultHost,
+                evidence: { file: after.position.file, offset: after.position.offset, line: after.position.line, id: after.id },
+                count,
+                reason: `audit serial gap: ${count} event(s) before ${after.id} missing from the log`,
+              });
+            },
+            onReset(node, at, expected) {
+              warn(
+                'serial-reset',
+                `audit serial jumped back from ${expected} to ${at.id}${node === undefined ? '' : ` on ${node}`} (reboot or another log): loss detection restarted`,
+                at.position,
+              );
+            },
+          },
+          LOSS_WINDOW_SERIALS,
+        );
+
+  const wantFields = (type: string): boolean => USED_RECORD_TYPES.has(type);
+
+  return {
+    pushLine(line, position) {
+      stats.lines++;
+      if (line.length === 0 || line.charCodeAt(0) === CH_HASH) {
+        stats.blankOrComment++;
+        return;
+      }
+      if (line.length > MAX_RECORD_CHARS) {
+        warn('oversized-line', `line of ${line.length} bytes is longer than any audit record`, position);
+        return;
+      }
+      const parsed = parseRecord(line, wantFields);
+      if (isRecordError(parsed)) {
+        // A whitespace-only line (stray CR or spaces) is blank, not damage.
+        if (parsed.error === 'malformed-line' && line.trim().length === 0) {
+          stats.blankOrComment++;
+          return;
+        }
+        warn(parsed.error, parsed.detail, position);
+        return;
+      }
+      stats.records++;
+      const record: AuditRecord = parsed;
+      if (gaps !== undefined && !isDaemonRecord(record.type)) {
+        gaps.see(record, position);
+      }
+      if (!record.hasFields) {
+        stats.ignoredRecords++;
+        return;
+      }
+      reassembler.push(record, position);
+    },
+    skipLine(warning) {
+      stats.lines++;
+      warn(warning.reason, warning.detail, warning.position);
+    },
+    finish() {
+      reassembler.finish();
+      gaps?.finish();
+    },
+    flushPending() {
+      reassembler.finish();
+    },
+    stats() {
+      return { ...stats, events: { ...stats.events }, skipped: { ...stats.skipped } };
+    },
+    oldestPendingPosition() {
+      return reassembler.oldestPendingPosition();
+    },
+  };
+}

@@ -1,0 +1,190 @@
+import type { SourcePosition } from '../../src/events/event-sink.js';
+import type { AuditRecord } from './audit-record.js';
+
+/**
+ * Stage 2 of the auditd adapter: groups records into events by host + `SEC.MS:SERIAL`.
+ *
+ * We cannot wait for EOE: auditd does not write it for every event (go-libaudit's *.log,
+ * laurel's proc-trace-dpkg-l.txt have none) and a reordered log may hold it back
+ * (laurel's shell-proc-trace-reordered.txt). Records of one event are written at syscall
+ * exit, one after another on one CPU, so they only interleave with what other CPUs log
+ * meanwhile. An event is therefore complete once the stream has moved on far enough
+ * *since its last record arrived*: measured in serials and in log time (both taken as the
+ * maximum seen so far, because an event's own serial and timestamp can be old: the serial
+ * is taken by the first record of the syscall and the time at syscall entry), or in
+ * records, or when too many events are open.
+ *
+ * Events are emitted in order of their first record's arrival. That keeps the emitted
+ * stream's positions monotonic, so `oldestPendingPosition()` is a safe resume point.
+ */
+
+/** An event is done when its host's newest serial is this far past the newest serial seen when its last record arrived. */
+export const COMPLETE_AFTER_SERIALS = 256;
+/**
+ * ... or when its host's newest log time is this far (milliseconds of log time) past it.
+ * Generous on purpose: on a quiet machine consecutive events are seconds apart while their
+ * records still interleave (go-libaudit's out_of_order.log: 7.8 s between serials 60 and
+ * 61, and a record of 60 after the first of 61). For a live, idle stream use flushAll().
+ */
+export const COMPLETE_AFTER_LOG_MS = 60_000;
+/** ... or when this many records (any host) arrived after its last record. */
+export const COMPLETE_AFTER_RECORDS = 4_096;
+/** Hard bound on open events (memory): the oldest is emitted when exceeded. */
+export const MAX_EVENTS_IN_FLIGHT = 8_192;
+/** How many emitted event keys are remembered to recognise records that arrive too late. */
+export const REMEMBERED_DONE_EVENTS = 4_096;
+
+export interface ReassemblyLimits {
+  completeAfterSerials: number;
+  completeAfterLogMs: number;
+  completeAfterRecords: number;
+  maxEventsInFlight: number;
+}
+
+export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
+  completeAfterSerials: COMPLETE_AFTER_SERIALS,
+  completeAfterLogMs: COMPLETE_AFTER_LOG_MS,
+  completeAfterRecords: COMPLETE_AFTER_RECORDS,
+  maxEventsInFlight: MAX_EVENTS_IN_FLIGHT,
+};
+
+/** All records of one audit event, in arrival order, each with where it was read. */
+export interface AssembledEvent {
+  node: string | undefined;
+  id: string;
+  sec: number;
+  ms: number;
+  serial: number;
+  records: AuditRecord[];
+  positions: SourcePosition[];
+}
+
+interface PendingEvent extends AssembledEvent {
+  key: string;
+  hostState: HostProgress;
+  /** Host's newest serial / log time and the global record count when the last record came. */
+  anchorSerial: number;
+  anchorLogMs: number;
+  anchorRecord: number;
+}
+
+interface HostProgress {
+  maxSerial: number;
+  maxLogMs: number;
+}
+
+const U32 = 0x1_0000_0000;
+const HALF_U32 = 0x8000_0000;
+
+/** Forward distance from `from` to `to` in u32 serial space; 0 when `to` is behind. */
+export function serialDistance(from: number, to: number): number {
+  const d = (to - from + U32) % U32;
+  return d >= HALF_U32 ? 0 : d;
+}
+
+export interface ReassemblerCallbacks {
+  onEvent(event: AssembledEvent): void;
+  /** A record for an event that was already emitted (it arrived beyond every limit). */
+  onLateRecord(record: AuditRecord, position: SourcePosition): void;
+}
+
+export class Reassembler {
+  private readonly pending = new Map<string, PendingEvent>();
+  private readonly hosts = new Map<string | undefined, HostProgress>();
+  private readonly done = new Set<string>();
+  private readonly doneRing: string[] = [];
+  private doneRingNext = 0;
+  private recordCount = 0;
+
+  constructor(
+    private readonly callbacks: ReassemblerCallbacks,
+    private readonly limits: ReassemblyLimits = DEFAULT_REASSEMBLY_LIMITS,
+  ) {}
+
+  /** Number of open events. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  push(record: AuditRecord, position: SourcePosition): void {
+    this.recordCount++;
+    let host = this.hosts.get(record.node);
+    const logMs = record.sec * 1000 + record.ms;
+    if (host === undefined) {
+      host = { maxSerial: record.serial, maxLogMs: logMs };
+      this.hosts.set(record.node, host);
+    } else {
+      if (serialDistance(host.maxSerial, record.serial) > 0) host.maxSerial = record.serial;
+      if (logMs > host.maxLogMs) host.maxLogMs = logMs;
+    }
+    const key = record.node === undefined ? record.id : `${record.node}\u0000${record.id}`;
+    let event = this.pending.get(key);
+    if (event === undefined) {
+      if (this.done.has(key)) {
+        this.callbacks.onLateRecord(record, position);
+        return;
+      }
+      event = {
+        key,
+        node: record.node,
+        id: record.id,
+        sec: record.sec,
+        ms: record.ms,
+        serial: record.serial,
+        records: [record],
+        positions: [position],
+        hostState: host,
+        anchorSerial: host.maxSerial,
+        anchorLogMs: host.maxLogMs,
+        anchorRecord: this.recordCount,
+      };
+      this.pending.set(key, event);
+    } else {
+      event.records.push(record);
+      event.positions.push(position);
+      event.anchorSerial = host.maxSerial;
+      event.anchorLogMs = host.maxLogMs;
+      event.anchorRecord = this.recordCount;
+    }
+    this.flushDue();
+  }
+
+  /** Emits every open event (end of input, or a live input that has gone quiet). */
+  finish(): void {
+    for (const event of this.pending.values()) this.emit(event);
+    this.pending.clear();
+  }
+
+  /** Position of the first record of the oldest open event, if any. */
+  oldestPendingPosition(): SourcePosition | undefined {
+    for (const event of this.pending.values()) return event.positions[0];
+    return undefined;
+  }
+
+  private flushDue(): void {
+    const { completeAfterSerials, completeAfterLogMs, completeAfterRecords, maxEventsInFlight } = this.limits;
+    for (const event of this.pending.values()) {
+      const due =
+        this.pending.size > maxEventsInFlight ||
+        this.recordCount - event.anchorRecord >= completeAfterRecords ||
+        serialDistance(event.anchorSerial, event.hostState.maxSerial) > completeAfterSerials ||
+        event.hostState.maxLogMs - event.anchorLogMs > completeAfterLogMs;
+      if (!due) return;
+      this.pending.delete(event.key);
+      this.emit(event);
+    }
+  }
+
+  private emit(event: PendingEvent): void {
+    this.rememberDone(event.key);
+    this.callbacks.onEvent(event);
+  }
+
+  private rememberDone(key: string): void {
+    const old = this.doneRing[this.doneRingNext];
+    if (old !== undefined) this.done.delete(old);
+    this.doneRing[this.doneRingNext] = key;
+    this.doneRingNext = (this.doneRingNext + 1) % REMEMBERED_DONE_EVENTS;
+    this.done.add(key);
+  }
+}

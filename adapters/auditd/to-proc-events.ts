@@ -1,0 +1,177 @@
+import type { SourcePosition } from '../../src/events/event-sink.js';
+import type { Credentials, EvidenceRef, ExecEvent, ExitEvent, ForkEvent, ObservedEvent, ProcEvent, ProcessImage } from '../../src/events/proc-event.js';
+import type { AuditRecord } from './audit-record.js';
+import { decodeUntrusted } from './decode-value.js';
+import { argvFromExecve, argvFromProctitle } from './execve-argv.js';
+import type { AssembledEvent } from './reassemble.js';
+import { readSyscallFields, type SyscallFields } from './syscall-fields.js';
+import { archTable, classifySyscall } from './syscall-table.js';
+
+/**
+ * Stage 4 of the auditd adapter: one reassembled audit event -> ProcEvents.
+ *
+ * Only the SYSCALL record says what happened; EXECVE/PROCTITLE/CWD add the new image.
+ * Audit's `pid=` is the thread group id and `ppid=` the real parent's, both in the initial
+ * pid namespace; clone's return value (`exit=`) is the child's pid as the caller sees it.
+ */
+
+/** Kernel clone flags (include/uapi/linux/sched.h). */
+const CLONE_THREAD = 0x10000;
+const CLONE_PARENT = 0x8000;
+const NS_PER_SECOND = 1_000_000_000n;
+const NS_PER_MS = 1_000_000n;
+
+/** Why an event produced nothing; stable keys for the summary. */
+export type UnusableEventReason = 'event-without-syscall' | 'truncated-record';
+
+export interface ToProcEventsContext {
+  /** Host for records without `node=` (the user's --host). */
+  defaultHost: string | undefined;
+  emit(event: ProcEvent): void;
+  unusable(reason: UnusableEventReason, detail: string, position: SourcePosition): void;
+}
+
+function credsOf(f: SyscallFields): Credentials {
+  const creds: Credentials = {};
+  if (f.uid !== undefined) creds.uid = f.uid;
+  if (f.euid !== undefined) creds.euid = f.euid;
+  if (f.gid !== undefined) creds.gid = f.gid;
+  if (f.egid !== undefined) creds.egid = f.egid;
+  if (f.auid !== undefined) creds.auid = f.auid;
+  // ENRICHED names, resolved by the auditd that wrote the log (AUID="unset" for -1).
+  if (f.UID !== undefined) {
+    const user = decodeUntrusted(f.UID);
+    if (user !== undefined) creds.user = user;
+  }
+  if (f.EUID !== undefined) {
+    const euser = decodeUntrusted(f.EUID);
+    if (euser !== undefined) creds.euser = euser;
+  }
+  if (f.AUID !== undefined) {
+    const auser = decodeUntrusted(f.AUID);
+    if (auser !== undefined && auser !== 'unset') creds.auser = auser;
+  }
+  return creds;
+}
+
+function findRecord(records: readonly AuditRecord[], type: string): AuditRecord | undefined {
+  for (const record of records) if (record.type === type && record.fields !== undefined) return record;
+  return undefined;
+}
+
+/** comm/exe from SYSCALL, plus argv (EXECVE, else PROCTITLE) and cwd (CWD) when present. */
+function imageOf(f: SyscallFields, records: readonly AuditRecord[], withExecve: boolean): ProcessImage {
+  const image: ProcessImage = {};
+  const comm = decodeUntrusted(f.comm);
+  if (comm !== undefined) image.comm = comm;
+  const exe = decodeUntrusted(f.exe);
+  if (exe !== undefined) image.exe = exe;
+  if (records.length > 1) {
+    const args = (withExecve ? argvFromExecve(records) : undefined) ?? argvFromProctitle(findRecord(records, 'PROCTITLE')?.fields?.proctitle);
+    if (args !== undefined) {
+      image.argv = args.argv;
+      if (args.truncated) image.argvTruncated = true;
+    }
+    const cwd = decodeUntrusted(findRecord(records, 'CWD')?.fields?.cwd);
+    if (cwd !== undefined) image.cwd = cwd;
+  }
+  return image;
+}
+
+export function toProcEvents(event: AssembledEvent, context: ToProcEventsContext): void {
+  let syscall: AuditRecord | undefined;
+  let syscallIndex = -1;
+  for (let i = 0; i < event.records.length; i++) {
+    const record = event.records[i]!;
+    if (record.type === 'SYSCALL') {
+      if (syscall === undefined) {
+        syscall = record;
+        syscallIndex = i;
+      }
+    } else if (record.fields === undefined) {
+      context.unusable('truncated-record', `${record.type} record of event ${event.id} ends inside a quoted value`, event.positions[i]!);
+    }
+  }
+  if (syscall === undefined) {
+    const types = event.records.map((r) => r.type).join(',');
+    context.unusable('event-without-syscall', `event ${event.id} has ${types} but no SYSCALL record (lost or filtered)`, event.positions[0]!);
+    return;
+  }
+  const f = readSyscallFields(syscall);
+  const position = event.positions[syscallIndex]!;
+  if (f.truncated) {
+    context.unusable('truncated-record', `SYSCALL record of event ${event.id} ends inside a quoted value`, position);
+    return;
+  }
+  const pid = f.pid;
+  if (pid === undefined || (f.syscall === undefined && f.SYSCALL === undefined)) {
+    context.unusable('truncated-record', `SYSCALL record of event ${event.id} lacks pid= or syscall=`, position);
+    return;
+  }
+  const ppid = f.ppid;
+  const kind = classifySyscall(f.arch, f.syscall, f.SYSCALL);
+  const exitValue = f.exit;
+
+  const timestampNs = BigInt(event.sec) * NS_PER_SECOND + BigInt(event.ms) * NS_PER_MS;
+  const host = event.node ?? context.defaultHost;
+  const evidence: EvidenceRef = { file: position.file, offset: position.offset, id: event.id };
+  if (position.line !== undefined) evidence.line = position.line;
+
+  switch (kind) {
+    case 'fork':
+    case 'vfork':
+    case 'clone':
+    case 'clone3': {
+      if (f.success !== true || exitValue === undefined || exitValue <= 0) break;
+      let maybeThread = false;
+      let parentPid = pid;
+      if (kind === 'clone') {
+        const flags = (archTable(f.arch)?.cloneFlagsArg === 1 ? f.a1 : f.a0) ?? 0;
+        // A new thread, not a process: the thread group (pid) is unchanged.
+        if ((flags & CLONE_THREAD) !== 0) break;
+        // CLONE_PARENT: the child's parent is the caller's parent (the caller is its sibling).
+        if ((flags & CLONE_PARENT) !== 0 && ppid !== undefined) parentPid = ppid;
+      } else if (kind === 'clone3') {
+        // clone3's flags sit in a struct behind a0: glibc uses it for threads and posix_spawn.
+        maybeThread = true;
+      }
+      const fork: ForkEvent = {
+        kind: 'fork',
+        timestampNs,
+        host,
+        evidence,
+        childPid: exitValue,
+        parentPid,
+        parentImage: imageOf(f, event.records, false),
+        parentCreds: credsOf(f),
+      };
+      if (parentPid === pid && ppid !== undefined) fork.parentPpid = ppid;
+      if (maybeThread) fork.maybeThread = true;
+      context.emit(fork);
+      return;
+    }
+    case 'execve':
+    case 'execveat': {
+      if (f.success !== true) break;
+      const exec: ExecEvent = { kind: 'exec', timestampNs, host, evidence, pid, image: imageOf(f, event.records, true), creds: credsOf(f) };
+      if (ppid !== undefined) exec.ppid = ppid;
+      context.emit(exec);
+      return;
+    }
+    case 'exit_group': {
+      // Logged from do_exit: the syscall never returns, so there is no success=/exit=.
+      const exit: ExitEvent = { kind: 'exit', timestampNs, host, evidence, pid, certainty: 'observed' };
+      if (ppid !== undefined) exit.ppid = ppid;
+      if (f.a0 !== undefined) exit.exitCode = f.a0 & 0xff;
+      context.emit(exit);
+      return;
+    }
+    default:
+      // `exit` (one thread ends; audit's pid= is the group id, so the process lives on),
+      // failed fork/exec, and every other syscall: evidence the process is alive.
+      break;
+  }
+  const observed: ObservedEvent = { kind: 'observed', timestampNs, host, evidence, pid, image: imageOf(f, event.records, false), creds: credsOf(f) };
+  if (ppid !== undefined) observed.ppid = ppid;
+  context.emit(observed);
+}

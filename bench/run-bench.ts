@@ -1,0 +1,211 @@
+/**
+ * `npm run bench`: proc-tree ingest and queries against its peers, on this machine, now.
+ * Prints tables on stdout (progress on stderr) and writes bench/results/bench-<time>.json
+ * and bench/results/latest.json. See bench/README.md for what each figure means.
+ *
+ *   npm run bench                                  default sizes (a few minutes)
+ *   npm run bench -- --size-mb 1024                1 GiB synthetic logs
+ *   BENCH_SECTIONS=ingest npm run bench            one section
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
+import type { BenchContext } from './harness/bench-context.js';
+import { realInput, syntheticInput } from './harness/bench-inputs.js';
+import type { BenchInput } from './harness/bench-inputs.js';
+import { ProcTreeCli } from './harness/proc-tree-cli.js';
+import { renderTable } from './harness/text-table.js';
+import type { TextTable } from './harness/text-table.js';
+import { compareIngest, ingestTable } from './sections/ingest-section.js';
+import type { IngestComparison } from './sections/ingest-section.js';
+import { measureQueries, queriesTable } from './sections/queries-section.js';
+import type { QueriesResult } from './sections/queries-section.js';
+import { measureScaling, scalingTable } from './sections/scaling-section.js';
+import type { ScalingResult } from './sections/scaling-section.js';
+
+const SECTIONS = ['ingest', 'scaling', 'queries'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const USAGE = `usage: npm run bench -- [options]     (or node dist/bench/run-bench.js [options])
+
+  --size-mb N          synthetic ingest logs, ENRICHED and RAW  [env BENCH_SIZE_MB, 100]
+  --scale-mb N         scaling base size; also run at 10x      [env BENCH_SCALE_MB, 32]
+  --instances N        process instances in the query database [env BENCH_INSTANCES, 1000000]
+  --cli-calls N        CLI calls per query kind                [env BENCH_CLI_CALLS, 20]
+  --sections LIST      ingest,scaling,queries                  [env BENCH_SECTIONS, all]
+  --no-peers           proc-tree only (skip laurel, ausearch, wc, cat)
+  --rebuild-query-db   rebuild the cached query database
+  --real-dir DIR       real log(s) from bench/record-real-audit-log.sh, repeatable
+                       [bench/data/real-enriched and bench/data/real-raw when present]
+`;
+
+interface BenchOptions {
+  sizeMb: number;
+  scaleMb: number;
+  instances: number;
+  cliCalls: number;
+  sections: Section[];
+  peers: boolean;
+  rebuildQueryDb: boolean;
+  realDirs: string[] | undefined;
+}
+
+function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'size-mb': { type: 'string' },
+      'scale-mb': { type: 'string' },
+      instances: { type: 'string' },
+      'cli-calls': { type: 'string' },
+      sections: { type: 'string' },
+      'no-peers': { type: 'boolean' },
+      'rebuild-query-db': { type: 'boolean' },
+      'real-dir': { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const env = process.env;
+  const num = (name: string, raw: string | undefined, fallback: number): number => {
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got '${raw}'`);
+    return n;
+  };
+  const sectionList = (values.sections ?? env.BENCH_SECTIONS ?? SECTIONS.join(',')).split(',').filter((s) => s !== '');
+  for (const s of sectionList) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`unknown section '${s}' (${SECTIONS.join(', ')})`);
+  return {
+    sizeMb: num('--size-mb', values['size-mb'] ?? env.BENCH_SIZE_MB, 100),
+    scaleMb: num('--scale-mb', values['scale-mb'] ?? env.BENCH_SCALE_MB, 32),
+    instances: Math.round(num('--instances', values.instances ?? env.BENCH_INSTANCES, 1_000_000)),
+    cliCalls: Math.round(num('--cli-calls', values['cli-calls'] ?? env.BENCH_CLI_CALLS, 20)),
+    sections: sectionList as Section[],
+    peers: !values['no-peers'],
+    rebuildQueryDb: values['rebuild-query-db'] ?? false,
+    realDirs: values['real-dir'],
+  };
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`run-bench: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const dataDir = join(repoRoot, 'bench', 'data');
+  const resultsDir = join(repoRoot, 'bench', 'results');
+  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(resultsDir, { recursive: true });
+  const scratchDir = mkdtempSync(join(dataDir, 'scratch-'));
+  const ctx: BenchContext = {
+    repoRoot,
+    dataDir,
+    scratchDir,
+    cli: new ProcTreeCli(repoRoot),
+    log: (m) => process.stderr.write(`[bench] ${m}\n`),
+  };
+  const started = new Date();
+  const results: {
+    startedAt: string;
+    finishedAt?: string;
+    machine: Record<string, unknown>;
+    options: BenchOptions;
+    ingest: IngestComparison[];
+    scaling?: ScalingResult;
+    queries?: QueriesResult;
+    tables: TextTable[];
+  } = { startedAt: started.toISOString(), machine: machineInfo(), options, ingest: [], tables: [] };
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  const save = (): void => {
+    const text = JSON.stringify(results, null, 1) + '\n';
+    writeFileSync(join(resultsDir, `bench-${stamp}.json`), text);
+    writeFileSync(join(resultsDir, 'latest.json'), text);
+  };
+  const show = (table: TextTable): void => {
+    results.tables.push(table);
+    process.stdout.write('\n' + renderTable(table));
+    save();
+  };
+
+  try {
+    process.stdout.write(`proc-tree bench, ${started.toISOString()}, ${String(results.machine.cpus)} CPUs, load ${String(results.machine.loadavg)}\n`);
+    process.stdout.write('Figures are noisy on a shared machine: compare ratios within one run only.\n');
+    if (options.sections.includes('ingest')) {
+      const inputs: BenchInput[] = [];
+      for (const format of ['enriched', 'raw'] as const) {
+        inputs.push(
+          syntheticInput(dataDir, `synth-${format}-${options.sizeMb}mb`, `synthetic ${format.toUpperCase()}`, { format, sizeBytes: Math.round(options.sizeMb * 1048576), seed: 1 }, ctx.log),
+        );
+      }
+      const realDirs = options.realDirs ?? [join(dataDir, 'real-enriched'), join(dataDir, 'real-raw')];
+      for (const dir of realDirs) {
+        const real = await realInput(resolve(dir), `real ${/raw\/?$/.test(dir) ? 'RAW' : 'ENRICHED'} (${relative(repoRoot, resolve(dir))})`);
+        if (real) inputs.push(real);
+        else ctx.log(`no real log in ${dir} (record one with: sudo bench/record-real-audit-log.sh --seconds 60)`);
+      }
+      for (const input of inputs) {
+        ctx.log(`ingest: ${input.label}`);
+        const comparison = await compareIngest(ctx, input, options.peers);
+        results.ingest.push(comparison);
+        show(ingestTable(comparison));
+      }
+    }
+    if (options.sections.includes('scaling')) {
+      const points = [1, 10].map((factor) => ({
+        factor,
+        input: syntheticInput(dataDir, `scale-${options.scaleMb * factor}mb`, `synthetic ENRICHED ${factor}x`, { format: 'enriched', sizeBytes: Math.round(options.scaleMb * factor * 1048576), seed: 3 }, ctx.log),
+      }));
+      results.scaling = await measureScaling(ctx, points);
+      show(scalingTable(results.scaling));
+    }
+    if (options.sections.includes('queries')) {
+      ctx.log(`queries on ${options.instances} process instances`);
+      results.queries = await measureQueries(ctx, options.instances, options.cliCalls, options.rebuildQueryDb);
+      show(queriesTable(results.queries));
+    }
+  } finally {
+    rmSync(scratchDir, { recursive: true, force: true });
+    results.finishedAt = new Date().toISOString();
+    save();
+  }
+  process.stdout.write(`\nresults: bench/results/bench-${stamp}.json (and latest.json)\n`);
+  return 0;
+}
+
+function machineInfo(): Record<string, unknown> {
+  const version = (cmd: string, args: string[]): string => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n')[0] ?? '';
+    } catch {
+      return 'not installed';
+    }
+  };
+  return {
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGiB: +(totalmem() / 2 ** 30).toFixed(1),
+    loadavg: loadavg().map((l) => l.toFixed(2)).join(' '),
+    laurel: version('laurel', ['--version']),
+    ausearch: version('ausearch', ['--version']),
+  };
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    process.stderr.write(`run-bench: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,180 @@
+import { formatTimeNs } from '../time/format-time.js';
+import type { HistoryStore } from './history-store.js';
+import type { InstanceRow, LossRow } from './history-types.js';
+import { commandOf, imageAt } from './image-at.js';
+import { NoProcessAtTimeError } from './query-errors.js';
+import { resolveHost } from './resolve-host.js';
+
+export type Lineage = 'parent' | 'creator';
+
+export interface AncestryQuery {
+  /** Undefined: the only host, or the one host where the pid has an instance. */
+  host?: string;
+  pid: number;
+  atNs: bigint;
+  /** `parent` (default): the kernel parent at that time, what /proc showed; `creator`: who forked each. */
+  lineage?: Lineage;
+}
+
+/** One process of the chain, as it was at the query time. */
+export interface AncestryLink {
+  pid: number;
+  /** Parent pid at the time (creator's pid for lineage `creator`); undefined when unknown. */
+  ppid?: number;
+  instanceId?: number;
+  startNs?: bigint;
+  /** False: the process existed before its first record; `startNs` is "seen since". */
+  startKnown: boolean;
+  endNs?: bigint;
+  cmd: string;
+  exe?: string;
+  argv?: string[];
+  comm?: string;
+  user?: string;
+  uid?: number;
+  /** Why this link (or the step to its parent) is uncertain. */
+  notes: string[];
+}
+
+export interface AncestryResult {
+  host: string;
+  pid: number;
+  atNs: bigint;
+  lineage: Lineage;
+  /** Self first, then each parent up to the root (pid 1, or where evidence ends). */
+  chain: AncestryLink[];
+  /** True when a parent link rests on weak evidence or events may be missing. */
+  uncertain: boolean;
+  notes: string[];
+}
+
+const MAX_CHAIN = 256;
+
+/**
+ * The ancestry of `pid` at `atNs`: the instance of pid alive then (a known start preferred
+ * over "seen since"), then repeatedly its parent at that time and that parent's instance
+ * alive then. Throws NoProcessAtTimeError when no instance of pid was alive at `atNs`.
+ */
+export function ancestryAt(store: HistoryStore, query: AncestryQuery): AncestryResult {
+  const { pid, atNs } = query;
+  const lineage = query.lineage ?? 'parent';
+  const host = resolveHost(store, query.host, (h) => store.instancesAt(h, pid, atNs).length > 0);
+  const candidates = store.instancesAt(host, pid, atNs);
+  const self = candidates[0];
+  if (self === undefined) throw new NoProcessAtTimeError(pid, atNs, query.host, noProcessHint(store, host, pid, atNs));
+  const result: AncestryResult = { host, pid, atNs, lineage, chain: [], uncertain: false, notes: [] };
+  const uncertain = (note: string, link?: AncestryLink): void => {
+    result.uncertain = true;
+    (link?.notes ?? result.notes).push(note);
+  };
+  if (candidates.length > 1) uncertain(overlapNote(pid, candidates));
+
+  const seen = new Set<number>();
+  let current: InstanceRow | undefined = self;
+  while (current !== undefined && result.chain.length < MAX_CHAIN) {
+    if (seen.has(current.id)) {
+      uncertain(`cycle in the recorded parents at pid ${current.pid}: the chain stops here`);
+      break;
+    }
+    seen.add(current.id);
+    const link = linkOf(store, current, atNs);
+    result.chain.push(link);
+    const step: Step = lineage === 'parent' ? parentStep(store, host, current, atNs) : creatorStep(store, current);
+    if (step.ppid !== undefined) link.ppid = step.ppid;
+    for (const note of step.notes) uncertain(note, link);
+    if (step.parent === undefined) {
+      if (step.missingPid !== undefined) {
+        // The parent pid is known but no record shows that process at the time.
+        result.chain.push({ pid: step.missingPid, startKnown: false, cmd: '', notes: [`no record of pid ${step.missingPid} alive at ${formatTimeNs(atNs)}`] });
+        result.uncertain = true;
+      }
+      break;
+    }
+    current = step.parent;
+  }
+  addLossNotes(store, host, result, atNs, uncertain);
+  return result;
+}
+
+function linkOf(store: HistoryStore, inst: InstanceRow, atNs: bigint): AncestryLink {
+  const image = imageAt(store, inst, atNs);
+  const link: AncestryLink = { pid: inst.pid, instanceId: inst.id, startNs: inst.startNs, startKnown: inst.startKnown, cmd: commandOf(image), notes: [] };
+  if (inst.endNs !== undefined) link.endNs = inst.endNs;
+  if (image?.exe !== undefined) link.exe = image.exe;
+  if (image?.argv !== undefined) link.argv = image.argv;
+  if (image?.comm !== undefined) link.comm = image.comm;
+  if (image?.user !== undefined) link.user = image.user;
+  if (image?.uid !== undefined) link.uid = image.uid;
+  if (!inst.startKnown) link.notes.push(`started before its first record (seen since ${formatTimeNs(inst.startNs)})`);
+  return link;
+}
+
+interface Step {
+  ppid?: number;
+  parent?: InstanceRow;
+  /** Parent pid with no instance alive at the time. */
+  missingPid?: number;
+  notes: string[];
+}
+
+function parentStep(store: HistoryStore, host: string, inst: InstanceRow, atNs: bigint): Step {
+  const row = store.parentAt(inst.id, atNs);
+  if (row === undefined) {
+    return { notes: inst.pid === 1 ? [] : [`parent of pid ${inst.pid} unknown (no record names it)`] };
+  }
+  const notes: string[] = [];
+  if (row.sinceNs > atNs) notes.push(`parent of pid ${inst.pid} known only from ${formatTimeNs(row.sinceNs)} on`);
+  if (row.kind === 'reparent-unverified') notes.push(`pid ${inst.pid} changed parent to ${row.ppid} at ${formatTimeNs(row.sinceNs)} without proof of a reparent (possible pid reuse)`);
+  if (row.ppid === 0) return { ppid: 0, notes };
+  const alive = store.instancesAt(host, row.ppid, atNs);
+  const parent = alive.find((i) => i.id === row.parentId) ?? alive[0];
+  if (parent === undefined) return { ppid: row.ppid, missingPid: row.ppid, notes };
+  if (alive.length > 1) notes.push(overlapNote(row.ppid, alive));
+  return { ppid: row.ppid, parent, notes };
+}
+
+function creatorStep(store: HistoryStore, inst: InstanceRow): Step {
+  if (inst.creatorId !== undefined) {
+    const parent = store.instance(inst.creatorId);
+    if (parent !== undefined) return { ppid: parent.pid, parent, notes: [] };
+  }
+  if (inst.creatorPid !== undefined) return { ppid: inst.creatorPid, missingPid: inst.creatorPid, notes: [] };
+  // Pre-existing: its creator was never recorded; the first parent seen is the best guess.
+  const first = store.parents(inst.id)[0];
+  if (first === undefined || first.ppid === 0) return { notes: first === undefined && inst.pid !== 1 ? [`creator of pid ${inst.pid} unknown`] : [] };
+  const note = `creator of pid ${inst.pid} not recorded (started before the log): following its first known parent`;
+  const parent = first.parentId !== undefined ? store.instance(first.parentId) : undefined;
+  return parent === undefined ? { ppid: first.ppid, missingPid: first.ppid, notes: [note] } : { ppid: first.ppid, parent, notes: [note] };
+}
+
+function overlapNote(pid: number, instances: InstanceRow[]): string {
+  const starts = instances.map((i) => formatTimeNs(i.startNs)).join(', ');
+  return `${instances.length} records of pid ${pid} overlap at this time (started ${starts}): an exit was never seen; using the most likely`;
+}
+
+function addLossNotes(store: HistoryStore, host: string, result: AncestryResult, atNs: bigint, uncertain: (note: string) => void): void {
+  let from = atNs;
+  for (const link of result.chain) if (link.startNs !== undefined && link.startNs < from) from = link.startNs;
+  const losses: LossRow[] = store.lossesBetween(host, from, atNs);
+  if (losses.length === 0) return;
+  const count = losses.reduce((n, l) => n + (l.count ?? 0), 0);
+  uncertain(
+    `events may be missing: ${losses.length} loss record(s)${count > 0 ? ` (${count} event(s))` : ''} between ${formatTimeNs(losses[0]!.atNs)} and ${formatTimeNs(losses[losses.length - 1]!.atNs)}, e.g. ${losses[0]!.reason}`,
+  );
+}
+
+function noProcessHint(store: HistoryStore, host: string, pid: number, atNs: bigint): string {
+  const all = store.instancesOfPid(host, pid);
+  if (all.length === 0) return 'the history has no record of that pid';
+  let before: InstanceRow | undefined;
+  let after: InstanceRow | undefined;
+  for (const i of all) {
+    if (i.startNs > atNs) {
+      after ??= i;
+    } else before = i;
+  }
+  const parts: string[] = [];
+  if (before?.endNs !== undefined) parts.push(`the previous holder ended at ${formatTimeNs(before.endNs)}`);
+  if (after !== undefined) parts.push(`the next one ${after.startKnown ? 'started' : 'was first seen'} at ${formatTimeNs(after.startNs)}`);
+  return `${parts.join(', ')} (see 'proc-tree timeline ${pid}')`;
+}

@@ -1,0 +1,78 @@
+import type { HistoryStore } from './history-store.js';
+import type { InstanceRow } from './history-types.js';
+import { NoProcessAtTimeError } from './query-errors.js';
+import { resolveHost } from './resolve-host.js';
+import { countNodes, nodeOf, type TreeNode } from './tree-at.js';
+
+export interface DescendantsQuery {
+  host?: string;
+  pid: number;
+  /** Descendants alive at this time (by the parent at that time). */
+  atNs?: bigint;
+  /** Or: everything that descended from the instance in [fromNs, toNs], short-lived included. */
+  fromNs?: bigint;
+  toNs?: bigint;
+}
+
+export interface DescendantsResult {
+  host: string;
+  /** The process instance itself, its descendants as children. */
+  root: TreeNode;
+  count: number;
+}
+
+/** Guard against cycles in damaged data and absurd fan-out. */
+const MAX_NODES = 1_000_000;
+
+/**
+ * Descendants of the instance of `pid` alive at `atNs` (or at `fromNs` for a window).
+ * At a time: children are instances whose parent at that time is the node. In a window:
+ * children are instances the node created or adopted whose lifetime overlaps the window,
+ * so processes that lived a few milliseconds between two looks are listed too.
+ */
+export function descendants(store: HistoryStore, query: DescendantsQuery): DescendantsResult {
+  const window = query.atNs === undefined;
+  const fromNs = query.atNs ?? query.fromNs;
+  const toNs = query.atNs ?? query.toNs;
+  if (fromNs === undefined || toNs === undefined) throw new Error('descendants: give atNs, or fromNs and toNs');
+  const host = resolveHost(store, query.host, (h) => findRoot(store, h, query.pid, fromNs, toNs) !== undefined);
+  const rootInst = findRoot(store, host, query.pid, fromNs, toNs);
+  if (rootInst === undefined) throw new NoProcessAtTimeError(query.pid, fromNs, query.host, `see 'proc-tree timeline ${query.pid}'`);
+  const at = query.atNs ?? (rootInst.startNs > fromNs ? rootInst.startNs : fromNs);
+  const root = nodeOf(store, rootInst, at);
+  const visited = new Set<number>([rootInst.id]);
+  const queue: TreeNode[] = [root];
+  while (queue.length > 0 && visited.size < MAX_NODES) {
+    const node = queue.shift()!;
+    for (const child of store.childrenOf(node.instanceId)) {
+      if (visited.has(child.id)) continue;
+      if (!overlaps(child, fromNs, toNs)) continue;
+      if (!window) {
+        // At a time: the child's parent then must be this node.
+        const row = store.parentAt(child.id, fromNs);
+        if (row === undefined || (row.parentId !== undefined ? row.parentId !== node.instanceId : row.ppid !== node.pid)) continue;
+      }
+      visited.add(child.id);
+      const childAt = window ? (child.startNs > fromNs ? child.startNs : fromNs) : fromNs;
+      const childNode = nodeOf(store, child, childAt);
+      childNode.ppid = node.pid;
+      node.children.push(childNode);
+      queue.push(childNode);
+    }
+    node.children.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : a.pid - b.pid));
+  }
+  return { host, root, count: countNodes(root) - 1 };
+}
+
+function overlaps(inst: InstanceRow, fromNs: bigint, toNs: bigint): boolean {
+  if (inst.startNs > toNs) return false;
+  if (inst.endNs === undefined) return true;
+  return fromNs === toNs ? inst.endNs > fromNs : inst.endNs >= fromNs;
+}
+
+function findRoot(store: HistoryStore, host: string, pid: number, fromNs: bigint, toNs: bigint): InstanceRow | undefined {
+  const at = store.instancesAt(host, pid, fromNs)[0];
+  if (at !== undefined || fromNs === toNs) return at;
+  // Window: the first instance of pid that lived in it.
+  return store.instancesOfPid(host, pid).find((i) => overlaps(i, fromNs, toNs));
+}

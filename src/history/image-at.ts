@@ -1,0 +1,35 @@
+import type { HistoryStore } from './history-store.js';
+import type { ImageRow, InstanceRow } from './history-types.js';
+
+/** How deep to follow creators for an image a forked child inherited. */
+const MAX_INHERIT_DEPTH = 64;
+
+/**
+ * The image in force for `inst` at `atNs`: its own latest row at or before then, else what
+ * it inherited from its creator at fork (a child runs its parent's image until it execs),
+ * else the first thing seen of a pre-existing process.
+ */
+export function imageAt(store: HistoryStore, inst: InstanceRow, atNs: bigint): ImageRow | undefined {
+  let current: InstanceRow | undefined = inst;
+  let at = atNs;
+  for (let depth = 0; current !== undefined && depth < MAX_INHERIT_DEPTH; depth++) {
+    const own = store.ownImageAt(current.id, at);
+    if (own !== undefined) return own;
+    if (current.creatorId === undefined) {
+      // Pre-existing process whose image was recorded only after `at`: what it was seen
+      // running is the best we have (it ran that since its last exec, time unknown).
+      const first = store.images(current.id)[0];
+      return first?.kind === 'seen' ? first : undefined;
+    }
+    at = current.startNs;
+    current = store.instance(current.creatorId);
+  }
+  return undefined;
+}
+
+/** A command line for people: argv joined, else the kernel task name. */
+export function commandOf(image: ImageRow | undefined): string {
+  if (image === undefined) return '';
+  if (image.argv !== undefined && image.argv.length > 0) return image.argv.join(' ') + (image.argvTruncated ? ' ...' : '');
+  return image.comm ?? image.exe ?? '';
+}

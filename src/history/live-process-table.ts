@@ -1,0 +1,46 @@
+import type { ImageFields, WriteEvidence } from './history-writer.js';
+
+/**
+ * The history builder's in-memory state for one host: only processes that are alive now
+ * (bounded by the live process count, not by the log) and clone3 children waiting for
+ * evidence that they are processes rather than threads (bounded by MAX_PENDING_THREADS).
+ * Everything here can be rebuilt from the database (see HistoryBuilder.restore).
+ */
+export interface LiveProc {
+  id: number;
+  pid: number;
+  startNs: bigint;
+  startKnown: boolean;
+  /** Current parent pid, undefined until evidence names it. */
+  ppid?: number;
+  /** The parent instance when it was known. */
+  parentId?: number;
+  /** Image in force now (shared by reference with children forked meanwhile: never mutate). */
+  image?: ImageFields;
+}
+
+/** A clone3 child that may be a thread (see ForkEvent.maybeThread). */
+export interface PendingThread {
+  childPid: number;
+  parentPid: number;
+  parentId?: number;
+  forkNs: bigint;
+  image?: ImageFields;
+  evidence?: WriteEvidence;
+}
+
+export interface HostTable {
+  hostId: number;
+  live: Map<number, LiveProc>;
+  pending: Map<number, PendingThread>;
+}
+
+/** JSON form of pending threads (bigint as decimal strings) for resume_state. */
+export function pendingToJson(pending: Iterable<PendingThread>): unknown[] {
+  return [...pending].map((p) => ({ ...p, forkNs: p.forkNs.toString() }));
+}
+
+export function pendingFromJson(list: unknown): PendingThread[] {
+  if (!Array.isArray(list)) return [];
+  return list.map((p: PendingThread & { forkNs: string }) => ({ ...p, forkNs: BigInt(p.forkNs) }));
+}

@@ -1,0 +1,87 @@
+import Database from 'better-sqlite3';
+import { UserError } from '../cli/user-error.js';
+import { loadMigrations, type Migration } from './migrations.js';
+
+/** `PRAGMA application_id` of a proc-tree history database: ASCII "ptre". */
+export const HISTORY_APPLICATION_ID = 0x70747265;
+
+export type SqliteDatabase = Database.Database;
+
+export interface OpenHistoryOptions {
+  /** Open for queries only: never creates or migrates (a missing file is an error). */
+  readonly?: boolean;
+  /** Migrations to apply (tests); default: schema/*.sql. */
+  migrations?: Migration[];
+}
+
+/**
+ * Opens (creating and migrating when allowed) a history database.
+ * WAL lets queries read while an ingest writes; synchronous=NORMAL is durable across a
+ * killed process (only an OS crash can lose the last transactions, never corrupt the file).
+ */
+export function openHistoryDb(path: string, options: OpenHistoryOptions = {}): SqliteDatabase {
+  const readonly = options.readonly === true;
+  let db: SqliteDatabase;
+  try {
+    db = new Database(path, { readonly, fileMustExist: readonly });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (readonly && /unable to open|does not exist/i.test(message)) {
+      throw new UserError(`no history database at ${path}: create one with 'proc-tree ingest --db ${path} LOG...' or pass --db FILE`);
+    }
+    throw new UserError(`cannot open history database ${path}: ${message}`);
+  }
+  try {
+    checkIdentity(db, path);
+    if (!readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      migrate(db, path, options.migrations ?? loadMigrations());
+    } else {
+      const known = (options.migrations ?? loadMigrations()).length;
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version === 0) throw new UserError(`${path} is an empty database, not a proc-tree history: ingest a log into it first`);
+      if (version > known) throw newerError(path, version, known);
+    }
+    db.pragma('foreign_keys = OFF'); // rows are written in dependency order; checks cost ingest time
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function newerError(path: string, version: number, known: number): UserError {
+  return new UserError(
+    `${path} has history schema version ${version}, newer than this proc-tree knows (${known}): upgrade proc-tree to read it`,
+  );
+}
+
+function checkIdentity(db: SqliteDatabase, path: string): void {
+  let appId: number;
+  try {
+    appId = db.pragma('application_id', { simple: true }) as number;
+  } catch (error) {
+    // "file is not a database" surfaces on the first read.
+    throw new UserError(`${path} is not a SQLite database (${error instanceof Error ? error.message : String(error)}): pass a proc-tree history file with --db`);
+  }
+  if (appId === HISTORY_APPLICATION_ID) return;
+  const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
+  if (appId !== 0 || tables.n > 0) {
+    throw new UserError(`${path} is a SQLite database of another application, not a proc-tree history: pass another --db FILE`);
+  }
+}
+
+function migrate(db: SqliteDatabase, path: string, migrations: Migration[]): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > migrations.length) throw newerError(path, version, migrations.length);
+  for (const migration of migrations) {
+    if (migration.version <= version) continue;
+    // DDL and the version bump commit together: a crash leaves the old version intact.
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`application_id = ${HISTORY_APPLICATION_ID}`);
+      db.pragma(`user_version = ${migration.version}`);
+    })();
+  }
+}

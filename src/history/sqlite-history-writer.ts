@@ -1,0 +1,207 @@
+import type { Statement } from 'better-sqlite3';
+import type { ImageKind } from './history-types.js';
+import type {
+  HistoryWriter,
+  ImageFields,
+  InstanceEnd,
+  LastInstance,
+  NewInstance,
+  NewParent,
+  OpenInstance,
+  WriteEvidence,
+} from './history-writer.js';
+import type { SqliteDatabase } from './open-history-db.js';
+
+type Raw = Record<string, unknown>;
+const ev = (e: WriteEvidence | undefined): [number | null, number | null, number | null, string | null] => [
+  e?.src ?? null,
+  e?.off ?? null,
+  e?.line ?? null,
+  e?.rec ?? null,
+];
+const opt = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
+
+/** How deep to follow creators to find the image a forked child inherited. */
+const MAX_INHERIT_DEPTH = 64;
+
+/** HistoryWriter on better-sqlite3 with statements prepared once. */
+export class SqliteHistoryWriter implements HistoryWriter {
+  private readonly hosts = new Map<string, number>();
+  private readonly st: Record<string, Statement>;
+
+  constructor(private readonly db: SqliteDatabase) {
+    const p = (sql: string): Statement => db.prepare(sql);
+    this.st = {
+      hostGet: p('SELECT id FROM hosts WHERE name = ?'),
+      hostAdd: p('INSERT INTO hosts(name) VALUES (?)'),
+      instAdd: p(
+        `INSERT INTO instances(host_id, pid, start_ns, start_known, creator_pid, creator_id, start_src, start_off, start_line, start_rec)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      forkStart: p(
+        'UPDATE instances SET start_ns = ?, start_known = 1, creator_pid = ?, creator_id = ?, start_src = ?, start_off = ?, start_line = ?, start_rec = ? WHERE id = ?',
+      ),
+      end: p(
+        `UPDATE instances SET end_ns = ?, end_certainty = ?, end_reason = ?, exit_code = ?, exit_signal = ?, end_src = ?, end_off = ?, end_line = ?, end_rec = ?
+         WHERE id = ?`,
+      ),
+      parentAdd: p('INSERT INTO parents(instance_id, since_ns, ppid, parent_id, kind, src, off, line, rec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      firstParentId: p('SELECT id FROM parents WHERE instance_id = ? ORDER BY since_ns, id LIMIT 1'),
+      parentSet: p('UPDATE parents SET since_ns = ?, ppid = ?, parent_id = ?, kind = ?, src = ?, off = ?, line = ?, rec = ? WHERE id = ?'),
+      imageAdd: p(
+        `INSERT INTO images(instance_id, since_ns, kind, exe, argv, argv_truncated, comm, cwd, uid, euid, gid, auid, user, euser, src, off, line, rec)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      lossAdd: p('INSERT INTO losses(host_id, at_ns, count, reason, src, off, line, rec) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      last: p('SELECT * FROM instances WHERE host_id = ? AND pid = ? ORDER BY start_ns DESC, id DESC LIMIT 1').safeIntegers(true),
+      lastParents: p('SELECT ppid FROM parents WHERE instance_id = ? ORDER BY since_ns DESC, id DESC LIMIT 2'),
+      open: p('SELECT id, host_id, pid, start_ns, start_known, creator_id FROM instances WHERE end_ns IS NULL ORDER BY id').safeIntegers(true),
+      latestParent: p('SELECT ppid, parent_id FROM parents WHERE instance_id = ? ORDER BY since_ns DESC, id DESC LIMIT 1'),
+      // The builder's current image is the last one it wrote (ids), its creator's at fork by time.
+      lastWrittenImage: p('SELECT * FROM images WHERE instance_id = ? ORDER BY id DESC LIMIT 1').safeIntegers(true),
+      latestImage: p('SELECT * FROM images WHERE instance_id = ? AND since_ns <= ? ORDER BY since_ns DESC, id DESC LIMIT 1').safeIntegers(true),
+      startOf: p('SELECT start_ns, creator_id FROM instances WHERE id = ?').safeIntegers(true),
+      stateGet: p('SELECT value FROM resume_state WHERE key = ?'),
+      stateSet: p('INSERT INTO resume_state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      stateDel: p('DELETE FROM resume_state WHERE key = ?'),
+    };
+  }
+
+  hostId(name: string): number {
+    let id = this.hosts.get(name);
+    if (id !== undefined) return id;
+    const row = this.st.hostGet!.get(name) as { id: number } | undefined;
+    id = row?.id ?? Number(this.st.hostAdd!.run(name).lastInsertRowid);
+    this.hosts.set(name, id);
+    return id;
+  }
+
+  insertInstance(r: NewInstance): number {
+    const info = this.st.instAdd!.run(r.hostId, r.pid, r.startNs, r.startKnown ? 1 : 0, opt(r.creatorPid), opt(r.creatorId), ...ev(r.evidence));
+    return Number(info.lastInsertRowid);
+  }
+
+  setForkStart(id: number, startNs: bigint, creatorPid: number, creatorId: number | undefined, evidence?: WriteEvidence): void {
+    this.st.forkStart!.run(startNs, creatorPid, opt(creatorId), ...ev(evidence), id);
+  }
+
+  endInstance(id: number, e: InstanceEnd): void {
+    this.st.end!.run(e.endNs, e.certainty, opt(e.reason), opt(e.exitCode), opt(e.exitSignal), ...ev(e.evidence), id);
+  }
+
+  insertParent(r: NewParent): void {
+    this.st.parentAdd!.run(r.instanceId, r.sinceNs, r.ppid, opt(r.parentId), r.kind, ...ev(r.evidence));
+  }
+
+  setFirstParentFromFork(instanceId: number, r: Omit<NewParent, 'instanceId'>): void {
+    const first = this.st.firstParentId!.get(instanceId) as { id: number } | undefined;
+    if (first === undefined) this.insertParent({ ...r, instanceId });
+    else this.st.parentSet!.run(r.sinceNs, r.ppid, opt(r.parentId), r.kind, ...ev(r.evidence), first.id);
+  }
+
+  insertImage(instanceId: number, sinceNs: bigint, kind: ImageKind, i: ImageFields, evidence?: WriteEvidence): void {
+    this.st.imageAdd!.run(
+      instanceId,
+      sinceNs,
+      kind,
+      opt(i.exe),
+      i.argv === undefined ? null : JSON.stringify(i.argv),
+      i.argvTruncated ? 1 : null,
+      opt(i.comm),
+      opt(i.cwd),
+      opt(i.uid),
+      opt(i.euid),
+      opt(i.gid),
+      opt(i.auid),
+      opt(i.user),
+      opt(i.euser),
+      ...ev(evidence),
+    );
+  }
+
+  insertLoss(hostId: number, atNs: bigint, count: number | undefined, reason: string, evidence?: WriteEvidence): void {
+    this.st.lossAdd!.run(hostId, atNs, opt(count), reason, ...ev(evidence));
+  }
+
+  lastInstance(hostId: number, pid: number): LastInstance | undefined {
+    const r = this.st.last!.get(hostId, pid) as Raw | undefined;
+    if (r === undefined) return undefined;
+    const id = Number(r.id);
+    const parents = this.st.lastParents!.all(id) as { ppid: number }[];
+    const last: LastInstance = {
+      id,
+      startNs: BigInt(r.start_ns as bigint),
+      startKnown: Number(r.start_known) === 1,
+      hasHistory: parents.length > 1,
+    };
+    if (r.end_ns !== null) last.endNs = BigInt(r.end_ns as bigint);
+    if (r.end_certainty !== null) last.endCertainty = String(r.end_certainty) as LastInstance['endCertainty'];
+    if (parents[0] !== undefined) last.ppid = Number(parents[0].ppid);
+    return last;
+  }
+
+  openInstances(): OpenInstance[] {
+    const out: OpenInstance[] = [];
+    for (const r of this.st.open!.all() as Raw[]) {
+      const id = Number(r.id);
+      const o: OpenInstance = {
+        id,
+        hostId: Number(r.host_id),
+        pid: Number(r.pid),
+        startNs: BigInt(r.start_ns as bigint),
+        startKnown: Number(r.start_known) === 1,
+      };
+      const creator = num(r.creator_id);
+      if (creator !== undefined) o.creatorId = creator;
+      const parent = this.st.latestParent!.get(id) as { ppid: number; parent_id: number | null } | undefined;
+      if (parent !== undefined) {
+        o.ppid = parent.ppid;
+        if (parent.parent_id !== null) o.parentId = parent.parent_id;
+      }
+      const image = this.imageInForce(id);
+      if (image !== undefined) o.image = image;
+      out.push(o);
+    }
+    return out;
+  }
+
+  /** The latest image of an instance, else what it inherited from its creator at fork. */
+  private imageInForce(id: number): ImageFields | undefined {
+    const own = this.st.lastWrittenImage!.get(id) as Raw | undefined;
+    if (own !== undefined) return imageFields(own);
+    let at = 0n;
+    let current: number | undefined = id;
+    for (let depth = 0; current !== undefined && depth < MAX_INHERIT_DEPTH; depth++) {
+      const row = depth === 0 ? undefined : (this.st.latestImage!.get(current, at) as Raw | undefined);
+      if (row !== undefined) return imageFields(row);
+      const inst = this.st.startOf!.get(current) as { start_ns: bigint; creator_id: bigint | null } | undefined;
+      if (inst === undefined || inst.creator_id === null) return undefined;
+      at = inst.start_ns;
+      current = Number(inst.creator_id);
+    }
+    return undefined;
+  }
+
+  getState(key: string): string | undefined {
+    return (this.st.stateGet!.get(key) as { value: string } | undefined)?.value;
+  }
+
+  setState(key: string, value: string | undefined): void {
+    if (value === undefined) this.st.stateDel!.run(key);
+    else this.st.stateSet!.run(key, value);
+  }
+}
+
+function imageFields(r: Raw): ImageFields {
+  const i: ImageFields = {};
+  if (r.exe !== null) i.exe = String(r.exe);
+  if (r.argv !== null) i.argv = JSON.parse(String(r.argv)) as string[];
+  if (r.argv_truncated !== null && Number(r.argv_truncated) === 1) i.argvTruncated = true;
+  if (r.comm !== null) i.comm = String(r.comm);
+  if (r.cwd !== null) i.cwd = String(r.cwd);
+  for (const k of ['uid', 'euid', 'gid', 'auid'] as const) if (r[k] !== null) i[k] = Number(r[k]);
+  if (r.user !== null) i.user = String(r.user);
+  if (r.euser !== null) i.euser = String(r.euser);
+  return i;
+}

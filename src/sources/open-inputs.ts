@@ -1,0 +1,183 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import StreamZip from 'node-stream-zip';
+import { UserError } from '../cli/user-error.js';
+import { identifyFile, type InputIdentity } from './input-identity.js';
+import { peekStream, skipBytes } from './peek-stream.js';
+import { listRotatedLogs, orderRotatedLogs } from './rotated-logs.js';
+import { detectCompression, type Compression } from './sniff-format.js';
+
+/** Bytes of decompressed content offered for format sniffing. */
+export const SNIFF_BYTES = 4096;
+const READ_CHUNK_BYTES = 256 * 1024;
+
+/** One byte stream to read, e.g. a file, a zip entry, stdin, one generation of a followed file. */
+export interface OpenedInput {
+  /** Name for evidence and messages: the path, `-`, or `archive.zip!/audit.log.1`. */
+  name: string;
+  /** The file on disk it came from (the archive for zip entries); absent for stdin. */
+  identity?: InputIdentity;
+  /** Compression of the bytes on disk (content is always delivered decompressed). */
+  compression: Compression;
+  /** Offset, in the decompressed content, of the first byte of `chunks`. */
+  startOffset: number;
+  /** Up to SNIFF_BYTES of content from startOffset, for `--format auto`. */
+  head: Buffer;
+  /** The content from startOffset. Iterate it to the end (or break) exactly once. */
+  chunks: AsyncIterable<Buffer>;
+}
+
+export interface OpenInputsOptions {
+  /** stdin for `-`. */
+  stdin?: NodeJS.ReadableStream;
+  /**
+   * Start reading a single file at this decompressed byte offset (resume). Plain files
+   * seek; compressed ones are decompressed and the bytes skipped.
+   */
+  startOffset?: number;
+}
+
+function describe(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied (try sudo, audit logs are root-only)';
+  if (code === 'EISDIR') return 'is a directory';
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function decompressed(raw: AsyncIterable<Buffer>, name: string): Promise<{ compression: Compression; content: AsyncIterable<Buffer> }> {
+  const { head, chunks } = await peekStream(raw, 4);
+  const compression = detectCompression(head);
+  if (compression === 'gzip') {
+    const gunzip = createGunzip();
+    // pipeline() destroys both ends on error or early close; the error itself reaches the
+    // consumer through its iteration of gunzip (wrapped into one clear message).
+    pipeline(Readable.from(chunks, { objectMode: false }), gunzip).catch(() => undefined);
+    return { compression, content: wrapErrors(gunzip, name) };
+  }
+  return { compression, content: chunks };
+}
+
+async function* wrapErrors(stream: AsyncIterable<Buffer>, name: string): AsyncGenerator<Buffer> {
+  try {
+    yield* stream;
+  } catch (error) {
+    throw new UserError(`cannot read ${name}: ${describe(error)} (damaged or incomplete compressed file?)`);
+  }
+}
+
+async function openContent(
+  name: string,
+  raw: AsyncIterable<Buffer>,
+  identity: InputIdentity | undefined,
+  startOffset: number,
+  compressionHint?: Compression,
+): Promise<OpenedInput> {
+  let compression: Compression;
+  let content: AsyncIterable<Buffer>;
+  if (compressionHint === 'none' && startOffset > 0) {
+    compression = 'none';
+    content = raw; // already seeked
+  } else {
+    ({ compression, content } = await decompressed(raw, name));
+    if (startOffset > 0) content = skipBytes(content, startOffset);
+  }
+  const { head, chunks } = await peekStream(content, SNIFF_BYTES);
+  const input: OpenedInput = { name, compression, startOffset, head, chunks };
+  if (identity !== undefined) input.identity = identity;
+  return input;
+}
+
+async function* openZip(path: string, identity: InputIdentity): AsyncGenerator<OpenedInput> {
+  let zip: InstanceType<typeof StreamZip.async>;
+  let entryNames: string[];
+  try {
+    zip = new StreamZip.async({ file: path });
+    const entries = await zip.entries();
+    entryNames = Object.values(entries).filter((e) => e.isFile).map((e) => e.name);
+  } catch (error) {
+    throw new UserError(`cannot read zip archive ${path}: ${describe(error)}`);
+  }
+  try {
+    // Rotated logs inside the archive: oldest first, by their base names.
+    const byBase = new Map(entryNames.map((name) => [basename(name), name]));
+    const { ordered, ignored } = orderRotatedLogs([...byBase.keys()]);
+    const names = [...ordered.map((base) => byBase.get(base)!), ...ignored.map((base) => byBase.get(base)!).sort()];
+    for (const entryName of names) {
+      const stream = (await zip.stream(entryName)) as AsyncIterable<Buffer>;
+      yield await openContent(`${path}!/${entryName}`, stream, identity, 0);
+    }
+  } finally {
+    await zip.close();
+  }
+}
+
+async function* openFile(path: string, startOffset: number): AsyncGenerator<OpenedInput> {
+  let identity: InputIdentity;
+  try {
+    identity = await identifyFile(path);
+  } catch (error) {
+    throw new UserError(`cannot open ${path}: ${describe(error)}`);
+  }
+  const magic = await readMagic(path);
+  if (detectCompression(magic) === 'zip') {
+    if (startOffset > 0) throw new UserError(`cannot resume inside zip archive ${path}: read it from the start`);
+    yield* openZip(path, identity);
+    return;
+  }
+  const plain = detectCompression(magic) === 'none';
+  const seek = plain ? startOffset : 0;
+  const raw = createReadStream(path, { start: seek, highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>;
+  yield await openContent(path, wrapErrors(raw, path), identity, startOffset, plain ? 'none' : undefined);
+}
+
+async function readMagic(path: string): Promise<Buffer> {
+  const { open } = await import('node:fs/promises');
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(buffer, 0, 4, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Opens one INPUT argument as a sequence of byte streams, in reading order:
+ * - `-`: stdin (gzip is detected and decompressed too);
+ * - a directory: its rotated logs, oldest first (see rotated-logs.ts);
+ * - a file: plain, gzip or zip (by magic bytes), a zip yielding each log it holds.
+ * Throws UserError with a one-line message when the input cannot be opened at all.
+ */
+export async function* openInputs(spec: string, options: OpenInputsOptions = {}): AsyncGenerator<OpenedInput> {
+  const startOffset = options.startOffset ?? 0;
+  if (spec === '-') {
+    if (options.stdin === undefined) throw new UserError('reading - (stdin) is not possible here');
+    yield await openContent('-', options.stdin as AsyncIterable<Buffer>, undefined, startOffset);
+    return;
+  }
+  let info;
+  try {
+    info = await stat(spec);
+  } catch (error) {
+    throw new UserError(`cannot open ${spec}: ${describe(error)}`);
+  }
+  if (info.isDirectory()) {
+    if (startOffset > 0) throw new UserError(`a byte offset applies to one file, not to the directory ${spec}`);
+    let files: string[];
+    try {
+      ({ files } = await listRotatedLogs(spec));
+    } catch (error) {
+      throw new UserError(`cannot list ${spec}: ${describe(error)}`);
+    }
+    if (files.length === 0) throw new UserError(`no logs in ${spec} (expected audit.log, audit.log.1, ... or *.log.N.gz)`);
+    for (const file of files) yield* openFile(file, 0);
+    return;
+  }
+  yield* openFile(spec, startOffset);
+}

@@ -1,0 +1,53 @@
+import type { ProcEvent } from '../events/proc-event.js';
+import { applyExec } from './apply-exec.js';
+import { applyFork } from './apply-fork.js';
+import { applyObserved } from './apply-observed.js';
+import { applyComm, applyCreds, applyExit } from './apply-updates.js';
+import type { HandleEventOptions } from './handle-options.js';
+import { dropFork, holdFork, takeFork } from './pending-forks.js';
+import type { CacheStore, TreeStore } from './stores.js';
+
+/**
+ * Applies one event to the tree and the cache (crate: `handle_event`).
+ *
+ * fork, exec, exit maintain the tree; observed creates or reparents; comm and creds
+ * update names and users; sid, ptrace, coredump and loss do not change ancestry and are
+ * accepted and ignored. A fork flagged `maybeThread` is held until its child shows up in
+ * a later event as a process (then it is applied first); a thread never does.
+ */
+export function handleEvent(tree: TreeStore, cache: CacheStore, event: ProcEvent, options: HandleEventOptions = {}): void {
+  if (event.kind === 'fork') {
+    if (event.maybeThread) return holdFork(tree, event);
+    dropFork(tree, event.childPid);
+    return applyFork(tree, cache, event, options);
+  }
+  if (event.kind === 'loss') return;
+  const held = takeFork(tree, event.pid);
+  if (held !== undefined) applyFork(tree, cache, held, options);
+  switch (event.kind) {
+    case 'exec':
+      return applyExec(tree, cache, event, options);
+    case 'exit':
+      return applyExit(tree, event);
+    case 'observed':
+      return applyObserved(tree, cache, event, options);
+    case 'comm':
+      return applyComm(tree, cache, event);
+    case 'creds':
+      return applyCreds(cache, event, options);
+    case 'sid':
+    case 'ptrace':
+    case 'coredump':
+      return;
+  }
+}
+
+/** Applies events in order (crate: `handle_events`). */
+export function handleEvents(
+  tree: TreeStore,
+  cache: CacheStore,
+  events: Iterable<ProcEvent>,
+  options: HandleEventOptions = {},
+): void {
+  for (const event of events) handleEvent(tree, cache, event, options);
+}
