@@ -19,6 +19,9 @@ import { SeededRandom } from './synth/seeded-random.js';
 import { SimulatedHost } from './synth/simulated-host.js';
 import type { HostCounts } from './synth/simulated-host.js';
 
+/** Bump when the generator's output changes for the same options: cached bench logs are regenerated. */
+export const GENERATOR_VERSION = 3;
+
 export type { GeneratorOptions } from './synth/generator-options.js';
 export { DEFAULT_OPTIONS } from './synth/generator-options.js';
 

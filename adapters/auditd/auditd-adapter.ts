@@ -1,8 +1,7 @@
 import type { EventSink, IngestWarning, SourcePosition } from '../../src/events/event-sink.js';
 import type { ProcEvent, ProcEventKind } from '../../src/events/proc-event.js';
-import type { AuditRecord } from './audit-record.js';
-import { isRecordError, parseRecord } from './parse-record.js';
-import { isDaemonRecord, USED_RECORD_TYPES } from './record-types.js';
+import { HeaderScan, recordFromScan, scanHeader } from './parse-record.js';
+import { isUsedTypeAt } from './record-types.js';
 import { DEFAULT_REASSEMBLY_LIMITS, Reassembler, type ReassemblyLimits } from './reassemble.js';
 import { LOSS_WINDOW_SERIALS, SerialGapTracker } from './serial-gaps.js';
 import { toProcEvents } from './to-proc-events.js';
@@ -157,7 +156,7 @@ export function createAuditdAdapter(sink: EventSink, options: AuditdAdapterOptio
           LOSS_WINDOW_SERIALS,
         );
 
-  const wantFields = (type: string): boolean => USED_RECORD_TYPES.has(type);
+  const scan = new HeaderScan();
 
   return {
     pushLine(line, position) {
@@ -170,26 +169,27 @@ export function createAuditdAdapter(sink: EventSink, options: AuditdAdapterOptio
         warn('oversized-line', `line of ${line.length} bytes is longer than any audit record`, position);
         return;
       }
-      const parsed = parseRecord(line, wantFields);
-      if (isRecordError(parsed)) {
+      const error = scanHeader(line, scan);
+      if (error !== undefined) {
         // A whitespace-only line (stray CR or spaces) is blank, not damage.
-        if (parsed.error === 'malformed-line' && line.trim().length === 0) {
+        if (error === 'malformed-line' && line.trim().length === 0) {
           stats.blankOrComment++;
           return;
         }
-        warn(parsed.error, parsed.detail, position);
+        warn(error, scan.detail, position);
         return;
       }
       stats.records++;
-      const record: AuditRecord = parsed;
-      if (gaps !== undefined && !isDaemonRecord(record.type)) {
-        gaps.see(record, position);
+      const used = isUsedTypeAt(line, scan.typeStart, scan.typeEnd);
+      if (gaps !== undefined && !line.startsWith('DAEMON_', scan.typeStart)) {
+        // auditd's own DAEMON_* records carry auditd's counter, not the kernel's.
+        gaps.see(scan.nodeStart < 0 ? undefined : line.slice(scan.nodeStart, scan.nodeEnd), scan.serial, line, scan, position);
       }
-      if (!record.hasFields) {
+      if (!used) {
         stats.ignoredRecords++;
         return;
       }
-      reassembler.push(record, position);
+      reassembler.push(recordFromScan(line, scan, true), position);
     },
     skipLine(warning) {
       stats.lines++;

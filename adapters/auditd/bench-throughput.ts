@@ -3,8 +3,8 @@
  * Not a test: prints figures. Usage:
  *   node dist/adapters/auditd/bench-throughput.js SOURCE_LOG... [--lines N] [--out FILE]
  * Builds FILE (default /tmp/proc-tree-auditd-bench.log) of about N lines (default 1.5 M) by
- * repeating the source logs' record lines with serials and times shifted per copy (so
- * copies are distinct events, not late duplicates), then times:
+ * repeating the source logs' record lines with events renumbered (serials and times rise
+ * as in a real log, copies are distinct events), then times:
  *   1. the byte line splitter alone, 2. split2 alone (for comparison), 3. the whole adapter.
  */
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
@@ -33,13 +33,25 @@ const template = sources.flatMap((path) =>
     .filter((line) => HEADER.test(line)),
 );
 const copies = Math.ceil(targetLines / template.length);
+// Renumber events so serials and times rise as in a real log (one serial per event, in
+// template order, continuing across copies); a record keeps its event's new number.
+let counter = 0;
 const parts: string[] = [];
 for (let copy = 0; copy < copies; copy++) {
-  const serialShift = copy * 1_000_000;
-  const secShift = copy * 10;
+  const renumbered = new Map<string, number>();
   parts.push(
     template
-      .map((line) => line.replace(HEADER, (_m, sec, ms, serial) => `msg=audit(${Number(sec) + secShift}.${ms}:${(Number(serial) + serialShift) % 4294967296})`))
+      .map((line) =>
+        line.replace(HEADER, (_m, sec, ms, serial) => {
+          const key = `${sec}.${ms}:${serial}`;
+          let n = renumbered.get(key);
+          if (n === undefined) {
+            n = ++counter;
+            renumbered.set(key, n);
+          }
+          return `msg=audit(${1_700_000_000 + Math.floor(n / 1000)}.${String(n % 1000).padStart(3, '0')}:${n})`;
+        }),
+      )
       .join('\n'),
   );
 }
@@ -47,6 +59,9 @@ writeFileSync(out, parts.join('\n') + '\n', 'latin1');
 const bytes = readFileSync(out).length;
 const lines = copies * template.length;
 console.log(`input: ${out}, ${lines} lines, ${(bytes / 1e6).toFixed(1)} MB (${template.length} template lines x ${copies})`);
+
+// skipOverflow exists in split2 4.x but not in @types/split2.
+const SPLIT2_OPTIONS = { maxLength: 1 << 20, skipOverflow: true } as import('split2').Options;
 
 async function time(label: string, run: () => Promise<number>): Promise<void> {
   const start = performance.now();
@@ -65,7 +80,7 @@ await time('byte line splitter', async () => {
 
 await time('split2 (strings only, no offsets)', async () => {
   let n = 0;
-  const stream = createReadStream(out, { highWaterMark: 256 * 1024 }).pipe(split2({ maxLength: 1 << 20, skipOverflow: true }));
+  const stream = createReadStream(out, { highWaterMark: 256 * 1024 }).pipe(split2('\n', SPLIT2_OPTIONS));
   for await (const _line of stream) n++;
   return n;
 });
@@ -73,7 +88,7 @@ await time('split2 (strings only, no offsets)', async () => {
 await time('split2 + Buffer.byteLength per line (offsets)', async () => {
   let n = 0;
   let offset = 0;
-  const stream = createReadStream(out, { highWaterMark: 256 * 1024 }).pipe(split2({ maxLength: 1 << 20, skipOverflow: true }));
+  const stream = createReadStream(out, { highWaterMark: 256 * 1024 }).pipe(split2('\n', SPLIT2_OPTIONS));
   for await (const line of stream) {
     offset += Buffer.byteLength(line as string) + 1;
     n++;

@@ -11,6 +11,17 @@
 const CH_DQUOTE = 34;
 const CH_SQUOTE = 39;
 
+/**
+ * A copy of `text` that does not keep the line it was sliced from alive. V8 implements
+ * slice() as a view into the parent string; the line splitter's parent is a 32 KiB piece
+ * of the log, so one long-lived slice (an event's comm, kept by a process tree) would pin
+ * the whole piece (measured: 35 MB held by 4096 remembered ids). Concatenating forces a
+ * flat copy of just these characters.
+ */
+export function detach(text: string): string {
+  return text.length < 13 ? text : (text + ' ').slice(0, -1);
+}
+
 /** Strips one pair of surrounding quotes, if any. */
 export function unquote(raw: string): string {
   const first = raw.charCodeAt(0);
@@ -61,10 +72,10 @@ export function latin1ToUtf8(text: string): string {
 export function decodeUntrusted(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '(null)' || raw === '?' || raw === '') return undefined;
   const first = raw.charCodeAt(0);
-  if (first === CH_DQUOTE || first === CH_SQUOTE) return latin1ToUtf8(unquote(raw));
+  if (first === CH_DQUOTE || first === CH_SQUOTE) return detach(latin1ToUtf8(unquote(raw)));
   const bytes = hexToBytes(raw);
   if (bytes !== undefined) return bytes.toString('utf8');
-  return latin1ToUtf8(raw);
+  return detach(latin1ToUtf8(raw));
 }
 
 /** Decimal field (`pid=123`, `uid="0"`); undefined when absent or not a number. */

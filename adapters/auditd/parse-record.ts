@@ -43,32 +43,47 @@ export function isRecordError(value: AuditRecord | RecordError): value is Record
 }
 
 /**
- * Parses one line. `wantFields(type)` decides whether the field list is split; when it says
- * no, `fields` is undefined (header only). Never throws.
+ * Header of one line, written into a caller-owned object so a line of a skipped type costs
+ * no allocation at all (most lines of a busy log). Offsets index into the line.
  */
-export function parseRecord(
-  line: string,
-  wantFields: (type: string) => boolean = () => true,
-): AuditRecord | RecordError {
+export class HeaderScan {
+  nodeStart = -1;
+  nodeEnd = -1;
+  typeStart = 0;
+  typeEnd = 0;
+  sec = 0;
+  ms = 0;
+  serial = 0;
+  idStart = 0;
+  idEnd = 0;
+  bodyStart = 0;
+  /** Set when scanHeader returns an error. */
+  detail = '';
+}
+
+/** Reads the header into `out`; returns an error reason (and sets out.detail) for damaged lines. */
+export function scanHeader(line: string, out: HeaderScan): RecordError['error'] | undefined {
   let i = 0;
-  let node: string | undefined;
+  out.nodeStart = -1;
   if (line.startsWith(NODE_PREFIX)) {
     const end = line.indexOf(' ', NODE_PREFIX.length);
-    if (end < 0) return fail('malformed-line', 'node= prefix without a record', line);
-    node = line.slice(NODE_PREFIX.length, end);
+    if (end < 0) return failScan(out, 'malformed-line', 'node= prefix without a record', line);
+    out.nodeStart = NODE_PREFIX.length;
+    out.nodeEnd = end;
     i = end + 1;
   }
-  if (!line.startsWith(TYPE_PREFIX, i)) return fail('malformed-line', 'not an audit record (no type=)', line);
+  if (!line.startsWith(TYPE_PREFIX, i)) return failScan(out, 'malformed-line', 'not an audit record (no type=)', line);
   const typeStart = i + TYPE_PREFIX.length;
   const typeEnd = line.indexOf(' ', typeStart);
-  if (typeEnd < 0) return fail('truncated-record', 'record ends after its type', line);
-  const type = line.slice(typeStart, typeEnd);
-  if (type.startsWith(UNKNOWN_TYPE_PREFIX)) {
-    return fail('unknown-record-type', `record type ${type} unknown to the auditd that wrote it`, line);
+  if (typeEnd < 0) return failScan(out, 'truncated-record', 'record ends after its type', line);
+  out.typeStart = typeStart;
+  out.typeEnd = typeEnd;
+  if (line.startsWith(UNKNOWN_TYPE_PREFIX, typeStart)) {
+    return failScan(out, 'unknown-record-type', `record type ${line.slice(typeStart, typeEnd)} unknown to the auditd that wrote it`, line);
   }
   i = typeEnd + 1;
   while (line.charCodeAt(i) === CH_SPACE) i++;
-  if (!line.startsWith(MSG_PREFIX, i)) return fail('missing-timestamp', `${type} record without msg=audit(...)`, line);
+  if (!line.startsWith(MSG_PREFIX, i)) return failScan(out, 'missing-timestamp', `${line.slice(typeStart, typeEnd)} record without msg=audit(...)`, line);
   const idStart = i + MSG_PREFIX.length;
   i = idStart;
 
@@ -79,7 +94,7 @@ export function parseRecord(
     sec = sec * 10 + (c - CH_0);
     c = line.charCodeAt(++i);
   }
-  if (i === secStart || c !== CH_DOT) return fail('missing-timestamp', 'bad msg=audit(SEC.MS:SERIAL) header', line);
+  if (i === secStart || c !== CH_DOT) return failScan(out, 'missing-timestamp', 'bad msg=audit(SEC.MS:SERIAL) header', line);
   c = line.charCodeAt(++i);
   const msStart = i;
   let ms = 0;
@@ -88,7 +103,7 @@ export function parseRecord(
     c = line.charCodeAt(++i);
   }
   const msDigits = i - msStart;
-  if (msDigits === 0 || c !== CH_COLON) return fail('missing-timestamp', 'bad msg=audit(SEC.MS:SERIAL) header', line);
+  if (msDigits === 0 || c !== CH_COLON) return failScan(out, 'missing-timestamp', 'bad msg=audit(SEC.MS:SERIAL) header', line);
   // auditd always writes 3 digits; scale anything else so `.5` means 500 ms.
   if (msDigits !== 3) ms = msDigits < 3 ? ms * 10 ** (3 - msDigits) : Math.floor(ms / 10 ** (msDigits - 3));
   c = line.charCodeAt(++i);
@@ -98,14 +113,52 @@ export function parseRecord(
     serial = serial * 10 + (c - CH_0);
     c = line.charCodeAt(++i);
   }
-  if (i === serialStart || c !== CH_RPAREN) return fail('missing-timestamp', 'bad msg=audit(SEC.MS:SERIAL) header', line);
-  if (serial > 0xffffffff) return fail('missing-timestamp', 'audit serial above 2^32', line);
-  const id = line.slice(idStart, i);
+  if (i === serialStart || c !== CH_RPAREN) return failScan(out, 'missing-timestamp', 'bad msg=audit(SEC.MS:SERIAL) header', line);
+  if (serial > 0xffffffff) return failScan(out, 'missing-timestamp', 'audit serial above 2^32', line);
+  out.sec = sec;
+  out.ms = ms;
+  out.serial = serial;
+  out.idStart = idStart;
+  out.idEnd = i;
   i++;
   // `msg=audit(...):` normally, but DAEMON_CONFIG and some legacy lines omit the colon.
   if (line.charCodeAt(i) === CH_COLON) i++;
+  out.bodyStart = i;
+  return undefined;
+}
 
-  return new LazyRecord(node, type, sec, ms, serial, id, line, wantFields(type) ? i : -1);
+function failScan(out: HeaderScan, error: RecordError['error'], what: string, line: string): RecordError['error'] {
+  out.detail = fail(error, what, line).detail;
+  return error;
+}
+
+/** The record for a scanned line; `wanted` = split its fields on demand. */
+export function recordFromScan(line: string, scan: HeaderScan, wanted: boolean): AuditRecord {
+  return new LazyRecord(
+    scan.nodeStart < 0 ? undefined : line.slice(scan.nodeStart, scan.nodeEnd),
+    line.slice(scan.typeStart, scan.typeEnd),
+    scan.sec,
+    scan.ms,
+    scan.serial,
+    line.slice(scan.idStart, scan.idEnd),
+    line,
+    wanted ? scan.bodyStart : -1,
+  );
+}
+
+const sharedScan = new HeaderScan();
+
+/**
+ * Parses one line. `wantFields(type)` decides whether the field list will be split (on
+ * first access of `fields`); when it says no, `fields` is undefined. Never throws.
+ */
+export function parseRecord(
+  line: string,
+  wantFields: (type: string) => boolean = () => true,
+): AuditRecord | RecordError {
+  const error = scanHeader(line, sharedScan);
+  if (error !== undefined) return { error, detail: sharedScan.detail };
+  return recordFromScan(line, sharedScan, wantFields(line.slice(sharedScan.typeStart, sharedScan.typeEnd)));
 }
 
 /** An AuditRecord whose fields are split on first access (see AuditRecord.fields). */

@@ -1,5 +1,6 @@
 import type { SourcePosition } from '../../src/events/event-sink.js';
 import type { AuditRecord } from './audit-record.js';
+import { detach } from './decode-value.js';
 
 /**
  * Stage 2 of the auditd adapter: groups records into events by host + `SEC.MS:SERIAL`.
@@ -60,7 +61,7 @@ export interface AssembledEvent {
 }
 
 interface PendingEvent extends AssembledEvent {
-  key: string;
+  slot: number;
   hostState: HostProgress;
   /** Host's newest serial / log time and the global record count when the last record came. */
   anchorSerial: number;
@@ -68,10 +69,22 @@ interface PendingEvent extends AssembledEvent {
   anchorRecord: number;
 }
 
+/**
+ * Per host: progress, open events and recently emitted ones, keyed by the serial's low 30
+ * bits (a small integer for V8: no string keys to hash or retain; distinct events with the
+ * same low bits are 2^30 serials apart and never open at the same time).
+ */
 interface HostProgress {
   maxSerial: number;
   maxLogMs: number;
+  open: Map<number, PendingEvent>;
+  /** Log time (ms) of recently emitted events by slot, to recognise late records. Numbers, not ids: see decode-value.ts detach(). */
+  done: Map<number, number>;
+  doneRing: Int32Array;
+  doneRingNext: number;
 }
+
+const SLOT_MASK = 0x3fff_ffff;
 
 const U32 = 0x1_0000_0000;
 const HALF_U32 = 0x8000_0000;
@@ -89,11 +102,9 @@ export interface ReassemblerCallbacks {
 }
 
 export class Reassembler {
-  private readonly pending = new Map<string, PendingEvent>();
+  /** All open events in order of first arrival (emission order). */
+  private readonly pending = new Set<PendingEvent>();
   private readonly hosts = new Map<string | undefined, HostProgress>();
-  private readonly done = new Set<string>();
-  private readonly doneRing: string[] = [];
-  private doneRingNext = 0;
   private recordCount = 0;
 
   constructor(
@@ -111,21 +122,35 @@ export class Reassembler {
     let host = this.hosts.get(record.node);
     const logMs = record.sec * 1000 + record.ms;
     if (host === undefined) {
-      host = { maxSerial: record.serial, maxLogMs: logMs };
-      this.hosts.set(record.node, host);
+      host = {
+        maxSerial: record.serial,
+        maxLogMs: logMs,
+        open: new Map(),
+        done: new Map(),
+        doneRing: new Int32Array(REMEMBERED_DONE_EVENTS).fill(-1),
+        doneRingNext: 0,
+      };
+      this.hosts.set(record.node === undefined ? undefined : detach(record.node), host);
     } else {
       if (serialDistance(host.maxSerial, record.serial) > 0) host.maxSerial = record.serial;
       if (logMs > host.maxLogMs) host.maxLogMs = logMs;
     }
-    const key = record.node === undefined ? record.id : `${record.node}\u0000${record.id}`;
-    let event = this.pending.get(key);
+    const slot = record.serial & SLOT_MASK;
+    let event = host.open.get(slot);
+    if (event !== undefined && (event.sec !== record.sec || event.ms !== record.ms)) {
+      // Same serial, another time: the counter restarted (reboot). Close the old event.
+      this.pending.delete(event);
+      host.open.delete(slot);
+      this.emit(event);
+      event = undefined;
+    }
     if (event === undefined) {
-      if (this.done.has(key)) {
+      if (host.done.get(slot) === logMs) {
         this.callbacks.onLateRecord(record, position);
         return;
       }
       event = {
-        key,
+        slot,
         node: record.node,
         id: record.id,
         sec: record.sec,
@@ -138,7 +163,8 @@ export class Reassembler {
         anchorLogMs: host.maxLogMs,
         anchorRecord: this.recordCount,
       };
-      this.pending.set(key, event);
+      host.open.set(slot, event);
+      this.pending.add(event);
     } else {
       event.records.push(record);
       event.positions.push(position);
@@ -151,40 +177,41 @@ export class Reassembler {
 
   /** Emits every open event (end of input, or a live input that has gone quiet). */
   finish(): void {
-    for (const event of this.pending.values()) this.emit(event);
+    for (const event of this.pending) {
+      event.hostState.open.delete(event.slot);
+      this.emit(event);
+    }
     this.pending.clear();
   }
 
   /** Position of the first record of the oldest open event, if any. */
   oldestPendingPosition(): SourcePosition | undefined {
-    for (const event of this.pending.values()) return event.positions[0];
+    for (const event of this.pending) return event.positions[0];
     return undefined;
   }
 
   private flushDue(): void {
     const { completeAfterSerials, completeAfterLogMs, completeAfterRecords, maxEventsInFlight } = this.limits;
-    for (const event of this.pending.values()) {
+    for (const event of this.pending) {
       const due =
         this.pending.size > maxEventsInFlight ||
         this.recordCount - event.anchorRecord >= completeAfterRecords ||
         serialDistance(event.anchorSerial, event.hostState.maxSerial) > completeAfterSerials ||
         event.hostState.maxLogMs - event.anchorLogMs > completeAfterLogMs;
       if (!due) return;
-      this.pending.delete(event.key);
+      this.pending.delete(event);
+      event.hostState.open.delete(event.slot);
       this.emit(event);
     }
   }
 
   private emit(event: PendingEvent): void {
-    this.rememberDone(event.key);
+    const host = event.hostState;
+    const old = host.doneRing[host.doneRingNext]!;
+    if (old >= 0) host.done.delete(old);
+    host.doneRing[host.doneRingNext] = event.slot;
+    host.doneRingNext = (host.doneRingNext + 1) % REMEMBERED_DONE_EVENTS;
+    host.done.set(event.slot, event.sec * 1000 + event.ms);
     this.callbacks.onEvent(event);
-  }
-
-  private rememberDone(key: string): void {
-    const old = this.doneRing[this.doneRingNext];
-    if (old !== undefined) this.done.delete(old);
-    this.doneRing[this.doneRingNext] = key;
-    this.doneRingNext = (this.doneRingNext + 1) % REMEMBERED_DONE_EVENTS;
-    this.done.add(key);
   }
 }

@@ -12,3 +12,19 @@ export const USED_RECORD_TYPES: ReadonlySet<string> = new Set(['SYSCALL', 'EXECV
 export function isDaemonRecord(type: string): boolean {
   return type.startsWith('DAEMON_');
 }
+
+/** USED_RECORD_TYPES.has(type) without slicing the type out of the line. */
+export function isUsedTypeAt(line: string, start: number, end: number): boolean {
+  switch (end - start) {
+    case 7:
+      return line.startsWith('SYSCALL', start);
+    case 6:
+      return line.startsWith('EXECVE', start);
+    case 9:
+      return line.startsWith('PROCTITLE', start);
+    case 3:
+      return line.startsWith('CWD', start);
+    default:
+      return false;
+  }
+}

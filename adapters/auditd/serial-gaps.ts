@@ -1,4 +1,5 @@
 import type { SourcePosition } from '../../src/events/event-sink.js';
+import { detach } from './decode-value.js';
 
 /**
  * Loss detection from kernel audit serials. The kernel numbers every event it logs with a
@@ -51,10 +52,18 @@ export class SerialGapTracker {
     private readonly window: number = LOSS_WINDOW_SERIALS,
   ) {}
 
-  /** Notes one record's serial (`node` keeps hosts apart). */
-  see(record: { node: string | undefined; serial: number; sec: number; ms: number; id: string }, position: SourcePosition): void {
-    const { node, serial } = record;
-    const mark = (): SerialMark => ({ sec: record.sec, ms: record.ms, id: record.id, position });
+  /**
+   * Notes one record's serial (`node` keeps hosts apart). `line` + `header` describe the
+   * record (only read when a mark must be kept: this runs for every line).
+   */
+  see(
+    node: string | undefined,
+    serial: number,
+    line: string,
+    header: { sec: number; ms: number; idStart: number; idEnd: number },
+    position: SourcePosition,
+  ): void {
+    const mark = (): SerialMark => ({ sec: header.sec, ms: header.ms, id: detach(line.slice(header.idStart, header.idEnd)), position });
     const host = this.hosts.get(node);
     if (host === undefined) {
       this.hosts.set(node, { next: (serial + 1) % U32, ahead: new Map() });

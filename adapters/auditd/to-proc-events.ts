@@ -1,7 +1,7 @@
 import type { SourcePosition } from '../../src/events/event-sink.js';
 import type { Credentials, EvidenceRef, ExecEvent, ExitEvent, ForkEvent, ObservedEvent, ProcEvent, ProcessImage } from '../../src/events/proc-event.js';
 import type { AuditRecord } from './audit-record.js';
-import { decodeUntrusted } from './decode-value.js';
+import { decodeUntrusted, detach } from './decode-value.js';
 import { argvFromExecve, argvFromProctitle } from './execve-argv.js';
 import type { AssembledEvent } from './reassemble.js';
 import { readSyscallFields, type SyscallFields } from './syscall-fields.js';
@@ -113,8 +113,8 @@ export function toProcEvents(event: AssembledEvent, context: ToProcEventsContext
   const exitValue = f.exit;
 
   const timestampNs = BigInt(event.sec) * NS_PER_SECOND + BigInt(event.ms) * NS_PER_MS;
-  const host = event.node ?? context.defaultHost;
-  const evidence: EvidenceRef = { file: position.file, offset: position.offset, id: event.id };
+  const host = event.node === undefined ? context.defaultHost : detach(event.node);
+  const evidence: EvidenceRef = { file: position.file, offset: position.offset, id: detach(event.id) };
   if (position.line !== undefined) evidence.line = position.line;
 
   switch (kind) {

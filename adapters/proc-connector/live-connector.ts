@@ -23,8 +23,11 @@ const MAX_DRAIN_BATCHES = 64;
 
 export interface LiveOptions {
   sink: EventSink;
-  /** Records raw datagrams, snapshot, meta and live records when capturing. */
-  writer?: CaptureWriter;
+  /**
+   * Opens the capture that records raw datagrams, snapshot, meta and live records. Called
+   * only once the socket is open, so a refused subscription leaves no empty files behind.
+   */
+  openWriter?: () => CaptureWriter;
   /** Stops the loop (SIGINT/SIGTERM, --duration, a test). */
   signal: AbortSignal;
   host?: string;
@@ -65,7 +68,13 @@ export async function runLiveConnector(options: LiveOptions): Promise<LiveSummar
     }
     throw new UserError(`cannot open the kernel proc connector: ${(error as Error).message}`);
   }
-  const writer = options.writer;
+  let writer: CaptureWriter | undefined;
+  try {
+    writer = options.openWriter?.();
+  } catch (error) {
+    native.close(socket.fd);
+    throw error;
+  }
   const record = writer ? (r: LiveRecord): void => writer.appendLive(r) : undefined;
   const evidenceFile = writer?.path ?? 'netlink';
   const host = options.host;
@@ -76,6 +85,7 @@ export async function runLiveConnector(options: LiveOptions): Promise<LiveSummar
     images: liveImages(offsetNs, record),
     reapers: liveReapers(record),
   });
+  let sawOwnAck = false;
   let datagrams = 0;
   let bytes = 0;
   let enobufs = 0;
@@ -114,6 +124,19 @@ export async function runLiveConnector(options: LiveOptions): Promise<LiveSummar
         datagrams += batch.datagrams;
         bytes += batch.data.length;
         const decoded = decodeDatagrams(batch.data, batchOffset);
+        if (!sawOwnAck) {
+          // The first ack after bind is the reply to our LISTEN: the kernel builds it while
+          // our send() is still in the connector callback. Acks to other listeners come later.
+          const ack = decoded.events.find((e) => e.what === 'ack');
+          if (ack?.what === 'ack') {
+            sawOwnAck = true;
+            if (ack.err !== 0) {
+              throw new UserError(
+                `the kernel refused the proc connector subscription (errno ${ack.err}): it needs root or CAP_NET_ADMIN on this kernel`,
+              );
+            }
+          }
+        }
         for (const problem of decoded.problems) {
           options.sink.onWarning({ reason: problem.reason, detail: problem.detail, position: { file: evidenceFile, offset: problem.offset } });
         }

@@ -200,7 +200,9 @@ export class ConnectorTranslator {
 
   push(ev: ConnectorEvent, execSuperseded = false): void {
     this.stats.messages++;
-    if (ev.what !== 'ack') {
+    {
+      // Acks count too: the kernel numbers them from the same per-CPU counter, and every
+      // listener receives the acks to the others' LISTEN/IGNORE.
       const missing = this.gaps.observe(ev.cpu, ev.seq);
       if (missing > 0) {
         this.stats.lostMessages += missing;

@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { generateAuditLog } from '../generate-audit-log.js';
+import { GENERATOR_VERSION, generateAuditLog } from '../generate-audit-log.js';
 import type { GeneratorOptions, GeneratorSummary } from '../generate-audit-log.js';
 
 /** One log file every tool in a comparison reads, byte for byte the same. */
@@ -12,6 +12,14 @@ export interface BenchInput {
   lines: number;
   /** How it was made (generator options, or the real log's RECORDED.txt). */
   origin: unknown;
+  /** For generated logs: what the simulation did, summed over hosts (the adapter's totals should match). */
+  truth?: Record<string, number>;
+}
+
+function truthOf(summary: GeneratorSummary): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const h of summary.hosts) for (const [k, v] of Object.entries(h.counts)) total[k] = (total[k] ?? 0) + v;
+  return total;
 }
 
 const SUMMARY_FILE = 'summary.json';
@@ -22,19 +30,20 @@ const SUMMARY_FILE = 'summary.json';
  */
 export function syntheticInput(dataDir: string, name: string, label: string, options: Omit<Partial<GeneratorOptions>, 'out'>, log: (s: string) => void): BenchInput & { summary: GeneratorSummary } {
   const out = join(dataDir, name);
-  const wanted = JSON.stringify({ ...options, out });
+  const wanted = JSON.stringify({ ...options, out, generator: GENERATOR_VERSION });
   const summaryPath = join(out, SUMMARY_FILE);
   if (existsSync(summaryPath)) {
     const cached = JSON.parse(readFileSync(summaryPath, 'utf8')) as GeneratorSummary & { request: string };
     if (cached.request === wanted && cached.files.every((f) => existsSync(f.path) && statSync(f.path).size === f.bytes)) {
-      return { label, file: singleFile(cached), bytes: cached.bytes, lines: cached.lines, origin: cached.options, summary: cached };
+      return { label, file: singleFile(cached), bytes: cached.bytes, lines: cached.lines, origin: cached.options, truth: truthOf(cached), summary: cached };
     }
   }
-  log(`generating ${label} (${((options.sizeBytes ?? 0) / 1048576).toFixed(0)} MiB) in ${out} ...`);
+  const size = options.maxProcesses ? `${options.maxProcesses} processes` : `${((options.sizeBytes ?? 0) / 1048576).toFixed(0)} MiB`;
+  log(`generating ${label} (${size}) in ${out} ...`);
   const summary = generateAuditLog({ ...options, out });
   writeFileSync(summaryPath, JSON.stringify({ ...summary, request: wanted }, null, 1) + '\n');
   log(`  ${summary.lines} lines in ${summary.seconds.toFixed(1)} s`);
-  return { label, file: singleFile(summary), bytes: summary.bytes, lines: summary.lines, origin: summary.options, summary };
+  return { label, file: singleFile(summary), bytes: summary.bytes, lines: summary.lines, origin: summary.options, truth: truthOf(summary), summary };
 }
 
 function singleFile(summary: GeneratorSummary): string {

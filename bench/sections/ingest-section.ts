@@ -22,6 +22,8 @@ export interface ToolResult {
   outputBytes?: number;
   /** Why there is no figure, or what went wrong. */
   problem?: string;
+  /** What a stage run printed (pipeline-stages.ts JSON: counts by event kind). */
+  stageOutput?: unknown;
 }
 
 export interface IngestComparison {
@@ -44,8 +46,10 @@ export async function compareIngest(ctx: BenchContext, input: BenchInput, withPe
     opts.before?.();
     const command = argv.join(' ') + (opts.stdinFile ? ` < ${opts.stdinFile}` : '');
     ctx.log(`  ${tool}: ${command}`);
-    const run = await measureCommand(argv, { stdinFile: opts.stdinFile, captureStdout: tool === 'wc -l' });
+    const isStage = tool.startsWith('stage:');
+    const run = await measureCommand(argv, { stdinFile: opts.stdinFile, captureStdout: isStage });
     const result = toolResult(tool, command, run, input);
+    if (isStage && run.exitCode === 0) result.stageOutput = JSON.parse(run.stdout) as unknown;
     if (!(opts.okCodes ?? [0]).includes(run.exitCode)) {
       result.problem = `exit ${run.exitCode}: ${lastLine(run.stderrTail)}`;
     }
@@ -102,6 +106,20 @@ export async function compareIngest(ctx: BenchContext, input: BenchInput, withPe
   return { input: bare, results, ratios };
 }
 
+/** The adapter's event counts next to the generator's truth: a cheap sanity check at scale. */
+function adapterVersusTruth(c: IngestComparison): string | undefined {
+  const stage = c.results.find((r) => r.tool === 'stage: +auditd adapter')?.stageOutput as
+    | { adapterStats?: { events: Record<string, number>; skipped: Record<string, number> } }
+    | undefined;
+  const events = stage?.adapterStats?.events;
+  if (events === undefined) return undefined;
+  const skipped = Object.entries(stage?.adapterStats?.skipped ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  let line = `adapter events: fork ${events.fork ?? 0}, exec ${events.exec ?? 0}, exit ${events.exit ?? 0}, observed ${events.observed ?? 0}, loss ${events.loss ?? 0}; skipped: ${skipped}`;
+  const t = c.input.truth;
+  if (t) line += ` | generator: processes ${t.processes}, threads ${t.threads}, execs ${t.execs}, exits ${t.exits} (+${t.killed} killed silently)`;
+  return line;
+}
+
 function toolResult(tool: string, command: string, run: CommandRun, input: BenchInput): ToolResult {
   const cpu = run.userS + run.sysS;
   return {
@@ -138,6 +156,8 @@ export function ingestTable(c: IngestComparison): TextTable {
   const mine = c.results.find((r) => r.tool === 'proc-tree ingest');
   const summary = mine?.run ? ingestSummaryLine(mine.run.stderrTail) : undefined;
   if (summary) notes.push(`proc-tree said: ${summary}`);
+  const sanity = adapterVersusTruth(c);
+  if (sanity) notes.push(sanity);
   return {
     title: `Ingest: ${c.input.label} (${fixed(c.input.bytes / MiB, 1)} MiB, ${si(c.input.lines)} lines)`,
     header: ['tool', 'wall s', 'lines/s', 'MiB/s', 'lines/CPU-s', 'peak RSS MiB', 'output MiB', 'proc-tree vs tool'],

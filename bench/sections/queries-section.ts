@@ -60,7 +60,7 @@ export interface QueriesResult {
  */
 export async function queryDatabase(ctx: BenchContext, instances: number, rebuild: boolean): Promise<QueryDatabase> {
   const options = queryLogOptions(instances);
-  const input = syntheticInput(ctx.dataDir, `query-log-${instances}`, `query log (${si(instances)} processes)`, options, ctx.log);
+  const input = syntheticInput(ctx.dataDir, `query-log-${instances}`, 'query log', options, ctx.log);
   const dir = join(ctx.dataDir, `query-db-${instances}`);
   mkdirSync(dir, { recursive: true });
   const db = join(dir, 'proc-tree.db');
@@ -150,7 +150,10 @@ export async function measureQueries(ctx: BenchContext, instances: number, calls
 
 export function queriesTable(q: QueriesResult): TextTable {
   const rows: string[][] = [];
-  for (const l of q.library) rows.push([`library: ${l.query}`, String(l.latency.count), fixed(l.latency.p50Ms, 3), fixed(l.latency.p99Ms, 3), fixed(l.latency.maxMs, 3), l.agreement ?? '']);
+  for (const l of q.library) {
+    const note = [l.agreement, l.errors > 0 ? `${l.errors} threw` : undefined].filter((x) => x !== undefined).join(', ');
+    rows.push([`library: ${l.query}`, String(l.latency.count), fixed(l.latency.p50Ms, 3), fixed(l.latency.p99Ms, 3), fixed(l.latency.maxMs, 3), note]);
+  }
   for (const c of q.cli) rows.push([`CLI: proc-tree ${c.query}`, String(c.latency.count), fixed(c.latency.p50Ms, 1), fixed(c.latency.p99Ms, 1), fixed(c.latency.maxMs, 1), c.failures > 0 ? `${c.failures} failed` : '']);
   const notes: string[] = [];
   if (q.database) {
@@ -161,6 +164,7 @@ export function queriesTable(q: QueriesResult): TextTable {
   }
   if (q.problem) notes.push(q.problem);
   if (q.libraryProblem) notes.push(`library: ${q.libraryProblem}`);
+  for (const l of q.library) if (l.firstError) notes.push(`${l.query}: ${l.firstError}`);
   for (const c of q.cli) if (c.firstFailure) notes.push(`${c.query}: ${c.firstFailure}`);
   return { title: 'Queries (ms per call)', header: ['query', 'calls', 'p50', 'p99', 'max', 'note'], rows, notes };
 }

@@ -6,11 +6,12 @@
  *
  *   node dist/bench/stages/pipeline-stages.js --stage adapter FILE
  *
- * Prints one JSON object on stdout: { stage, lines, events, seconds }.
+ * Prints one JSON object on stdout: { stage, lines, events, warnings, adapterStats, seconds }.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createAuditdAdapter } from '../../adapters/auditd/index.js';
+import type { AuditdAdapterStats } from '../../adapters/auditd/index.js';
 import type { EventSink } from '../../src/events/event-sink.js';
 import { createLineSplitter } from '../../src/sources/index.js';
 
@@ -19,7 +20,7 @@ export type Stage = (typeof STAGES)[number];
 
 const CHUNK = 1 << 20;
 
-function run(stage: Stage, file: string): { lines: number; events: number; warnings: number } {
+function run(stage: Stage, file: string): { lines: number; events: number; warnings: number; adapterStats?: AuditdAdapterStats } {
   let lines = 0;
   let events = 0;
   let warnings = 0;
@@ -58,7 +59,7 @@ function run(stage: Stage, file: string): { lines: number; events: number; warni
   }
   if (stage !== 'read') splitter.end();
   adapter?.finish();
-  return { lines, events, warnings };
+  return { lines, events, warnings, adapterStats: adapter?.stats() };
 }
 
 function main(): number {

@@ -52,14 +52,22 @@ export const PROGRAMS: readonly Program[] = [
   { exe: '/usr/bin/perl', role: 'leaf', weight: 1, argv: () => ['perl', '-e', 'print "hello\\n"'] },
 ];
 
-/** Long-lived programs that exist before the log starts ("seen since" processes). */
-export const DAEMONS: readonly { exe: string; argv: string[]; uid: number; role: ProgramRole }[] = [
+/**
+ * Long-lived programs that exist before the log starts ("seen since" processes). `parent`
+ * is the index of an earlier entry (default: init), so login shells sit under their sshd
+ * session processes as on a real host.
+ */
+export const DAEMONS: readonly { exe: string; argv: string[]; uid: number; role: ProgramRole; parent?: number }[] = [
   { exe: '/usr/sbin/sshd', argv: ['sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups'], uid: 0, role: 'daemon' },
   { exe: '/usr/sbin/cron', argv: ['/usr/sbin/cron', '-f', '-P'], uid: 0, role: 'daemon' },
   { exe: '/usr/lib/postgresql/15/bin/postgres', argv: ['/usr/lib/postgresql/15/bin/postgres', '-D', '/var/lib/postgresql/15/main'], uid: 999, role: 'threaded' },
-  { exe: '/usr/bin/bash', argv: ['-bash'], uid: 1000, role: 'shell' },
-  { exe: '/usr/bin/bash', argv: ['-bash'], uid: 1001, role: 'shell' },
-  { exe: '/usr/bin/bash', argv: ['bash'], uid: 0, role: 'shell' },
+  { exe: '/usr/sbin/sshd', argv: ['sshd: alice [priv]'], uid: 0, role: 'daemon', parent: 0 },
+  { exe: '/usr/sbin/sshd', argv: ['sshd: alice@pts/0'], uid: 1000, role: 'daemon', parent: 3 },
+  { exe: '/usr/bin/bash', argv: ['-bash'], uid: 1000, role: 'shell', parent: 4 },
+  { exe: '/usr/sbin/sshd', argv: ['sshd: bob [priv]'], uid: 0, role: 'daemon', parent: 0 },
+  { exe: '/usr/sbin/sshd', argv: ['sshd: bob@pts/1'], uid: 1001, role: 'daemon', parent: 6 },
+  { exe: '/usr/bin/bash', argv: ['-bash'], uid: 1001, role: 'shell', parent: 7 },
+  { exe: '/usr/bin/bash', argv: ['bash'], uid: 0, role: 'shell', parent: 5 },
   { exe: '/usr/sbin/nginx', argv: ['nginx: master process /usr/sbin/nginx -g daemon on; master_process on;'], uid: 0, role: 'daemon' },
 ];
 

@@ -126,8 +126,10 @@ export class SimulatedHost {
     this.counts.processes++;
 
     if (!this.rng.chance(0.9)) {
-      this.emit(this.cloneRecords(parent, childPid, false));
-      return; // a subshell: the fork runs the parent's image
+      // A subshell: the fork keeps running the parent's image. glibc's fork() is clone (or
+      // the fork syscall); clone3 and vfork children always exec (posix_spawn, vfork+exec).
+      this.emit(this.cloneRecords(parent, childPid, false, false));
+      return;
     }
     if (this.rng.chance(this.opts.childFirstShare)) {
       // The child ran first: its execve returned (and took the earlier serial) before the
@@ -141,7 +143,7 @@ export class SimulatedHost {
     this.emit(this.execRecords(child));
   }
 
-  private cloneRecords(parent: SimProcess, newId: number, thread: boolean): string[] {
+  private cloneRecords(parent: SimProcess, newId: number, thread: boolean, willExec = true): string[] {
     const a = parent.arch;
     const s = a.syscalls;
     let nr: number;
@@ -157,6 +159,9 @@ export class SimulatedHost {
         a0 = '7ffe' + this.rng.hex(8);
         a1 = CLONE3_ARGS_SIZE;
       }
+    } else if (!willExec) {
+      nr = s.fork !== undefined && r < 0.05 ? s.fork : s.clone;
+      a0 = nr === s.fork ? '0' : CLONE_FLAGS.fork;
     } else if (r < 0.15 || (parent.threads.length > 0 && r < 0.6)) {
       // posix_spawn (and spawns from threaded programs) use clone3 with CLONE_VM|CLONE_VFORK.
       nr = s.clone3;
@@ -337,7 +342,7 @@ export class SimulatedHost {
   }
 
   private preExisting(pid: number, parent: SimProcess | undefined, exe: string, argv: string[], uid: number, role: SimProcess['role']): SimProcess {
-    const login = uid >= 1000;
+    const login = uid >= 1000 || (parent !== undefined && parent.auid !== UNSET);
     const p: SimProcess = {
       pid,
       parent,
@@ -348,11 +353,11 @@ export class SimulatedHost {
       exe,
       comm: commOf(argv[0]?.split(' ')[0]?.replace(/:$/, '') ?? exe),
       argv,
-      cwd: login ? `/home/${uid === 1000 ? 'alice' : 'bob'}` : '/',
+      cwd: uid === 1000 ? '/home/alice' : uid === 1001 ? '/home/bob' : login ? '/root' : '/',
       uid,
-      auid: login ? uid : UNSET,
-      ses: login ? this.rng.range(1, 40) : UNSET,
-      tty: login ? `pts${this.rng.int(4)}` : '(none)',
+      auid: parent !== undefined && parent.auid !== UNSET ? parent.auid : login ? uid : UNSET,
+      ses: parent !== undefined && parent.ses !== UNSET ? parent.ses : login ? this.rng.range(1, 40) : UNSET,
+      tty: login ? `pts${uid === 1001 ? 1 : 0}` : '(none)',
       threads: [],
       liveIndex: -1,
       spawnerIndex: -1,
@@ -366,10 +371,12 @@ export class SimulatedHost {
 
   private createPreExistingProcesses(): void {
     let pid = this.rng.range(300, 700);
+    const made: SimProcess[] = [];
     for (const d of DAEMONS) {
       pid += this.rng.range(1, Math.max(2, Math.min(300, Math.floor(this.opts.pidMax / 40))));
-      if (pid >= this.opts.pidMax) break;
-      this.preExisting(pid, this.init, d.exe, d.argv, d.uid, d.role);
+      const parent = d.parent === undefined ? this.init : made[d.parent];
+      if (pid >= this.opts.pidMax || parent === undefined) break;
+      made.push(this.preExisting(pid, parent, d.exe, d.argv, d.uid, d.role));
     }
   }
 

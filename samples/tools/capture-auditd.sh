@@ -153,7 +153,9 @@ auditctl -R "$TMP/audit.rules" >/dev/null
 if [[ -n $PID_MAX_WANTED ]]; then echo "$PID_MAX_WANTED" >/proc/sys/kernel/pid_max; fi
 
 # --- truth prober, then the workload -----------------------------------------------------
-node "$HERE/truth-prober.mjs" --marker "$MARKER" --out "$TMP/truth.json" --ready "$TMP/prober.ready" \
+# Raised priority: with ~6 busy helpers on 2 cores an unboosted prober was seen starved
+# for 300 ms, missing whole pipeline stages.
+nice -n -15 node "$HERE/truth-prober.mjs" --marker "$MARKER" --out "$TMP/truth.json" --ready "$TMP/prober.ready" \
   --scenario "$SCENARIO" --captured-with "$COMMAND" --interval-ms "$PROBE_INTERVAL_MS" 9>&- &
 PROBER_PID=$!
 for _ in $(seq 200); do [[ -s $TMP/prober.ready ]] && break; sleep 0.02; done

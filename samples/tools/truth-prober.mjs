@@ -25,6 +25,8 @@ const NS_PER_S = 1_000_000_000n;
 const MAX_CHAIN_DEPTH = 64;
 /** Re-reads when a chain changed while we read it (parent exited mid-read). */
 const MAX_CHAIN_RETRIES = 2;
+/** While a chain stays the same, one probe per this interval is kept (see poll()). */
+const STABLE_PROBE_EVERY_NS = 100_000_000n;
 
 const { values } = parseArgs({
   options: {
@@ -148,12 +150,15 @@ function readChain(pid) {
 const startTimeNs = (ticks) => bootTimeNs + (ticks * NS_PER_S) / BigInt(clkTck);
 
 // --- probing ----------------------------------------------------------------------------
-/** Per process instance (pid + start ticks): the last kept chain and a pending repeat. */
+/** Per process instance (pid + start ticks): last kept chain, when it was kept, a pending repeat. */
 const instances = new Map();
 const probes = [];
 let polls = 0;
 let skipped = 0;
 let zombies = 0;
+/** Longest time between two polls: a starved prober can miss a short-lived process. */
+let maxPollGapNs = 0n;
+let lastPollNs;
 
 const signature = (chain) => chain.map((e) => `${e.pid}/${e.ppid}/${e.comm}/${e.startTicks}`).join(' ');
 const toProbe = (pid, atNs, chain) => ({
@@ -164,6 +169,9 @@ const toProbe = (pid, atNs, chain) => ({
 
 function poll() {
   polls++;
+  const now = wallNowNs();
+  if (lastPollNs !== undefined && now - lastPollNs > maxPollGapNs) maxPollGapNs = now - lastPollNs;
+  lastPollNs = now;
   let entries;
   try {
     entries = readdirSync('/proc');
@@ -193,14 +201,22 @@ function poll() {
     const sig = signature(read.chain);
     const inst = instances.get(key);
     if (inst && inst.sig === sig) {
-      // Same chain as the last kept probe: remember it as the run's last probe only, so a
-      // run of identical chains costs two probes (first and last) however long it lasts.
-      inst.pending = toProbe(pid, read.atNs, read.chain);
+      // Same chain as the last kept probe: keep one every STABLE_PROBE_EVERY_NS (probes far
+      // from any event are the unambiguous ones) and remember the latest as the run's
+      // last probe, so a long unchanged run costs a few probes, not one per poll.
+      const probe = toProbe(pid, read.atNs, read.chain);
+      if (read.atNs - inst.keptAtNs >= STABLE_PROBE_EVERY_NS) {
+        probes.push(probe);
+        inst.keptAtNs = read.atNs;
+        inst.pending = undefined;
+      } else {
+        inst.pending = probe;
+      }
       continue;
     }
     if (inst?.pending) probes.push(inst.pending);
     probes.push(toProbe(pid, read.atNs, read.chain));
-    instances.set(key, { sig, pending: undefined });
+    instances.set(key, { sig, pending: undefined, keptAtNs: read.atNs });
   }
 }
 
@@ -224,6 +240,7 @@ function finish() {
     startedAtNs: startedAtNs.toString(),
     endedAtNs: wallNowNs().toString(),
     polls,
+    maxPollGapMs: Number(maxPollGapNs / 1000n) / 1000,
     zombieReadsSkipped: zombies,
     probes,
   };
@@ -232,7 +249,7 @@ function finish() {
   const body = probes.map((p) => '    ' + JSON.stringify(p)).join(',\n');
   writeFileSync(values.out, `${head}\n  "probes": [\n${body}\n  ]\n}\n`);
   process.stderr.write(
-    `truth-prober: ${polls} polls, ${probes.length} probes of ${instances.size} processes, ${skipped} unreadable chains, ${zombies} zombie reads skipped\n`,
+    `truth-prober: ${polls} polls, ${probes.length} probes of ${instances.size} processes, ${skipped} unreadable chains, ${zombies} zombie reads skipped, longest poll gap ${Number(maxPollGapNs / 1000n) / 1000} ms\n`,
   );
   process.exit(0);
 }

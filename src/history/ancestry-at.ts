@@ -45,6 +45,8 @@ export interface AncestryResult {
   chain: AncestryLink[];
   /** True when a parent link rests on weak evidence or events may be missing. */
   uncertain: boolean;
+  /** True when the chain reaches the root (pid 1, or a process whose parent is 0). */
+  complete: boolean;
   notes: string[];
 }
 
@@ -62,7 +64,7 @@ export function ancestryAt(store: HistoryStore, query: AncestryQuery): AncestryR
   const candidates = store.instancesAt(host, pid, atNs);
   const self = candidates[0];
   if (self === undefined) throw new NoProcessAtTimeError(pid, atNs, query.host, noProcessHint(store, host, pid, atNs));
-  const result: AncestryResult = { host, pid, atNs, lineage, chain: [], uncertain: false, notes: [] };
+  const result: AncestryResult = { host, pid, atNs, lineage, chain: [], uncertain: false, complete: false, notes: [] };
   const uncertain = (note: string, link?: AncestryLink): void => {
     result.uncertain = true;
     (link?.notes ?? result.notes).push(note);
@@ -79,10 +81,20 @@ export function ancestryAt(store: HistoryStore, query: AncestryQuery): AncestryR
     seen.add(current.id);
     const link = linkOf(store, current, atNs);
     result.chain.push(link);
+    if (current.endCertainty === 'inferred' && current.endNs !== undefined && current.endNs > atNs) {
+      // Gone by endNs without an exit record (killed?): it may already have been dead at
+      // atNs, and its children reparented, if atNs is after the last sign of life.
+      const lastSeen = store.lastEvidenceNs(current.id);
+      if (lastSeen < atNs) {
+        uncertain(`pid ${current.pid} was last seen alive at ${formatTimeNs(lastSeen)} and was gone by ${formatTimeNs(current.endNs)} without an exit record: it may have ended before this time`, link);
+      }
+    }
     const step: Step = lineage === 'parent' ? parentStep(store, host, current, atNs) : creatorStep(store, current);
     if (step.ppid !== undefined) link.ppid = step.ppid;
     for (const note of step.notes) uncertain(note, link);
     if (step.parent === undefined) {
+      if (step.ppid === 0 || (current.pid === 1 && step.ppid === undefined)) result.complete = true;
+      else if (step.ppid === undefined) result.notes.push(`chain ends at pid ${current.pid}: no record names its parent`);
       if (step.missingPid !== undefined) {
         // The parent pid is known but no record shows that process at the time.
         result.chain.push({ pid: step.missingPid, startKnown: false, cmd: '', notes: [`no record of pid ${step.missingPid} alive at ${formatTimeNs(atNs)}`] });
@@ -120,15 +132,23 @@ interface Step {
 function parentStep(store: HistoryStore, host: string, inst: InstanceRow, atNs: bigint): Step {
   const row = store.parentAt(inst.id, atNs);
   if (row === undefined) {
-    return { notes: inst.pid === 1 ? [] : [`parent of pid ${inst.pid} unknown (no record names it)`] };
+    return { notes: [] };
   }
   const notes: string[] = [];
   if (row.sinceNs > atNs) notes.push(`parent of pid ${inst.pid} known only from ${formatTimeNs(row.sinceNs)} on`);
   if (row.kind === 'reparent-unverified') notes.push(`pid ${inst.pid} changed parent to ${row.ppid} at ${formatTimeNs(row.sinceNs)} without proof of a reparent (possible pid reuse)`);
+  if (row.kind === 'orphaned') {
+    notes.push(`parent of pid ${inst.pid} exited at ${formatTimeNs(row.sinceNs)}; no later record names the new parent: assumed init (a child subreaper would not show in the log)`);
+  }
   if (row.ppid === 0) return { ppid: 0, notes };
   const alive = store.instancesAt(host, row.ppid, atNs);
-  const parent = alive.find((i) => i.id === row.parentId) ?? alive[0];
-  if (parent === undefined) return { ppid: row.ppid, missingPid: row.ppid, notes };
+  // The recorded parent instance, never another holder of the same pid: when it is not
+  // alive then, the child was orphaned and a later holder of that pid is not its parent.
+  const parent = row.parentId !== undefined ? alive.find((i) => i.id === row.parentId) : alive[0];
+  if (parent === undefined) {
+    if (row.parentId !== undefined && alive.length > 0) notes.push(`the recorded parent (pid ${row.ppid}) had ended by then; pid ${row.ppid} was held by another process`);
+    return { ppid: row.ppid, missingPid: row.ppid, notes };
+  }
   if (alive.length > 1) notes.push(overlapNote(row.ppid, alive));
   return { ppid: row.ppid, parent, notes };
 }

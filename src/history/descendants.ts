@@ -38,7 +38,7 @@ export function descendants(store: HistoryStore, query: DescendantsQuery): Desce
   const host = resolveHost(store, query.host, (h) => findRoot(store, h, query.pid, fromNs, toNs) !== undefined);
   const rootInst = findRoot(store, host, query.pid, fromNs, toNs);
   if (rootInst === undefined) throw new NoProcessAtTimeError(query.pid, fromNs, query.host, `see 'proc-tree timeline ${query.pid}'`);
-  const at = query.atNs ?? (rootInst.startNs > fromNs ? rootInst.startNs : fromNs);
+  const at = query.atNs ?? lastMomentIn(rootInst, toNs);
   const root = nodeOf(store, rootInst, at);
   const visited = new Set<number>([rootInst.id]);
   const queue: TreeNode[] = [root];
@@ -53,7 +53,7 @@ export function descendants(store: HistoryStore, query: DescendantsQuery): Desce
         if (row === undefined || (row.parentId !== undefined ? row.parentId !== node.instanceId : row.ppid !== node.pid)) continue;
       }
       visited.add(child.id);
-      const childAt = window ? (child.startNs > fromNs ? child.startNs : fromNs) : fromNs;
+      const childAt = window ? lastMomentIn(child, toNs) : fromNs;
       const childNode = nodeOf(store, child, childAt);
       childNode.ppid = node.pid;
       node.children.push(childNode);
@@ -75,4 +75,10 @@ function findRoot(store: HistoryStore, host: string, pid: number, fromNs: bigint
   if (at !== undefined || fromNs === toNs) return at;
   // Window: the first instance of pid that lived in it.
   return store.instancesOfPid(host, pid).find((i) => overlaps(i, fromNs, toNs));
+}
+
+/** Show what a process ran last within the window: at `toNs`, or just before it ended. */
+function lastMomentIn(inst: InstanceRow, toNs: bigint): bigint {
+  if (inst.endNs === undefined || inst.endNs > toNs) return toNs;
+  return inst.endNs > inst.startNs ? inst.endNs - 1n : inst.startNs;
 }

@@ -1,7 +1,7 @@
 import type { Credentials, EvidenceRef, ForkEvent, ProcEvent, ProcessImage } from '../events/proc-event.js';
 import { DEFAULT_HOST } from './history-types.js';
 import type { HistoryWriter, ImageFields, WriteEvidence } from './history-writer.js';
-import { pendingFromJson, pendingToJson, type HostTable, type LiveProc, type PendingThread } from './live-process-table.js';
+import { linkParent, pendingFromJson, pendingToJson, type HostTable, type LiveProc, type PendingThread } from './live-process-table.js';
 import { classifyParentChange } from './parent-change.js';
 
 /**
@@ -89,9 +89,10 @@ export class HistoryBuilder {
       const h = this.hostById(o.hostId);
       const p: LiveProc = { id: o.id, pid: o.pid, startNs: o.startNs, startKnown: o.startKnown };
       if (o.ppid !== undefined) p.ppid = o.ppid;
-      if (o.parentId !== undefined) p.parentId = o.parentId;
+      if (o.orphanRowId !== undefined) p.orphanRowId = o.orphanRowId;
       if (o.image !== undefined) p.image = o.image;
       h.live.set(o.pid, p);
+      linkParent(h, p, o.parentId);
     }
     const saved = this.writer.getState(STATE_KEY);
     if (saved === undefined) return;
@@ -104,7 +105,7 @@ export class HistoryBuilder {
   private hostById(id: number): HostTable {
     let h = this.hostsById.get(id);
     if (h === undefined) {
-      h = { hostId: id, live: new Map(), pending: new Map() };
+      h = { hostId: id, live: new Map(), children: new Map(), pending: new Map() };
       this.hostsById.set(id, h);
     }
     return h;
@@ -231,7 +232,7 @@ export class HistoryBuilder {
       live.startNs = t;
       live.startKnown = true;
       live.ppid = parent.pid;
-      live.parentId = parent.id;
+      linkParent(h, live, parent.id);
       if (live.image === undefined && parent.image !== undefined) live.image = parent.image;
     }
     this.stats.lateForksMerged++;
@@ -270,9 +271,12 @@ export class HistoryBuilder {
     this.writer.insertParent({ instanceId: id, sinceNs: t, ppid: parentPid, ...(parentId !== undefined ? { parentId } : {}), kind: 'fork', ...(ev ? { evidence: ev } : {}) });
     // The child runs its creator's image until it execs: no row, the query inherits it.
     const p: LiveProc = { id, pid, startNs: t, startKnown: true, ppid: parentPid };
-    if (parentId !== undefined) p.parentId = parentId;
     if (image !== undefined) p.image = image;
     h.live.set(pid, p);
+    // A clone3 child confirmed late whose creator has ended since: not linked (it was
+    // orphaned at a time we do not know; its own records will name its parent).
+    const parent = h.live.get(parentPid);
+    if (parentId !== undefined && parent?.id === parentId) linkParent(h, p, parentId);
     this.stats.instancesOpened++;
     return p;
   }
@@ -315,7 +319,9 @@ export class HistoryBuilder {
         return p;
       }
     }
-    if (ppid !== undefined && ppid !== p.ppid) {
+    if (ppid !== undefined && p.orphanRowId !== undefined) {
+      this.resolveOrphan(h, p, ppid, t, ev);
+    } else if (ppid !== undefined && ppid !== p.ppid) {
       if (p.ppid === undefined) this.setParent(h, p, ppid, t, 'seen', ev);
       else p = this.changeParent(h, p, ppid, t, ev);
     }
@@ -327,11 +333,12 @@ export class HistoryBuilder {
     const verdict = classifyParentChange(h.live, p, ppid);
     switch (verdict.kind) {
       case 'reparent':
+        this.stats.reparents++;
+        this.setParent(h, p, ppid, t, verdict.verified ? 'reparent' : 'reparent-unverified', ev);
+        // Its siblings were orphaned too (they get orphan rows; this one has its reaper).
         if (verdict.oldParentEnded !== undefined) {
           this.close(h, verdict.oldParentEnded, t, 'inferred', 'children-reparented', undefined, undefined, ev);
         }
-        this.stats.reparents++;
-        this.setParent(h, p, ppid, t, verdict.verified ? 'reparent' : 'reparent-unverified', ev);
         return p;
       case 'pid-reused':
         this.stats.unseenPidReuses++;
@@ -340,12 +347,47 @@ export class HistoryBuilder {
     }
   }
 
+  /**
+   * A record names the parent of a process we orphaned when its parent ended: the kernel
+   * reparented it at that moment, so the reaper it names (init, or a child subreaper) is
+   * written back to the orphan row's time. A reaper that cannot be one (not init and not an
+   * ancestor... unknowable here) is taken as named: the orphan row is the earliest time.
+   */
+  private resolveOrphan(h: HostTable, p: LiveProc, ppid: number, t: bigint, ev: WriteEvidence | undefined): void {
+    const parent = this.parentFor(h, p, ppid, t, ev);
+    this.writer.resolveOrphanRow(p.orphanRowId!, ppid, parent?.id);
+    delete p.orphanRowId;
+    p.ppid = ppid;
+    linkParent(h, p, parent?.id);
+  }
+
+  /** The live instance of `ppid`, opening a "seen since" one when the log never showed it. */
+  private parentFor(h: HostTable, p: LiveProc, ppid: number, t: bigint, ev: WriteEvidence | undefined): LiveProc | undefined {
+    return h.live.get(ppid) ?? (ppid > 0 && ppid !== p.pid ? this.openSeen(h, ppid, t, undefined, ev) : undefined);
+  }
+
+  /** The parent ended: the kernel gave its children to a reaper right then (init unless a subreaper exists). */
+  private orphanChildren(h: HostTable, parent: LiveProc, t: bigint, ev: WriteEvidence | undefined): void {
+    const children = h.children.get(parent.id);
+    if (children === undefined) return;
+    for (const c of [...children]) {
+      const init = h.live.get(1);
+      const rowId = this.writer.insertParent({ instanceId: c.id, sinceNs: t, ppid: 1, ...(init ? { parentId: init.id } : {}), kind: 'orphaned', ...(ev ? { evidence: ev } : {}) });
+      c.ppid = 1;
+      c.orphanRowId = rowId;
+      linkParent(h, c, init?.id);
+    }
+  }
+
   private setParent(h: HostTable, p: LiveProc, ppid: number, t: bigint, kind: 'seen' | 'reparent' | 'reparent-unverified', ev: WriteEvidence | undefined): void {
-    const parent = h.live.get(ppid);
+    // A record naming a parent is evidence that the parent is alive then (the kernel
+    // reparents children of a dead process at once): a parent never seen before is a
+    // process that existed before the log, "seen since" this record.
+    const parent = this.parentFor(h, p, ppid, t, ev);
     this.writer.insertParent({ instanceId: p.id, sinceNs: t, ppid, ...(parent ? { parentId: parent.id } : {}), kind, ...(ev ? { evidence: ev } : {}) });
     p.ppid = ppid;
-    if (parent !== undefined) p.parentId = parent.id;
-    else delete p.parentId;
+    delete p.orphanRowId;
+    linkParent(h, p, parent?.id);
   }
 
   private setImage(p: LiveProc, t: bigint, kind: 'exec' | 'seen' | 'creds' | 'comm', image: ImageFields, ev: WriteEvidence | undefined): void {
@@ -398,6 +440,8 @@ export class HistoryBuilder {
       ...(ev ? { evidence: ev } : {}),
     });
     if (h.live.get(p.pid) === p) h.live.delete(p.pid);
+    linkParent(h, p, undefined);
+    this.orphanChildren(h, p, endNs, ev);
     this.stats.instancesClosed++;
     if (certainty === 'inferred') this.stats.inferredEnds++;
   }

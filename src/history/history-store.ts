@@ -18,6 +18,8 @@ export interface HistoryStore {
   /** The instance's own image row in force at `atNs` (forked children may have none yet). */
   ownImageAt(instanceId: number, atNs: bigint): ImageRow | undefined;
   images(instanceId: number): ImageRow[];
+  /** Time of the newest stored evidence that the instance was alive (start, parent change, image, a fork it made). */
+  lastEvidenceNs(instanceId: number): bigint;
   /** Instances that had `parentId` as parent or creator at some time. */
   childrenOf(parentId: number): InstanceRow[];
   /** Instances alive at `atNs` on `host`. */

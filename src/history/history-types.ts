@@ -37,7 +37,13 @@ export interface InstanceRow {
 }
 
 /** How a parent link came to be known. */
-export type ParentKind = 'fork' | 'seen' | 'reparent' | 'reparent-unverified';
+export type ParentKind =
+  | 'fork'
+  | 'seen'
+  | 'reparent'
+  | 'reparent-unverified'
+  /** The parent exited; the reaper is assumed to be init until a record names it. */
+  | 'orphaned';
 
 /** The parent in force from `sinceNs` until the next row of the same instance. */
 export interface ParentRow {

@@ -61,6 +61,8 @@ export interface OpenInstance {
   creatorId?: number;
   ppid?: number;
   parentId?: number;
+  /** Set when the latest parent row is an unconfirmed `orphaned` one. */
+  orphanRowId?: number;
   image?: ImageFields;
 }
 
@@ -86,7 +88,10 @@ export interface HistoryWriter {
   /** A "seen since" instance turned out to be the child of a fork record that came late. */
   setForkStart(id: number, startNs: bigint, creatorPid: number, creatorId: number | undefined, evidence?: WriteEvidence): void;
   endInstance(id: number, end: InstanceEnd): void;
-  insertParent(row: NewParent): void;
+  /** Returns the row's id (an orphan row is updated once the reaper is known). */
+  insertParent(row: NewParent): number;
+  /** Sets the reaper of an `orphaned` row once evidence names it. */
+  resolveOrphanRow(rowId: number, ppid: number, parentId: number | undefined): void;
   /** Rewrites the first-evidence parent row of a merged instance into its fork row. */
   setFirstParentFromFork(instanceId: number, row: Omit<NewParent, 'instanceId'>): void;
   insertImage(instanceId: number, sinceNs: bigint, kind: ImageKind, image: ImageFields, evidence?: WriteEvidence): void;

@@ -13,8 +13,10 @@ export interface LiveProc {
   startKnown: boolean;
   /** Current parent pid, undefined until evidence names it. */
   ppid?: number;
-  /** The parent instance when it was known. */
+  /** The parent instance when it was known (kept in step with HostTable.children). */
   parentId?: number;
+  /** Its parent exited and the reaper is only assumed (init): the row to fix when a record names it. */
+  orphanRowId?: number;
   /** Image in force now (shared by reference with children forked meanwhile: never mutate). */
   image?: ImageFields;
 }
@@ -32,7 +34,29 @@ export interface PendingThread {
 export interface HostTable {
   hostId: number;
   live: Map<number, LiveProc>;
+  /** Live processes by parent instance id: who is orphaned when a process ends. */
+  children: Map<number, Set<LiveProc>>;
   pending: Map<number, PendingThread>;
+}
+
+/** Sets `p`'s parent instance, keeping the children index in step. */
+export function linkParent(h: HostTable, p: LiveProc, parentId: number | undefined): void {
+  if (p.parentId !== undefined) {
+    const set = h.children.get(p.parentId);
+    set?.delete(p);
+    if (set?.size === 0) h.children.delete(p.parentId);
+  }
+  if (parentId === undefined) {
+    delete p.parentId;
+    return;
+  }
+  p.parentId = parentId;
+  let set = h.children.get(parentId);
+  if (set === undefined) {
+    set = new Set();
+    h.children.set(parentId, set);
+  }
+  set.add(p);
 }
 
 /** JSON form of pending threads (bigint as decimal strings) for resume_state. */

@@ -37,11 +37,17 @@ export class SqliteHistoryStore implements HistoryStore {
       imageAt: prep('SELECT * FROM images WHERE instance_id = ? AND since_ns <= ? ORDER BY since_ns DESC, id DESC LIMIT 1'),
       images: prep('SELECT * FROM images WHERE instance_id = ? ORDER BY since_ns, id'),
       children: prep(
-        `SELECT * FROM instances WHERE id IN (SELECT instance_id FROM parents WHERE parent_id = ?1 UNION SELECT id FROM instances WHERE creator_id = ?1)
+        `SELECT * FROM instances WHERE id IN (SELECT instance_id FROM parents WHERE parent_id = @id UNION SELECT id FROM instances WHERE creator_id = @id)
          ORDER BY start_ns, id`,
       ),
       aliveAt: prep('SELECT * FROM instances WHERE host_id = ? AND start_ns <= ? AND (end_ns IS NULL OR end_ns > ?) ORDER BY pid, start_ns'),
       overlapping: prep('SELECT * FROM instances WHERE host_id = ? AND start_ns <= ? AND (end_ns IS NULL OR end_ns >= ?) ORDER BY start_ns, id'),
+      lastEvidence: prep(
+        `SELECT max(x) AS x FROM (SELECT max(since_ns) AS x FROM parents WHERE instance_id = @id
+         UNION ALL SELECT max(since_ns) FROM images WHERE instance_id = @id
+         UNION ALL SELECT max(start_ns) FROM instances WHERE creator_id = @id
+         UNION ALL SELECT start_ns FROM instances WHERE id = @id)`,
+      ),
       losses: prep('SELECT * FROM losses WHERE host_id = ? AND at_ns >= ? AND at_ns <= ? ORDER BY at_ns, id'),
     };
     this.refreshNames();
@@ -104,8 +110,13 @@ export class SqliteHistoryStore implements HistoryStore {
     return (this.st.images!.all(instanceId) as Raw[]).map((r) => toImage(r, this.fileOf));
   }
 
+  lastEvidenceNs(instanceId: number): bigint {
+    const r = this.st.lastEvidence!.get({ id: instanceId }) as { x: bigint | null } | undefined;
+    return r?.x ?? 0n;
+  }
+
   childrenOf(parentId: number): InstanceRow[] {
-    return this.insts(this.st.children!.all(parentId));
+    return this.insts(this.st.children!.all({ id: parentId }));
   }
 
   aliveAt(host: string, atNs: bigint): InstanceRow[] {

@@ -48,6 +48,7 @@ export class SqliteHistoryWriter implements HistoryWriter {
       ),
       parentAdd: p('INSERT INTO parents(instance_id, since_ns, ppid, parent_id, kind, src, off, line, rec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       firstParentId: p('SELECT id FROM parents WHERE instance_id = ? ORDER BY since_ns, id LIMIT 1'),
+      orphanSet: p("UPDATE parents SET ppid = ?, parent_id = ?, kind = 'reparent' WHERE id = ?"),
       parentSet: p('UPDATE parents SET since_ns = ?, ppid = ?, parent_id = ?, kind = ?, src = ?, off = ?, line = ?, rec = ? WHERE id = ?'),
       imageAdd: p(
         `INSERT INTO images(instance_id, since_ns, kind, exe, argv, argv_truncated, comm, cwd, uid, euid, gid, auid, user, euser, src, off, line, rec)
@@ -57,7 +58,7 @@ export class SqliteHistoryWriter implements HistoryWriter {
       last: p('SELECT * FROM instances WHERE host_id = ? AND pid = ? ORDER BY start_ns DESC, id DESC LIMIT 1').safeIntegers(true),
       lastParents: p('SELECT ppid FROM parents WHERE instance_id = ? ORDER BY since_ns DESC, id DESC LIMIT 2'),
       open: p('SELECT id, host_id, pid, start_ns, start_known, creator_id FROM instances WHERE end_ns IS NULL ORDER BY id').safeIntegers(true),
-      latestParent: p('SELECT ppid, parent_id FROM parents WHERE instance_id = ? ORDER BY since_ns DESC, id DESC LIMIT 1'),
+      latestParent: p('SELECT id, ppid, parent_id, kind FROM parents WHERE instance_id = ? ORDER BY since_ns DESC, id DESC LIMIT 1'),
       // The builder's current image is the last one it wrote (ids), its creator's at fork by time.
       lastWrittenImage: p('SELECT * FROM images WHERE instance_id = ? ORDER BY id DESC LIMIT 1').safeIntegers(true),
       latestImage: p('SELECT * FROM images WHERE instance_id = ? AND since_ns <= ? ORDER BY since_ns DESC, id DESC LIMIT 1').safeIntegers(true),
@@ -90,8 +91,12 @@ export class SqliteHistoryWriter implements HistoryWriter {
     this.st.end!.run(e.endNs, e.certainty, opt(e.reason), opt(e.exitCode), opt(e.exitSignal), ...ev(e.evidence), id);
   }
 
-  insertParent(r: NewParent): void {
-    this.st.parentAdd!.run(r.instanceId, r.sinceNs, r.ppid, opt(r.parentId), r.kind, ...ev(r.evidence));
+  insertParent(r: NewParent): number {
+    return Number(this.st.parentAdd!.run(r.instanceId, r.sinceNs, r.ppid, opt(r.parentId), r.kind, ...ev(r.evidence)).lastInsertRowid);
+  }
+
+  resolveOrphanRow(rowId: number, ppid: number, parentId: number | undefined): void {
+    this.st.orphanSet!.run(ppid, opt(parentId), rowId);
   }
 
   setFirstParentFromFork(instanceId: number, r: Omit<NewParent, 'instanceId'>): void {
@@ -154,10 +159,11 @@ export class SqliteHistoryWriter implements HistoryWriter {
       };
       const creator = num(r.creator_id);
       if (creator !== undefined) o.creatorId = creator;
-      const parent = this.st.latestParent!.get(id) as { ppid: number; parent_id: number | null } | undefined;
+      const parent = this.st.latestParent!.get(id) as { id: number; ppid: number; parent_id: number | null; kind: string } | undefined;
       if (parent !== undefined) {
         o.ppid = parent.ppid;
         if (parent.parent_id !== null) o.parentId = parent.parent_id;
+        if (parent.kind === 'orphaned') o.orphanRowId = parent.id;
       }
       const image = this.imageInForce(id);
       if (image !== undefined) o.image = image;

@@ -20,9 +20,12 @@ const MIN_CONNECTOR_DATAGRAM = 16 + 20;
 const MAX_PLAUSIBLE_DATAGRAM = 1 << 16;
 const NLMSG_DONE = 3;
 
+/** A damaged first line must not hide an audit log: look this far for a record. */
+const AUDIT_SNIFF_LINES = 5;
+
 /**
- * `auditd` when the first line that is not blank or a `#` comment starts with `type=` or
- * `node=`; `proc-connector` when the input starts with a little-endian nlmsghdr of
+ * `auditd` when one of the first lines that are not blank or `#` comments starts with
+ * `type=` or `node=`; `proc-connector` when the input starts with a little-endian nlmsghdr of
  * plausible length and type NLMSG_DONE (how the connector delivers every message);
  * undefined otherwise. An empty input counts as auditd (a freshly rotated audit.log).
  */
@@ -34,14 +37,16 @@ export function sniffFormat(head: Buffer): InputFormat | undefined {
   }
   const text = head.toString('latin1');
   let start = 0;
-  while (start < text.length) {
+  let looked = 0;
+  while (start < text.length && looked < AUDIT_SNIFF_LINES) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     const line = text.slice(start, end);
     if (line.trim().length > 0 && !line.startsWith('#')) {
-      return line.startsWith('type=') || line.startsWith('node=') ? 'auditd' : undefined;
+      if (line.startsWith('type=') || line.startsWith('node=')) return 'auditd';
+      looked++;
     }
     start = end + 1;
   }
-  return 'auditd';
+  return looked === 0 ? 'auditd' : undefined;
 }

@@ -6,15 +6,15 @@ import type { PidNode, ProcInfo, ProcessLink } from './types.js';
 /** Longest chain we build. Real chains are a few dozen deep; anything longer is a corrupted tree. */
 export const MAX_CHAIN_LENGTH = 4096;
 
-/** Cache info only if it describes the same process as the node (same start, when both are known). */
+/**
+ * Cache info only if it describes the same process as the node: same start time when the
+ * node knows its start. Otherwise the cache holds an older process that had this pid, or a
+ * newer one `resolve` read from /proc after this node's process exited.
+ */
 function matchingInfo(cache: CacheStore, pid: number, node: PidNode): ProcInfo | undefined {
   const info = cache.getInfo(pid);
-  if (info === undefined) return undefined;
-  const nodeStart = node.startTimeNs;
-  if (nodeStart !== undefined && info.startTimeNs < nodeStart && !sameStartTime(info.startTimeNs, nodeStart)) {
-    return undefined; // older process that held this pid
-  }
-  return info;
+  if (info === undefined || node.startTimeNs === undefined) return info;
+  return sameStartTime(info.startTimeNs, node.startTimeNs) ? info : undefined;
 }
 
 function toLink(pid: number, node: PidNode, info: ProcInfo | undefined): ProcessLink {

@@ -40,7 +40,6 @@ function instancesOf(capture: Capture): Instance[] {
   return [...byKey.values()];
 }
 
-const absDiff = (a: bigint, b: bigint) => (a > b ? a - b : b - a);
 
 /** The fork-family record that created this instance (matched by child pid and time). */
 function forkOf(inst: Instance, syscalls: ProcessSyscall[]): ProcessSyscall | undefined {

@@ -90,11 +90,16 @@ describe('on damaged trees', () => {
     expect(isDescendant(reused, 200, 'newcomer')).toBe(false);
   });
 
-  test('ignores cached info of an older process on the same pid', () => {
+  test('ignores cached info of an older or newer process on the same pid', () => {
     const t = new DefaultTree();
     const c = new DefaultCache();
-    t.insertNode(300, { ppid: 0, cmd: 'new', startTimeNs: 9_000_000_000n });
-    c.insertInfo(300, { pid: 300, ppid: 0, cmd: 'old', exe: '/old', argv: [], user: 'mallory', uid: 1, euid: 1, startTimeNs: 1_000_000_000n });
-    expect(buildChainLinks(t, c, 300)[0]).toMatchObject({ cmd: 'new', user: '', exe: '' });
+    t.insertNode(300, { ppid: 0, cmd: 'node-process', startTimeNs: 9_000_000_000n });
+    const other = { pid: 300, ppid: 0, cmd: 'other', exe: '/other', argv: [], user: 'mallory', uid: 1, euid: 1 };
+    c.insertInfo(300, { ...other, startTimeNs: 1_000_000_000n });
+    expect(buildChainLinks(t, c, 300)[0]).toMatchObject({ cmd: 'node-process', user: '', exe: '' });
+    c.insertInfo(300, { ...other, startTimeNs: 20_000_000_000n });
+    expect(buildChainLinks(t, c, 300)[0]).toMatchObject({ cmd: 'node-process', user: '', exe: '' });
+    c.insertInfo(300, { ...other, startTimeNs: 9_000_000_000n });
+    expect(buildChainLinks(t, c, 300)[0]).toMatchObject({ cmd: 'node-process', user: 'mallory', exe: '/other' });
   });
 });

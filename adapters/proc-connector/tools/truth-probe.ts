@@ -67,12 +67,15 @@ function isMember(pid: number, startTicks: bigint): boolean {
   const key = `${pid}@${startTicks}`;
   let member = membership.get(key);
   if (member === undefined) {
+    let environ: Buffer;
     try {
-      member = readFileSync(`/proc/${pid}/environ`).includes(marker);
+      environ = readFileSync(`/proc/${pid}/environ`);
     } catch {
-      member = false;
+      return false; // gone, or a kernel thread
     }
-    membership.set(key, member);
+    member = environ.includes(marker);
+    // An empty environ is a process mid-exec or a zombie: decide on a later poll.
+    if (environ.length > 0) membership.set(key, member);
   }
   return member;
 }

@@ -1,12 +1,84 @@
+import { ancestryAt, type AncestryLink, type Lineage } from '../../history/ancestry-at.js';
+import { openStore, parsePid, parseQueryArgs, table, toJsonLine } from '../../history/query-cli-args.js';
+import { formatTimeNs } from '../../time/format-time.js';
+import { parseTimeNs } from '../../time/parse-time.js';
 import type { Command } from '../command.js';
-import { UserError } from '../user-error.js';
+import { UsageError } from '../user-error.js';
 
-// PLACEHOLDER: replaced by the owner of this command.
+const USAGE = [
+  'usage: proc-tree ancestry PID --at TIME [--db FILE] [--host NAME] [--lineage parent|creator] [--json]',
+  '',
+  'The ancestry of PID at a past time from the history database: the process first, then its',
+  'parent at that time (what /proc showed then), up to pid 1. TIME is epoch seconds or ISO-8601 with a zone.',
+  '  --lineage creator   follow who forked each process instead of the parent at that time',
+  '  --json   {"pid","at","atNs","host","lineage","chain":[{"pid","ppid","cmd","exe","argv","user","uid","start","startNs","startKnown","end","endNs","notes"}],"uncertain","notes"}',
+].join('\n');
+
+function linkJson(l: AncestryLink): Record<string, unknown> {
+  return {
+    pid: l.pid,
+    ppid: l.ppid ?? null,
+    cmd: l.cmd,
+    exe: l.exe ?? null,
+    argv: l.argv ?? null,
+    comm: l.comm ?? null,
+    user: l.user ?? null,
+    uid: l.uid ?? null,
+    start: l.startNs === undefined ? null : formatTimeNs(l.startNs),
+    startNs: l.startNs?.toString() ?? null,
+    startKnown: l.startKnown,
+    end: l.endNs === undefined ? null : formatTimeNs(l.endNs),
+    endNs: l.endNs?.toString() ?? null,
+    ...(l.notes.length > 0 ? { notes: l.notes } : {}),
+  };
+}
+
 const command: Command = {
-  summary: '(not built yet)',
-  usage: 'usage: proc-tree ancestry-at (not built yet)',
-  async run() {
-    throw new UserError('ancestry-at is not built yet');
+  summary: 'ancestry chain of a pid at a past time, from the history database',
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseQueryArgs(args, { at: { type: 'string' }, lineage: { type: 'string', default: 'parent' } }, USAGE);
+    if (positionals.length !== 1) throw new UsageError(`expected one PID\n${USAGE}`);
+    const pid = parsePid(positionals[0], USAGE);
+    const at = values.at as string | undefined;
+    if (at === undefined) throw new UsageError(`--at TIME is required\n${USAGE}`);
+    const atNs = parseTimeNs(at);
+    const lineage = values.lineage;
+    if (lineage !== 'parent' && lineage !== 'creator') throw new UsageError(`--lineage must be parent or creator, got '${lineage}'`);
+    const store = openStore(values.db);
+    try {
+      const result = ancestryAt(store, { pid, atNs, lineage: lineage as Lineage, ...(values.host !== undefined ? { host: values.host } : {}) });
+      if (values.json) {
+        io.stdout.write(
+          toJsonLine({
+            pid,
+            at: formatTimeNs(atNs),
+            atNs: atNs.toString(),
+            host: result.host,
+            lineage,
+            chain: result.chain.map(linkJson),
+            complete: result.complete,
+            uncertain: result.uncertain,
+            ...(result.notes.length > 0 ? { notes: result.notes } : {}),
+          }),
+        );
+      } else {
+        const rows = [['PID', 'PPID', 'USER', 'START', 'CMD']];
+        for (const l of result.chain) {
+          const start = l.startNs === undefined ? '?' : `${l.startKnown ? '' : '~'}${formatTimeNs(l.startNs)}`;
+          rows.push([String(l.pid), l.ppid === undefined ? '?' : String(l.ppid), l.user ?? (l.uid === undefined ? '?' : String(l.uid)), start, l.cmd || l.exe || '?']);
+        }
+        let text = table(rows) + '\n';
+        if (result.chain.some((l) => !l.startKnown)) text += '~ = seen since (the process existed before its first record)\n';
+        const notes = [...result.notes, ...result.chain.flatMap((l) => l.notes.filter((n) => !n.startsWith('started before')).map((n) => `pid ${l.pid}: ${n}`))];
+        if (result.uncertain) text += `UNCERTAIN:\n${notes.map((n) => `  - ${n}`).join('\n')}\n`;
+        else if (notes.length > 0) text += `${notes.map((n) => `note: ${n}`).join('\n')}\n`;
+        io.stdout.write(text);
+      }
+      return 0;
+    } finally {
+      store.close();
+    }
   },
 };
 

@@ -42,13 +42,13 @@ const command: Command = {
       throw new UsageError(`--duration must be a positive number of seconds, got '${values.duration}'`);
     }
     const stop = stopSignal(durationS);
-    const writer = new CaptureWriter(values.output);
+    const output = values.output;
     let kinds: Record<string, number> = {};
     try {
       io.stderr.write(`capturing to ${values.output}${durationS ? ` for ${durationS}s` : ''}; Ctrl-C to stop\n`);
       const summary = await runLiveConnector({
         sink: { onEvent: () => {}, onWarning: () => {} },
-        writer,
+        openWriter: () => new CaptureWriter(output),
         signal: stop.signal,
         command: ['proc-tree', 'capture', ...args],
       });

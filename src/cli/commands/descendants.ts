@@ -1,12 +1,46 @@
+import { descendants, type DescendantsQuery } from '../../history/descendants.js';
+import { openStore, optionalTime, parsePid, parseQueryArgs, toJsonLine } from '../../history/query-cli-args.js';
+import { renderTreeText, treeNodeJson } from '../../history/render-tree.js';
 import type { Command } from '../command.js';
-import { UserError } from '../user-error.js';
+import { UsageError } from '../user-error.js';
 
-// PLACEHOLDER: replaced by the owner of this command.
+const USAGE = [
+  'usage: proc-tree descendants PID (--at TIME | --from T1 --to T2) [--db FILE] [--host NAME] [--json]',
+  '',
+  '--at: the descendants alive at TIME. --from/--to: everything that descended from the instance of PID',
+  'alive at T1 (or first seen in the window) during [T1, T2], short-lived processes included.',
+].join('\n');
+
 const command: Command = {
-  summary: '(not built yet)',
-  usage: 'usage: proc-tree descendants (not built yet)',
-  async run() {
-    throw new UserError('descendants is not built yet');
+  summary: 'descendants of a process at a past time or during a time window',
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseQueryArgs(args, { at: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } }, USAGE);
+    if (positionals.length !== 1) throw new UsageError(`expected one PID\n${USAGE}`);
+    const pid = parsePid(positionals[0], USAGE);
+    const atNs = optionalTime(values.at as string | undefined);
+    const fromNs = optionalTime(values.from as string | undefined);
+    const toNs = optionalTime(values.to as string | undefined);
+    const query: DescendantsQuery = { pid };
+    if (atNs !== undefined) {
+      if (fromNs !== undefined || toNs !== undefined) throw new UsageError('give either --at, or --from and --to');
+      query.atNs = atNs;
+    } else {
+      if (fromNs === undefined || toNs === undefined) throw new UsageError(`give --at TIME, or both --from and --to\n${USAGE}`);
+      if (toNs < fromNs) throw new UsageError('--to is before --from');
+      query.fromNs = fromNs;
+      query.toNs = toNs;
+    }
+    if (values.host !== undefined) query.host = values.host;
+    const store = openStore(values.db);
+    try {
+      const result = descendants(store, query);
+      if (values.json) io.stdout.write(toJsonLine({ host: result.host, pid, count: result.count, root: treeNodeJson(result.root) }));
+      else io.stdout.write(renderTreeText([result.root]) + '\n');
+      return 0;
+    } finally {
+      store.close();
+    }
   },
 };
 

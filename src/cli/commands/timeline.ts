@@ -1,12 +1,65 @@
+import { commandOf } from '../../history/image-at.js';
+import { openStore, optionalTime, parsePid, parseQueryArgs, toJsonLine } from '../../history/query-cli-args.js';
+import { timeline, type TimelineEntry } from '../../history/timeline.js';
+import { formatTimeNs } from '../../time/format-time.js';
 import type { Command } from '../command.js';
-import { UserError } from '../user-error.js';
+import { UsageError, UserError } from '../user-error.js';
 
-// PLACEHOLDER: replaced by the owner of this command.
+const USAGE = [
+  'usage: proc-tree timeline PID [--at TIME] [--db FILE] [--host NAME] [--json]',
+  '',
+  'Every process instance that held PID, oldest first: start/end, parents over time and execs,',
+  'so pid reuse shows at a glance. --at marks the instance alive at TIME with `*`.',
+].join('\n');
+
+const where = (e: { file?: string; line?: number; offset?: number; id?: string } | undefined): string =>
+  e === undefined ? '' : `  [${e.file ?? '?'}${e.line !== undefined ? `:${e.line}` : `@${e.offset ?? '?'}`}${e.id ? ` ${e.id}` : ''}]`;
+
+function entryText(e: TimelineEntry): string {
+  const i = e.instance;
+  const lines: string[] = [];
+  const start = `${i.startKnown ? 'started' : 'seen since'} ${formatTimeNs(i.startNs)}`;
+  const end = i.endNs === undefined ? 'no end recorded' : `${i.endCertainty === 'inferred' ? `gone by (${i.endReason ?? 'inferred'})` : 'exited'} ${formatTimeNs(i.endNs)}${i.exitCode !== undefined ? ` code ${i.exitCode}` : ''}${i.exitSignal !== undefined ? ` signal ${i.exitSignal}` : ''}`;
+  lines.push(`${e.aliveAtQuery ? '*' : ' '} pid ${i.pid}: ${start}, ${end}${i.creatorPid !== undefined ? `, forked by ${i.creatorPid}` : ''}${where(i.startEvidence)}`);
+  for (const p of e.parents) lines.push(`    ${formatTimeNs(p.sinceNs)}  parent ${p.ppid} (${p.kind})${where(p.evidence)}`);
+  for (const im of e.images) lines.push(`    ${formatTimeNs(im.sinceNs)}  ${im.kind} ${commandOf(im)}${im.exe ? `  exe=${im.exe}` : ''}${im.uid !== undefined ? ` uid=${im.uid}` : ''}${where(im.evidence)}`);
+  return lines.join('\n');
+}
+
 const command: Command = {
-  summary: '(not built yet)',
-  usage: 'usage: proc-tree timeline (not built yet)',
-  async run() {
-    throw new UserError('timeline is not built yet');
+  summary: 'every instance that held a pid: start/end, parents and execs over time',
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseQueryArgs(args, { at: { type: 'string' } }, USAGE);
+    if (positionals.length !== 1) throw new UsageError(`expected one PID\n${USAGE}`);
+    const pid = parsePid(positionals[0], USAGE);
+    const atNs = optionalTime(values.at as string | undefined);
+    const store = openStore(values.db);
+    try {
+      const result = timeline(store, { pid, ...(values.host !== undefined ? { host: values.host } : {}), ...(atNs !== undefined ? { atNs } : {}) });
+      if (result.entries.length === 0) throw new UserError(`no record of pid ${pid} in the history`);
+      if (values.json) {
+        const t = (ns: bigint | undefined) => (ns === undefined ? null : formatTimeNs(ns));
+        io.stdout.write(
+          toJsonLine({
+            host: result.host,
+            pid,
+            ...(atNs !== undefined ? { at: formatTimeNs(atNs), atNs } : {}),
+            instances: result.entries.map((e) => ({
+              ...e.instance,
+              start: t(e.instance.startNs),
+              end: t(e.instance.endNs),
+              aliveAtQuery: e.aliveAtQuery,
+              parents: e.parents.map((p) => ({ ...p, since: t(p.sinceNs) })),
+              images: e.images.map((im) => ({ ...im, since: t(im.sinceNs) })),
+            })),
+          }),
+        );
+      } else io.stdout.write(result.entries.map(entryText).join('\n') + '\n');
+      return 0;
+    } finally {
+      store.close();
+    }
   },
 };
 

@@ -1,12 +1,43 @@
+import { openStore, parsePid, parseQueryArgs, toJsonLine } from '../../history/query-cli-args.js';
+import { renderTreeDot, renderTreeText, treeNodeJson } from '../../history/render-tree.js';
+import { treeAt } from '../../history/tree-at.js';
+import { formatTimeNs } from '../../time/format-time.js';
+import { parseTimeNs } from '../../time/parse-time.js';
 import type { Command } from '../command.js';
-import { UserError } from '../user-error.js';
+import { UsageError } from '../user-error.js';
 
-// PLACEHOLDER: replaced by the owner of this command.
+const USAGE = [
+  'usage: proc-tree tree [PID] --at TIME [--db FILE] [--host NAME] [--format text|json|dot] [--json]',
+  '',
+  'pstree-style tree of the processes alive at TIME (by their parent at that time), or of PID\'s subtree.',
+  '`~` after a process: it existed before its first record (start unknown).',
+].join('\n');
+
 const command: Command = {
-  summary: '(not built yet)',
-  usage: 'usage: proc-tree tree (not built yet)',
-  async run() {
-    throw new UserError('tree is not built yet');
+  summary: 'process tree at a past time from the history database (text, json or dot)',
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseQueryArgs(args, { at: { type: 'string' }, format: { type: 'string', default: 'text' } }, USAGE);
+    if (positionals.length > 1) throw new UsageError(`expected at most one PID\n${USAGE}`);
+    const at = values.at as string | undefined;
+    if (at === undefined) throw new UsageError(`--at TIME is required\n${USAGE}`);
+    const format = values.json ? 'json' : (values.format as string);
+    if (format !== 'text' && format !== 'json' && format !== 'dot') throw new UsageError(`--format must be text, json or dot, got '${format}'`);
+    const atNs = parseTimeNs(at);
+    const store = openStore(values.db);
+    try {
+      const query: { atNs: bigint; host?: string; pid?: number } = { atNs };
+      if (values.host !== undefined) query.host = values.host;
+      if (positionals[0] !== undefined) query.pid = parsePid(positionals[0], USAGE);
+      const result = treeAt(store, query);
+      if (format === 'json') {
+        io.stdout.write(toJsonLine({ at: formatTimeNs(atNs), atNs: atNs.toString(), host: result.host, count: result.count, roots: result.roots.map(treeNodeJson) }));
+      } else if (format === 'dot') io.stdout.write(renderTreeDot(result.roots) + '\n');
+      else io.stdout.write(result.count === 0 ? `no process recorded alive at ${formatTimeNs(atNs)}\n` : renderTreeText(result.roots) + '\n');
+      return 0;
+    } finally {
+      store.close();
+    }
   },
 };
 

@@ -1,12 +1,70 @@
+import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { UserError } from '../user-error.js';
+import { UsageError } from '../user-error.js';
+import { formatTimeNs } from '../../time/format-time.js';
+import { watchIntoHistory } from '../../../adapters/proc-connector/watch-into-history.js';
+import { stopSignal } from './stop-signal.js';
 
-// PLACEHOLDER: replaced by the owner of this command.
+const usage = `usage: proc-tree watch [--db FILE] [--duration SECONDS] [--host NAME]
+
+Keeps the history database current in real time from the kernel's process connector:
+seeds it from /proc, then records every fork, exec, exit, reparenting and identity change
+until Ctrl-C, SIGTERM or --duration. Needs root or CAP_NET_ADMIN. Query it meanwhile with
+'proc-tree ancestry-at', 'tree', 'timeline' ... --db FILE.
+
+If the kernel's queue overflows (ENOBUFS), the loss (when, and how many messages) is
+printed and stored, and the tree is re-seeded from /proc. Exit status 3 when anything
+was lost.
+
+options:
+  --db FILE            history database (default ./proc-tree.db; created if missing)
+  --duration SECONDS   stop after this many seconds
+  --host NAME          host name to store events under (default: the default host)
+`;
+
 const command: Command = {
-  summary: '(not built yet)',
-  usage: 'usage: proc-tree watch (not built yet)',
-  async run() {
-    throw new UserError('watch is not built yet');
+  summary: 'keep the history database current from live kernel process events',
+  usage,
+  async run(args, io) {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args,
+        options: { db: { type: 'string', default: './proc-tree.db' }, duration: { type: 'string' }, host: { type: 'string' } },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const durationS = values.duration === undefined ? undefined : Number(values.duration);
+    if (durationS !== undefined && !(Number.isFinite(durationS) && durationS > 0)) {
+      throw new UsageError(`--duration must be a positive number of seconds, got '${values.duration}'`);
+    }
+    const stop = stopSignal(durationS);
+    try {
+      io.stderr.write(`watching into ${values.db}${durationS ? ` for ${durationS}s` : ''}; Ctrl-C to stop\n`);
+      const summary = await watchIntoHistory({
+        dbPath: values.db!,
+        signal: stop.signal,
+        ...(values.host === undefined ? {} : { host: values.host }),
+        onLoss: (loss) =>
+          io.stderr.write(`LOSS at ${formatTimeNs(loss.timestampNs)}: ${loss.count === undefined ? 'unknown number of' : loss.count} event(s): ${loss.reason}\n`),
+      });
+      const { live, history } = summary;
+      const s = live.stats;
+      io.stderr.write(
+        [
+          `watched ${formatTimeNs(live.startNs)} to ${formatTimeNs(live.endNs)}: ${live.datagrams} kernel messages, ${summary.commits} commits`,
+          `  events: ${Object.entries(history.events).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
+          `  processes opened ${history.instancesOpened}, closed ${history.instancesClosed}; reparents inferred ${s.reparentsInferred}, exec images missed ${s.execImagesMissed}`,
+          `  overflows (ENOBUFS) ${live.enobufs}; messages lost ${s.lostMessages}; receive buffer ${live.rcvbufBytes} bytes`,
+        ].join('\n') + '\n',
+      );
+      return live.enobufs > 0 || s.lostMessages > 0 ? 3 : 0;
+    } finally {
+      stop.dispose();
+    }
   },
 };
 

@@ -10,7 +10,10 @@ function track(serials: number[], window?: number) {
     { onLoss: (_n, count, after) => losses.push({ count, at: after.id }), onReset: (_n, at) => resets.push(at.id) },
     window,
   );
-  for (const serial of serials) tracker.see({ node: undefined, serial, sec: 1, ms: 0, id: String(serial) }, { file: 'x', offset: 0 });
+  for (const serial of serials) {
+    const id = String(serial);
+    tracker.see(undefined, serial, id, { sec: 1, ms: 0, idStart: 0, idEnd: id.length }, { file: 'x', offset: 0 });
+  }
   tracker.finish();
   return { losses, resets };
 }

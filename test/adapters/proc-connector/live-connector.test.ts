@@ -103,4 +103,40 @@ describe('live proc connector (needs root)', () => {
     expect(summary.stats.lostMessages).toBe(0);
     expect(warnings.filter((w) => w.reason !== 'exec-image-missed')).toEqual([]);
   });
+
+  it('reports an overflowing receive queue as loss with exact counts and re-seeds from /proc', async () => {
+    const events: ProcEvent[] = [];
+    const controller = new AbortController();
+    let block = false;
+    const running = runLiveConnector({
+      sink: { onEvent: (e) => events.push(e), onWarning: () => {} },
+      signal: controller.signal,
+      rcvbufBytes: 4096, // a few messages: easy to overflow for real
+      afterBatch: () => {
+        if (!block) return;
+        block = false;
+        // Hold the JS thread: no read is queued, so the kernel queue overflows (ENOBUFS).
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+      },
+    });
+    try {
+      await sleep(300);
+      const burst = spawn('/bin/sh', ['-c', 'sleep 0.2; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true; done']);
+      const burstExit = once(burst, 'exit');
+      block = true;
+      await burstExit;
+      await sleep(500);
+    } finally {
+      controller.abort();
+    }
+    const summary = await running;
+    expect(summary.enobufs).toBeGreaterThan(0);
+    expect(summary.stats.lostMessages).toBeGreaterThan(0);
+    const losses = events.filter((e) => e.kind === 'loss');
+    expect(losses.some((e) => e.kind === 'loss' && /ENOBUFS/.test(e.reason))).toBe(true);
+    const counted = losses.reduce((n, e) => n + (e.kind === 'loss' ? e.count ?? 0 : 0), 0);
+    expect(counted).toBe(summary.stats.lostMessages);
+    // Re-seeded: this process observed again, from the re-seed snapshot.
+    expect(events.some((e) => e.kind === 'observed' && e.pid === process.pid && e.evidence?.id === 'proc-reseed')).toBe(true);
+  });
 });

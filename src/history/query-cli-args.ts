@@ -1,0 +1,56 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError, UserError } from '../cli/user-error.js';
+import { parseTimeNs } from '../time/parse-time.js';
+import type { HistoryStore } from './history-store.js';
+import { openHistoryStore } from './sqlite-history-store.js';
+
+/** Options every history query command shares. */
+export const COMMON_QUERY_OPTIONS = {
+  db: { type: 'string', default: './proc-tree.db' },
+  host: { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+/** Linux never hands out pids above 2^22 (PID_MAX_LIMIT). */
+const PID_MAX_LIMIT = 4_194_304;
+
+export interface ParsedQueryArgs {
+  values: Record<string, string | boolean | undefined> & { db?: string; host?: string; json?: boolean };
+  positionals: string[];
+}
+
+export function parseQueryArgs(args: string[], options: NonNullable<ParseArgsConfig['options']>, usage: string): ParsedQueryArgs {
+  try {
+    const parsed = parseArgs({ args, options: { ...COMMON_QUERY_OPTIONS, ...options }, allowPositionals: true, strict: true });
+    return parsed as unknown as ParsedQueryArgs;
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
+  }
+}
+
+export function parsePid(text: string | undefined, usage: string): number {
+  if (text === undefined) throw new UsageError(`missing PID\n${usage}`);
+  if (!/^\d+$/.test(text) || Number(text) <= 0) throw new UsageError(`PID must be a positive integer, got '${text}'`);
+  const pid = Number(text);
+  if (pid > PID_MAX_LIMIT) throw new UserError(`no process with pid ${text} (Linux pids never exceed ${PID_MAX_LIMIT})`);
+  return pid;
+}
+
+export function optionalTime(text: string | undefined): bigint | undefined {
+  return text === undefined ? undefined : parseTimeNs(text);
+}
+
+export function openStore(db: string | undefined): HistoryStore {
+  return openHistoryStore(db ?? './proc-tree.db');
+}
+
+/** JSON.stringify with bigints as decimal strings. */
+export function toJsonLine(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n';
+}
+
+/** Left-aligned columns, the last one unpadded. */
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length)));
+  return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ')).join('\n');
+}

@@ -1,0 +1,58 @@
+import type { HistoryBuilderStats } from '../history/history-builder.js';
+
+export type InputStatus = 'read' | 'resumed' | 'already-ingested' | 'skipped';
+
+export interface InputReport {
+  path: string;
+  format: string;
+  status: InputStatus;
+  /** Byte offset (decompressed) where reading started. */
+  fromOffset: number;
+  bytes: number;
+  lines: number;
+  note?: string;
+}
+
+export interface IngestSummary {
+  inputs: InputReport[];
+  lines: number;
+  bytes: number;
+  /** Events the adapters produced, by kind. */
+  events: Record<string, number>;
+  /** Damaged or unusable records skipped, by reason. */
+  skipped: Record<string, number>;
+  /** Events re-read after a resume and already in the database. */
+  alreadyStored: number;
+  builder: HistoryBuilderStats;
+  commits: number;
+  durationMs: number;
+}
+
+/** The ingest summary for people (stderr). */
+export function formatSummary(s: IngestSummary): string {
+  const seconds = s.durationMs / 1000;
+  const lines: string[] = [];
+  for (const i of s.inputs) {
+    const from = i.fromOffset > 0 ? ` from byte ${i.fromOffset}` : '';
+    lines.push(`  ${i.path} [${i.format}] ${i.status}${from}: ${i.bytes} bytes, ${i.lines} lines${i.note ? ` (${i.note})` : ''}`);
+  }
+  const kinds = Object.entries(s.events)
+    .sort()
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  const skipped = Object.entries(s.skipped)
+    .sort()
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  const b = s.builder;
+  const rate = seconds > 0 ? Math.round(s.lines / seconds) : s.lines;
+  return [
+    `ingested ${s.inputs.length} input(s):`,
+    ...lines,
+    `lines: ${s.lines}   bytes: ${s.bytes}`,
+    `events: ${kinds || 'none'}${s.alreadyStored > 0 ? `   (already stored, skipped: ${s.alreadyStored})` : ''}`,
+    `instances: ${b.instancesOpened} opened, ${b.instancesClosed} ended (${b.inferredEnds} inferred), reparents ${b.reparents}, unseen pid reuses ${b.unseenPidReuses}, late forks merged ${b.lateForksMerged}, clone3 children confirmed ${b.threadsConfirmed}, losses ${b.losses}`,
+    `skipped records: ${skipped || 'none'}`,
+    `time: ${seconds.toFixed(2)} s, ${rate} lines/s, ${s.commits} commit(s)`,
+  ].join('\n');
+}

@@ -1,0 +1,84 @@
+import { open, stat } from 'node:fs/promises';
+import { UserError } from '../cli/user-error.js';
+import { listRotatedLogs } from '../sources/rotated-logs.js';
+import { detectCompression, sniffFormat, type Compression, type InputFormat } from '../sources/sniff-format.js';
+import { FULL_HEAD_BYTES } from './source-registry.js';
+
+/** One file (or stdin) to read, in reading order, with what is needed to recognise it. */
+export interface PlannedInput {
+  /** Path as found (or `-`). */
+  path: string;
+  /** First bytes on disk (up to FULL_HEAD_BYTES); undefined for stdin. */
+  head?: Buffer;
+  compression?: Compression;
+  /** Format sniffed from the head (plain files only; compressed ones are auditd logs). */
+  sniffed?: InputFormat;
+  size?: number;
+  dev?: number;
+  inode?: number;
+}
+
+/**
+ * INPUT arguments -> files in reading order: a directory becomes its rotated logs, oldest
+ * first; `-` is stdin. Fails with one clear line when an input cannot be opened.
+ */
+export async function planInputs(specs: readonly string[]): Promise<PlannedInput[]> {
+  const out: PlannedInput[] = [];
+  const seen = new Set<string>();
+  for (const spec of specs) {
+    if (spec === '-') {
+      out.push({ path: '-' });
+      continue;
+    }
+    let info;
+    try {
+      info = await stat(spec);
+    } catch (error) {
+      throw new UserError(`cannot open ${spec}: ${describe(error)}`);
+    }
+    const files = info.isDirectory() ? (await listRotatedLogs(spec)).files : [spec];
+    if (files.length === 0) throw new UserError(`no logs in ${spec} (expected audit.log, audit.log.1, ... or *.log.N.gz)`);
+    for (const file of files) {
+      if (seen.has(file)) continue; // the same file given twice is read once
+      seen.add(file);
+      out.push(await describeFile(file));
+    }
+  }
+  return out;
+}
+
+async function describeFile(path: string): Promise<PlannedInput> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw new UserError(`cannot open ${path}: ${describe(error)}`);
+  }
+  try {
+    const st = await handle.stat();
+    const head = Buffer.alloc(Math.min(st.size, FULL_HEAD_BYTES));
+    let filled = 0;
+    while (filled < head.length) {
+      const { bytesRead } = await handle.read(head, filled, head.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    const bytes = head.subarray(0, filled);
+    const compression = detectCompression(bytes);
+    const planned: PlannedInput = { path, head: bytes, compression, size: st.size, dev: st.dev, inode: st.ino };
+    if (compression === 'none') {
+      const format = sniffFormat(bytes);
+      if (format !== undefined) planned.sniffed = format;
+    }
+    return planned;
+  } finally {
+    await handle.close();
+  }
+}
+
+function describe(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied (try sudo, audit logs are root-only)';
+  return error instanceof Error ? error.message : String(error);
+}

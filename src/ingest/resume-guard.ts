@@ -1,0 +1,88 @@
+import type { ProcEvent } from '../events/proc-event.js';
+import { compare } from './position-ring.js';
+
+/**
+ * Makes re-reading idempotent. A resumed ingest starts a little before the adapter's oldest
+ * pending record, so it re-emits events that are already stored; those are recognised by
+ * host + kind + source id (audit `sec.ms:serial` is unique per host) and skipped. Loss
+ * events before the previous run's pending point are skipped too: the gap detector
+ * restarts there without the serials seen before, so it may report holes that are not.
+ */
+export interface SavedGuard {
+  /** [sources.id, offset, key] of events at or after the resume point. */
+  entries: [number, number, string][];
+  /** The previous run's pending point: [sources.id, offset]. */
+  lossFloor?: [number, number];
+}
+
+interface Entry {
+  src: number;
+  off: number;
+  key: string;
+}
+
+export function eventKey(e: ProcEvent): string | undefined {
+  const id = e.evidence?.id;
+  return id === undefined ? undefined : `${e.host ?? ''}\u0000${e.kind}\u0000${id}`;
+}
+
+export class ResumeGuard {
+  private readonly saved = new Set<string>();
+  private savedEntries: Entry[] = [];
+  private recent: Entry[] = [];
+  private readonly lossFloor: [number, number] | undefined;
+  skipped = 0;
+
+  constructor(saved: SavedGuard | undefined) {
+    for (const [src, off, key] of saved?.entries ?? []) {
+      this.saved.add(key);
+      this.savedEntries.push({ src, off, key });
+    }
+    this.lossFloor = saved?.lossFloor;
+  }
+
+  /** True when the event is already stored (re-read after a resume). */
+  isStored(e: ProcEvent, src: number | undefined, ordOf: (src: number) => number | undefined): boolean {
+    const key = eventKey(e);
+    if (key !== undefined && this.saved.has(key)) {
+      this.skipped++;
+      return true;
+    }
+    if (e.kind === 'loss' && this.lossFloor !== undefined && src !== undefined && e.evidence !== undefined) {
+      const [floorSrc, floorOff] = this.lossFloor;
+      const ord = ordOf(src);
+      const floorOrd = ordOf(floorSrc);
+      if (ord !== undefined && floorOrd !== undefined && compare(ord, e.evidence.offset, floorOrd, floorOff) < 0) {
+        this.skipped++;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** An event that went into the store (or was skipped as stored) at this position. */
+  record(e: ProcEvent, src: number | undefined): void {
+    const key = eventKey(e);
+    if (key === undefined || src === undefined || e.evidence === undefined) return;
+    this.recent.push({ src, off: e.evidence.offset, key });
+  }
+
+  /** What the next run needs: events at or after `resume`, and the pending point for losses. */
+  checkpoint(resume: { src: number; off: number }, pending: { src: number; off: number }, ordOf: (src: number) => number | undefined): SavedGuard {
+    const resumeOrd = ordOf(resume.src) ?? 0;
+    const keep = (e: Entry): boolean => {
+      const ord = ordOf(e.src);
+      return ord === undefined || compare(ord, e.off, resumeOrd, resume.off) >= 0;
+    };
+    this.recent = this.recent.filter(keep);
+    this.savedEntries = this.savedEntries.filter(keep);
+    const seen = new Set<string>();
+    const entries: [number, number, string][] = [];
+    for (const e of [...this.savedEntries, ...this.recent]) {
+      if (seen.has(e.key)) continue;
+      seen.add(e.key);
+      entries.push([e.src, e.off, e.key]);
+    }
+    return { entries, lossFloor: [pending.src, pending.off] };
+  }
+}

@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import type { SqliteDatabase } from '../history/open-history-db.js';
+
+/**
+ * Which inputs were ingested before, and how far. A source is recognised by the hash of
+ * its first bytes (so a rotated, renamed file is still itself; a file that grew keeps its
+ * head) within one host, and carries the committed resume position.
+ */
+export interface SourceKey {
+  hostId: number;
+  format: string;
+  /** sha256 hex of the first `headBytes` bytes. */
+  headSha256: string;
+  headBytes: number;
+  /** The head itself when available, to match sources recorded while the file was shorter. */
+  head?: Buffer;
+}
+
+export interface SourceRow {
+  id: number;
+  path: string;
+  committedOffset: number;
+  committedLine?: number;
+  complete: boolean;
+  size?: number;
+  headBytes: number;
+}
+
+export interface SourceInfo {
+  path: string;
+  dev?: number;
+  inode?: number;
+  size?: number;
+}
+
+/** Full identity heads are this long (sources/input-identity.ts IDENTITY_HEAD_BYTES). */
+export const FULL_HEAD_BYTES = 4096;
+
+export class SourceRegistry {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  find(key: SourceKey): SourceRow | undefined {
+    const exact = this.db
+      .prepare('SELECT * FROM sources WHERE host_id = ? AND format = ? AND head_sha256 = ? AND head_bytes = ? ORDER BY id LIMIT 1')
+      .get(key.hostId, key.format, key.headSha256, key.headBytes) as Record<string, unknown> | undefined;
+    if (exact !== undefined) return toRow(exact);
+    if (key.head === undefined) return undefined;
+    // Recorded when the file was shorter than its identity head: compare that prefix.
+    const shorter = this.db
+      .prepare('SELECT * FROM sources WHERE host_id = ? AND format = ? AND head_bytes < ? ORDER BY id')
+      .all(key.hostId, key.format, key.headBytes) as Record<string, unknown>[];
+    for (const r of shorter) {
+      const n = Number(r.head_bytes);
+      if (n === 0) continue;
+      if (sha256(key.head.subarray(0, n)) === r.head_sha256) return toRow(r);
+    }
+    return undefined;
+  }
+
+  create(key: SourceKey, info: SourceInfo, nowNs: bigint): SourceRow {
+    const id = Number(
+      this.db
+        .prepare(
+          `INSERT INTO sources(host_id, format, path, dev, inode, size, head_sha256, head_bytes, first_ingest_ns, last_ingest_ns)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(key.hostId, key.format, info.path, info.dev ?? null, info.inode ?? null, info.size ?? null, key.headSha256, key.headBytes, nowNs, nowNs)
+        .lastInsertRowid,
+    );
+    return { id, path: info.path, committedOffset: 0, complete: false, headBytes: key.headBytes };
+  }
+
+  /** Where the source stands; call inside the transaction that holds its data. */
+  commit(id: number, offset: number, line: number | undefined, complete: boolean, key: SourceKey, info: SourceInfo, nowNs: bigint): void {
+    this.db
+      .prepare(
+        `UPDATE sources SET committed_offset = ?, committed_line = ?, complete = ?, head_sha256 = ?, head_bytes = ?, size = ?, dev = ?, inode = ?, last_ingest_ns = ?
+         WHERE id = ?`,
+      )
+      .run(offset, line ?? null, complete ? 1 : 0, key.headSha256, key.headBytes, info.size ?? null, info.dev ?? null, info.inode ?? null, nowNs, id);
+  }
+}
+
+export function sha256(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function toRow(r: Record<string, unknown>): SourceRow {
+  const row: SourceRow = {
+    id: Number(r.id),
+    path: String(r.path),
+    committedOffset: Number(r.committed_offset),
+    complete: Number(r.complete) === 1,
+    headBytes: Number(r.head_bytes),
+  };
+  if (r.committed_line !== null) row.committedLine = Number(r.committed_line);
+  if (r.size !== null) row.size = Number(r.size);
+  return row;
+}

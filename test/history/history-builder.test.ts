@@ -1,0 +1,169 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ancestryAt } from '../../src/history/ancestry-at.js';
+import { WritableHistory } from '../../src/history/history-database.js';
+import { NoProcessAtTimeError } from '../../src/history/query-errors.js';
+import { timeline } from '../../src/history/timeline.js';
+import { at, exec, exit, fork, seen, type ProcEvent } from './event-builders.js';
+
+let dir: string;
+let history: WritableHistory;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'proc-tree-builder-'));
+  history = WritableHistory.open(join(dir, 'h.db'));
+});
+afterEach(() => {
+  history.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function ingest(events: ProcEvent[]): void {
+  const builder = history.builder();
+  history.begin();
+  for (const e of events) builder.onEvent(e);
+  builder.saveState();
+  history.commit();
+}
+
+const chainAt = (pid: number, ms: number, lineage: 'parent' | 'creator' = 'parent') =>
+  ancestryAt(history.store(), { pid, atNs: at(ms), lineage }).chain.map((l) => l.pid);
+
+/** init(1) -> bash(100), both pre-existing, as audit shows them. */
+const base: ProcEvent[] = [seen(0, 1, 0, 'systemd'), seen(1, 100, 1, 'bash')];
+
+describe('history builder', () => {
+  it('gives a forked child its creator as parent and the image in force at each time', () => {
+    ingest([...base, fork(10, 100, 200), exec(20, 200, 100, ['ls', '-l']), exit(30, 200, 100)]);
+    expect(chainAt(200, 15)).toEqual([200, 100, 1]);
+    const before = ancestryAt(history.store(), { pid: 200, atNs: at(15) });
+    expect(before.chain[0]!.cmd).toBe('bash'); // inherited from bash until exec
+    expect(before.chain[0]!.startKnown).toBe(true);
+    expect(ancestryAt(history.store(), { pid: 200, atNs: at(25) }).chain[0]!.cmd).toBe('ls -l');
+    expect(() => chainAt(200, 30)).toThrow(NoProcessAtTimeError);
+    expect(() => chainAt(200, 5)).toThrow(/no process with pid 200/);
+  });
+
+  it('closes the old holder of a pid when a fork returns that pid again (killed, no exit record)', () => {
+    ingest([...base, seen(2, 300, 1, 'cron'), fork(10, 100, 200), exec(11, 200, 100, ['sleep', '1000']), fork(50, 300, 200), exec(51, 200, 300, ['backup'])]);
+    expect(chainAt(200, 20)).toEqual([200, 100, 1]);
+    expect(chainAt(200, 60)).toEqual([200, 300, 1]);
+    const t = timeline(history.store(), { pid: 200 });
+    expect(t.entries).toHaveLength(2);
+    expect(t.entries[0]!.instance.endCertainty).toBe('inferred');
+    expect(t.entries[0]!.instance.endReason).toBe('pid-reused');
+  });
+
+  it('records reparenting to init after the parent exited, as a parent change of the same process', () => {
+    ingest([...base, fork(10, 100, 150), fork(12, 150, 160), exit(13, 150, 100), exec(20, 160, 1, ['true'])]);
+    expect(chainAt(160, 12.5)).toEqual([160, 150, 100, 1]);
+    expect(chainAt(160, 25)).toEqual([160, 1]);
+    const t = timeline(history.store(), { pid: 160 });
+    expect(t.entries).toHaveLength(1);
+    expect(t.entries[0]!.parents.map((p) => p.kind)).toEqual(['fork', 'reparent']);
+  });
+
+  it('treats a move to init while the old parent looked alive as a reparent and ends the old parent (it was killed)', () => {
+    ingest([...base, fork(10, 100, 150), fork(12, 150, 160), exec(20, 160, 1, ['true'])]);
+    expect(chainAt(160, 25)).toEqual([160, 1]);
+    const parent = timeline(history.store(), { pid: 150 }).entries[0]!.instance;
+    expect(parent.endCertainty).toBe('inferred');
+    expect(parent.endReason).toBe('children-reparented');
+    expect(parent.endNs).toBe(at(20));
+  });
+
+  it('refines an inferred end with the exit record that arrives later', () => {
+    ingest([...base, fork(10, 100, 150), fork(12, 150, 160), seen(20, 160, 1), exit(15, 150, 100)]);
+    const parent = timeline(history.store(), { pid: 150 }).entries;
+    expect(parent).toHaveLength(1);
+    expect(parent[0]!.instance.endNs).toBe(at(15));
+    expect(parent[0]!.instance.endCertainty).toBe('observed');
+  });
+
+  it('opens a new instance when a pid shows a parent that cannot be a reaper while the old parent lives (reuse without a fork record)', () => {
+    ingest([...base, seen(2, 300, 1, 'cron'), fork(10, 100, 200), seen(40, 200, 300, 'backup')]);
+    expect(chainAt(200, 20)).toEqual([200, 100, 1]);
+    const later = ancestryAt(history.store(), { pid: 200, atNs: at(45) });
+    expect(later.chain.map((l) => l.pid)).toEqual([200, 300, 1]);
+    expect(later.chain[0]!.startKnown).toBe(false);
+    const entries = timeline(history.store(), { pid: 200 }).entries;
+    expect(entries.map((e) => e.instance.endReason ?? null)).toEqual(['pid-reused-unseen-fork', null]);
+  });
+
+  it('merges a child sighted before its fork record into the forked instance', () => {
+    ingest([...base, exec(5, 200, 100, ['ls']), fork(4, 100, 200), exit(6, 200, 100)]);
+    const entries = timeline(history.store(), { pid: 200 }).entries;
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.instance.startKnown).toBe(true);
+    expect(entries[0]!.instance.startNs).toBe(at(4));
+    expect(entries[0]!.instance.creatorPid).toBe(100);
+    expect(entries[0]!.parents.map((p) => p.kind)).toEqual(['fork']);
+  });
+
+  it('merges a late fork record into a child that already exited', () => {
+    ingest([...base, exec(5, 200, 100, ['ls']), exit(6, 200, 100), fork(4, 100, 200)]);
+    const entries = timeline(history.store(), { pid: 200 }).entries;
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.instance.startKnown).toBe(true);
+    expect(entries[0]!.instance.endNs).toBe(at(6));
+  });
+
+  it('keeps clone3 children pending until they show up under their own pid', () => {
+    ingest([...base, fork(10, 100, 300, { maybeThread: true }), fork(11, 100, 301, { maybeThread: true }), exec(12, 301, 100, ['spawned'])]);
+    expect(timeline(history.store(), { pid: 300 }).entries).toHaveLength(0);
+    const spawned = timeline(history.store(), { pid: 301 }).entries;
+    expect(spawned).toHaveLength(1);
+    expect(spawned[0]!.instance.startNs).toBe(at(11));
+    expect(spawned[0]!.instance.creatorPid).toBe(100);
+    expect(chainAt(301, 11.5)).toEqual([301, 100, 1]);
+  });
+
+  it('marks an answer uncertain when events were lost before the query time', () => {
+    ingest([...base, fork(10, 100, 200), { kind: 'loss', timestampNs: at(15), count: 3, reason: 'audit serial gap' }]);
+    const result = ancestryAt(history.store(), { pid: 200, atNs: at(20) });
+    expect(result.uncertain).toBe(true);
+    expect(result.notes.join(' ')).toMatch(/events may be missing/);
+    expect(ancestryAt(history.store(), { pid: 200, atNs: at(12) }).uncertain).toBe(false);
+  });
+
+  it('keeps hosts apart', () => {
+    ingest([
+      { ...seen(0, 1, 0, 'init'), host: 'a' },
+      { ...seen(0, 1, 0, 'init'), host: 'b' },
+      { ...fork(10, 1, 500), host: 'a' },
+      { ...seen(5, 700, 1, 'x'), host: 'b' },
+      { ...fork(11, 700, 500), host: 'b' },
+    ]);
+    const store = history.store();
+    expect(ancestryAt(store, { host: 'a', pid: 500, atNs: at(20) }).chain.map((l) => l.pid)).toEqual([500, 1]);
+    expect(ancestryAt(store, { host: 'b', pid: 500, atNs: at(20) }).chain.map((l) => l.pid)).toEqual([500, 700, 1]);
+    expect(() => ancestryAt(store, { pid: 500, atNs: at(20) })).toThrow(/several hosts/);
+  });
+
+  it('follows creators with lineage creator even after reparenting', () => {
+    ingest([...base, fork(10, 100, 150), fork(12, 150, 160), exit(13, 150, 100), exec(20, 160, 1, ['daemon'])]);
+    expect(chainAt(160, 25, 'creator')).toEqual([160, 150, 100, 1]);
+  });
+
+  it('continues exactly after a restart: the live table and pending clone3 children come back from the database', () => {
+    const events: ProcEvent[] = [...base, fork(10, 100, 200), fork(11, 100, 301, { maybeThread: true }), exec(12, 200, 100, ['vim']), fork(13, 200, 210), exec(14, 301, 100, ['x']), exit(15, 200, 100), seen(16, 210, 1)];
+    ingest(events.slice(0, 3));
+    history.close();
+    history = WritableHistory.open(join(dir, 'h.db'));
+    ingest(events.slice(3));
+    const split = dump(history);
+    history.close();
+    rmSync(join(dir, 'h.db'));
+    history = WritableHistory.open(join(dir, 'h.db'));
+    ingest(events);
+    expect(dump(history)).toEqual(split);
+    expect(chainAt(210, 13.5)).toEqual([210, 200, 100, 1]);
+    expect(chainAt(301, 11.5)).toEqual([301, 100, 1]);
+  });
+});
+
+function dump(h: WritableHistory): unknown {
+  return ['instances', 'parents', 'images', 'losses'].map((t) => h.db.prepare(`SELECT * FROM ${t} ORDER BY id`).all());
+}

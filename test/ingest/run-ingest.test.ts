@@ -1,0 +1,149 @@
+import { spawn } from 'node:child_process';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ancestryAt } from '../../src/history/ancestry-at.js';
+import { openHistoryStore } from '../../src/history/sqlite-history-store.js';
+import { timeline } from '../../src/history/timeline.js';
+import { runIngest } from '../../src/ingest/run-ingest.js';
+import { parseTimeNs } from '../../src/time/parse-time.js';
+import { repoRoot } from '../support/truth.js';
+import { canonicalDump } from './canonical-dump.js';
+
+const laurel = resolve(repoRoot, '..', 'shared', 'corpus', 'public', 'laurel');
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'proc-tree-ingest-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let n = 0;
+const freshDb = (): string => join(dir, `h${++n}.db`);
+const chain = (db: string, pid: number, at: string) => {
+  const store = openHistoryStore(db);
+  try {
+    return ancestryAt(store, { pid, atNs: parseTimeNs(at) }).chain.map((l) => l.pid);
+  } finally {
+    store.close();
+  }
+};
+
+describe('ingest of real third-party traces (laurel)', () => {
+  it('builds the shell pipeline ancestry from the ppid of each record', async () => {
+    const db = freshDb();
+    await runIngest({ db, inputs: [join(laurel, 'shell-proc-trace.txt')] });
+    // sed (71509) was forked by the subshell 71506, itself forked by the script shell 71505 from bash 71432.
+    expect(chain(db, 71509, '1682609045.540')).toEqual([71509, 71506, 71505, 71432, 3505]);
+  });
+
+  it('records the orphan of fork-sleep-exec.txt as reparented to init, not as a new process', async () => {
+    const db = freshDb();
+    await runIngest({ db, inputs: [join(laurel, 'fork-sleep-exec.txt')] });
+    expect(chain(db, 1578540, '1783860945.368')).toEqual([1578540, 1]);
+    const store = openHistoryStore(db);
+    const t = timeline(store, { pid: 1578540 });
+    store.close();
+    expect(t.entries).toHaveLength(1);
+    expect(t.entries[0]!.parents.map((p) => [p.ppid, p.kind])).toEqual([
+      [1578539, 'seen'],
+      [1, 'reparent'],
+    ]);
+  });
+
+  it('does not give a reused pid the parent of its previous holder (shell-proc-trace-confusion.txt)', async () => {
+    const db = freshDb();
+    await runIngest({ db, inputs: [join(laurel, 'shell-proc-trace-confusion.txt')] });
+    // `id` (2656) was forked by tcsh 2655, which 2542 had just forked; the old 2655 was `rm` under 2643.
+    const got = chain(db, 2656, '1697091526.358');
+    expect(got.slice(0, 3)).toEqual([2656, 2655, 2542]);
+    expect(got).not.toContain(2643);
+    expect(chain(db, 2655, '1697091526.000')).toEqual([2655, 2643]);
+  });
+
+  it('ingests every laurel trace without an error', async () => {
+    for (const name of ['shell-proc-trace-reordered.txt', 'proc-trace-dpkg-l.txt', 'record-execve-long.txt', 'record-perl-reverse-shell.txt', 'record-weblogic.txt']) {
+      const summary = await runIngest({ db: freshDb(), inputs: [join(laurel, name)] });
+      expect(summary.lines).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('idempotent and resumable ingest', () => {
+  it('changes nothing when the same input is ingested again', async () => {
+    const db = freshDb();
+    const input = join(laurel, 'shell-proc-trace-confusion.txt');
+    await runIngest({ db, inputs: [input] });
+    const before = canonicalDump(db);
+    const again = await runIngest({ db, inputs: [input] });
+    expect(canonicalDump(db)).toEqual(before);
+    expect(again.inputs[0]!.status).toBe('already-ingested');
+    expect(again.lines).toBe(0);
+  });
+
+  it('continues an appended log where it stopped and ends like a single ingest of the whole', async () => {
+    const whole = readFileSync(join(laurel, 'shell-proc-trace-confusion.txt'));
+    const cut = whole.indexOf('\n', Math.floor(whole.length / 2)) + 1;
+    const growing = join(dir, 'growing.log');
+    writeFileSync(growing, whole.subarray(0, cut));
+    const db = freshDb();
+    await runIngest({ db, inputs: [growing] });
+    appendFileSync(growing, whole.subarray(cut));
+    const second = await runIngest({ db, inputs: [growing] });
+    expect(second.inputs[0]!.status).toBe('resumed');
+    expect(second.inputs[0]!.fromOffset).toBeGreaterThan(0);
+    expect(second.inputs[0]!.fromOffset).toBeLessThanOrEqual(cut);
+
+    const reference = freshDb();
+    await runIngest({ db: reference, inputs: [growing] });
+    expect(canonicalDump(db)).toEqual(canonicalDump(reference));
+  });
+
+  it('loses nothing when killed with SIGKILL mid-run and ends like an uninterrupted run after a re-run', async () => {
+    const logs = join(repoRoot, 'samples', 'auditd', 'busy-machine-rotation', 'logs');
+    const input = join(dir, 'busy');
+    rmSync(input, { recursive: true, force: true });
+    // A private copy: the capture folder may be re-recorded while tests run.
+    const { mkdirSync, readdirSync } = await import('node:fs');
+    mkdirSync(input);
+    for (const f of readdirSync(logs)) copyFileSync(join(logs, f), join(input, f));
+
+    const reference = freshDb();
+    await runIngest({ db: reference, inputs: [input], commitEveryLines: 300 });
+
+    const db = freshDb();
+    const killedMidRun = await runAndKill(db, input);
+    expect(killedMidRun).toBe(true);
+    const rerun = await runIngest({ db, inputs: [input], commitEveryLines: 300 });
+    expect(rerun.inputs.some((i) => i.status === 'resumed' || i.status === 'already-ingested')).toBe(true);
+    expect(canonicalDump(db)).toEqual(canonicalDump(reference));
+  }, 120_000);
+});
+
+/** Runs the real CLI and SIGKILLs it once a commit is visible; true when it had not finished. */
+async function runAndKill(db: string, input: string): Promise<boolean> {
+  const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+  const child = spawn(process.execPath, [cli, 'ingest', '--db', db, '--commit-every', '300', input], { stdio: 'ignore' });
+  const exited = new Promise<void>((done) => child.on('exit', () => done()));
+  let killed = false;
+  for (let i = 0; i < 3000 && child.exitCode === null; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+    try {
+      const reader = new Database(db, { readonly: true, fileMustExist: true });
+      const row = reader.prepare('SELECT count(*) AS n FROM sources WHERE committed_offset > 0').get() as { n: number } | undefined;
+      reader.close();
+      if ((row?.n ?? 0) > 0) {
+        killed = child.kill('SIGKILL');
+        break;
+      }
+    } catch {
+      // not created or not migrated yet
+    }
+  }
+  await exited;
+  const reader = new Database(db, { readonly: true });
+  const incomplete = reader.prepare('SELECT count(*) AS n FROM sources WHERE complete = 0').get() as { n: number };
+  reader.close();
+  return killed && incomplete.n > 0;
+}
