@@ -7,3 +7,6 @@ export { parseTimeNs } from './time/parse-time.js';
 export * from './tree/index.js';
 export * as proc from './proc/index.js';
 export { parseProcEntry, readProcStartTimeNs } from './proc/index.js';
+export * as history from './history/index.js';
+export { runIngest, type IngestOptions } from './ingest/run-ingest.js';
+export type { IngestSummary } from './ingest/ingest-summary.js';

@@ -2,6 +2,7 @@ import type { EventSink, IngestWarning, SourcePosition } from '../../src/events/
 import type { ProcEvent, ProcEventKind } from '../../src/events/proc-event.js';
 import { HeaderScan, recordFromScan, scanHeader } from './parse-record.js';
 import { isUsedTypeAt } from './record-types.js';
+import { detach } from './decode-value.js';
 import { DEFAULT_REASSEMBLY_LIMITS, Reassembler, type ReassemblyLimits } from './reassemble.js';
 import { LOSS_WINDOW_SERIALS, SerialGapTracker } from './serial-gaps.js';
 import { toProcEvents } from './to-proc-events.js';
@@ -157,6 +158,7 @@ export function createAuditdAdapter(sink: EventSink, options: AuditdAdapterOptio
         );
 
   const scan = new HeaderScan();
+  let lastNode: string | undefined;
 
   return {
     pushLine(line, position) {
@@ -181,15 +183,24 @@ export function createAuditdAdapter(sink: EventSink, options: AuditdAdapterOptio
       }
       stats.records++;
       const used = isUsedTypeAt(line, scan.typeStart, scan.typeEnd);
+      let node: string | undefined;
+      if (scan.nodeStart >= 0) {
+        // One string per host, reused: no slice per line, and Map lookups hit a cached hash.
+        const length = scan.nodeEnd - scan.nodeStart;
+        if (lastNode === undefined || lastNode.length !== length || !line.startsWith(lastNode, scan.nodeStart)) {
+          lastNode = detach(line.slice(scan.nodeStart, scan.nodeEnd));
+        }
+        node = lastNode;
+      }
       if (gaps !== undefined && !line.startsWith('DAEMON_', scan.typeStart)) {
         // auditd's own DAEMON_* records carry auditd's counter, not the kernel's.
-        gaps.see(scan.nodeStart < 0 ? undefined : line.slice(scan.nodeStart, scan.nodeEnd), scan.serial, line, scan, position);
+        gaps.see(node, scan.serial, line, scan, position);
       }
       if (!used) {
         stats.ignoredRecords++;
         return;
       }
-      reassembler.push(recordFromScan(line, scan, true), position);
+      reassembler.push(recordFromScan(line, scan, true, node), position);
     },
     skipLine(warning) {
       stats.lines++;

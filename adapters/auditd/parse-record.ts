@@ -132,10 +132,13 @@ function failScan(out: HeaderScan, error: RecordError['error'], what: string, li
   return error;
 }
 
-/** The record for a scanned line; `wanted` = split its fields on demand. */
-export function recordFromScan(line: string, scan: HeaderScan, wanted: boolean): AuditRecord {
+/**
+ * The record for a scanned line; `wanted` = split its fields on demand. `node` may be
+ * passed when the caller already has it (a cached string: see auditd-adapter.ts).
+ */
+export function recordFromScan(line: string, scan: HeaderScan, wanted: boolean, node?: string): AuditRecord {
   return new LazyRecord(
-    scan.nodeStart < 0 ? undefined : line.slice(scan.nodeStart, scan.nodeEnd),
+    scan.nodeStart < 0 ? undefined : (node ?? line.slice(scan.nodeStart, scan.nodeEnd)),
     line.slice(scan.typeStart, scan.typeEnd),
     scan.sec,
     scan.ms,

@@ -62,6 +62,8 @@ export interface AssembledEvent {
 
 interface PendingEvent extends AssembledEvent {
   slot: number;
+  /** Already emitted (out of queue order); skipped when it reaches the queue head. */
+  emitted: boolean;
   hostState: HostProgress;
   /** Host's newest serial / log time and the global record count when the last record came. */
   anchorSerial: number;
@@ -91,7 +93,8 @@ const HALF_U32 = 0x8000_0000;
 
 /** Forward distance from `from` to `to` in u32 serial space; 0 when `to` is behind. */
 export function serialDistance(from: number, to: number): number {
-  const d = (to - from + U32) % U32;
+  // `>>> 0` is u32 arithmetic in one integer op (a `%` on values above 2^31 is a slow fmod).
+  const d = (to - from) >>> 0;
   return d >= HALF_U32 ? 0 : d;
 }
 
@@ -102,8 +105,13 @@ export interface ReassemblerCallbacks {
 }
 
 export class Reassembler {
-  /** All open events in order of first arrival (emission order). */
-  private readonly pending = new Set<PendingEvent>();
+  /**
+   * Open events in order of first arrival (emission order): an array with a moving head,
+   * cheaper on the per-record path than a Set and its iterators.
+   */
+  private queue: PendingEvent[] = [];
+  private head = 0;
+  private open = 0;
   private readonly hosts = new Map<string | undefined, HostProgress>();
   private recordCount = 0;
 
@@ -114,7 +122,7 @@ export class Reassembler {
 
   /** Number of open events. */
   get inFlight(): number {
-    return this.pending.size;
+    return this.open;
   }
 
   push(record: AuditRecord, position: SourcePosition): void {
@@ -139,7 +147,6 @@ export class Reassembler {
     let event = host.open.get(slot);
     if (event !== undefined && (event.sec !== record.sec || event.ms !== record.ms)) {
       // Same serial, another time: the counter restarted (reboot). Close the old event.
-      this.pending.delete(event);
       host.open.delete(slot);
       this.emit(event);
       event = undefined;
@@ -151,6 +158,7 @@ export class Reassembler {
       }
       event = {
         slot,
+        emitted: false,
         node: record.node,
         id: record.id,
         sec: record.sec,
@@ -164,7 +172,8 @@ export class Reassembler {
         anchorRecord: this.recordCount,
       };
       host.open.set(slot, event);
-      this.pending.add(event);
+      this.queue.push(event);
+      this.open++;
     } else {
       event.records.push(record);
       event.positions.push(position);
@@ -177,35 +186,51 @@ export class Reassembler {
 
   /** Emits every open event (end of input, or a live input that has gone quiet). */
   finish(): void {
-    for (const event of this.pending) {
+    for (let i = this.head; i < this.queue.length; i++) {
+      const event = this.queue[i]!;
+      if (event.emitted) continue;
       event.hostState.open.delete(event.slot);
       this.emit(event);
     }
-    this.pending.clear();
+    this.queue = [];
+    this.head = 0;
   }
 
   /** Position of the first record of the oldest open event, if any. */
   oldestPendingPosition(): SourcePosition | undefined {
-    for (const event of this.pending) return event.positions[0];
+    for (let i = this.head; i < this.queue.length; i++) {
+      const event = this.queue[i]!;
+      if (!event.emitted) return event.positions[0];
+    }
     return undefined;
   }
 
   private flushDue(): void {
     const { completeAfterSerials, completeAfterLogMs, completeAfterRecords, maxEventsInFlight } = this.limits;
-    for (const event of this.pending) {
-      const due =
-        this.pending.size > maxEventsInFlight ||
-        this.recordCount - event.anchorRecord >= completeAfterRecords ||
-        serialDistance(event.anchorSerial, event.hostState.maxSerial) > completeAfterSerials ||
-        event.hostState.maxLogMs - event.anchorLogMs > completeAfterLogMs;
-      if (!due) return;
-      this.pending.delete(event);
-      event.hostState.open.delete(event.slot);
-      this.emit(event);
+    const queue = this.queue;
+    while (this.head < queue.length) {
+      const event = queue[this.head]!;
+      if (!event.emitted) {
+        const due =
+          this.open > maxEventsInFlight ||
+          this.recordCount - event.anchorRecord >= completeAfterRecords ||
+          serialDistance(event.anchorSerial, event.hostState.maxSerial) > completeAfterSerials ||
+          event.hostState.maxLogMs - event.anchorLogMs > completeAfterLogMs;
+        if (!due) break;
+        event.hostState.open.delete(event.slot);
+        this.emit(event);
+      }
+      queue[this.head++] = undefined as unknown as PendingEvent;
+    }
+    if (this.head > 1024 && this.head * 2 > queue.length) {
+      this.queue = queue.slice(this.head);
+      this.head = 0;
     }
   }
 
   private emit(event: PendingEvent): void {
+    event.emitted = true;
+    this.open--;
     const host = event.hostState;
     const old = host.doneRing[host.doneRingNext]!;
     if (old >= 0) host.done.delete(old);

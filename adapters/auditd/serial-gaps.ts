@@ -66,12 +66,12 @@ export class SerialGapTracker {
     const mark = (): SerialMark => ({ sec: header.sec, ms: header.ms, id: detach(line.slice(header.idStart, header.idEnd)), position });
     const host = this.hosts.get(node);
     if (host === undefined) {
-      this.hosts.set(node, { next: (serial + 1) % U32, ahead: new Map() });
+      this.hosts.set(node, { next: (serial + 1) >>> 0, ahead: new Map() });
       return;
     }
-    const d = (serial - host.next + U32) % U32;
+    const d = (serial - host.next) >>> 0;
     if (d === 0) {
-      host.next = (host.next + 1) % U32;
+      host.next = (host.next + 1) >>> 0;
       this.advance(host);
       return;
     }
@@ -79,7 +79,7 @@ export class SerialGapTracker {
       // Behind: another record of an event already seen, or a late one. Far behind: restart.
       if (U32 - d > RESET_BEHIND_SERIALS) {
         const expected = host.next;
-        host.next = (serial + 1) % U32;
+        host.next = (serial + 1) >>> 0;
         host.ahead.clear();
         this.callbacks.onReset(node, mark(), expected);
       }
@@ -96,7 +96,7 @@ export class SerialGapTracker {
   }
 
   private advance(host: HostSerials): void {
-    while (host.ahead.size > 0 && host.ahead.delete(host.next)) host.next = (host.next + 1) % U32;
+    while (host.ahead.size > 0 && host.ahead.delete(host.next)) host.next = (host.next + 1) >>> 0;
   }
 
   /**
@@ -106,12 +106,12 @@ export class SerialGapTracker {
   private resolveHoles(node: string | undefined, host: HostSerials, keep: number): void {
     if (host.ahead.size === 0) return;
     const base = host.next;
-    const seen = [...host.ahead.keys()].map((serial) => (serial - base + U32) % U32).sort((a, b) => a - b);
+    const seen = [...host.ahead.keys()].map((serial) => (serial - base) >>> 0).sort((a, b) => a - b);
     const farthest = seen[seen.length - 1]!;
     let expected = 0; // distance of the new `next` from `base`
     for (const d of seen) {
       if (farthest - expected <= keep) break;
-      const serial = (base + d) % U32;
+      const serial = (base + d) >>> 0;
       if (d > expected) {
         // Serial 0 is skipped by kernels that never hand it out: not a loss.
         const start = base + expected;
@@ -123,7 +123,7 @@ export class SerialGapTracker {
       host.ahead.delete(serial);
       expected = d + 1;
     }
-    host.next = (base + expected) % U32;
+    host.next = (base + expected) >>> 0;
     this.advance(host);
   }
 }

@@ -31,6 +31,16 @@ export interface ToProcEventsContext {
   unusable(reason: UnusableEventReason, detail: string, position: SourcePosition): void;
 }
 
+/**
+ * An ENRICHED user name, or undefined for auditd's placeholders: `unset` (auid -1) and
+ * `unknown(4242)` (no passwd entry on the logging host; seen in samples/auditd).
+ */
+function userName(raw: string): string | undefined {
+  const name = decodeUntrusted(raw);
+  if (name === undefined || name === 'unset' || (name.startsWith('unknown(') && name.endsWith(')'))) return undefined;
+  return name;
+}
+
 function credsOf(f: SyscallFields): Credentials {
   const creds: Credentials = {};
   if (f.uid !== undefined) creds.uid = f.uid;
@@ -40,16 +50,16 @@ function credsOf(f: SyscallFields): Credentials {
   if (f.auid !== undefined) creds.auid = f.auid;
   // ENRICHED names, resolved by the auditd that wrote the log (AUID="unset" for -1).
   if (f.UID !== undefined) {
-    const user = decodeUntrusted(f.UID);
+    const user = userName(f.UID);
     if (user !== undefined) creds.user = user;
   }
   if (f.EUID !== undefined) {
-    const euser = decodeUntrusted(f.EUID);
+    const euser = userName(f.EUID);
     if (euser !== undefined) creds.euser = euser;
   }
   if (f.AUID !== undefined) {
-    const auser = decodeUntrusted(f.AUID);
-    if (auser !== undefined && auser !== 'unset') creds.auser = auser;
+    const auser = userName(f.AUID);
+    if (auser !== undefined) creds.auser = auser;
   }
   return creds;
 }

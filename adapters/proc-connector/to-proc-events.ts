@@ -147,7 +147,9 @@ export class ConnectorTranslator {
 
   /**
    * Seeds (or re-seeds, after loss) the table from a /proc snapshot: one ObservedEvent per
-   * process. On a re-seed, processes we held that /proc no longer has get an inferred exit.
+   * process, every time (after a loss any of them may have changed parent or been
+   * replaced by a reused pid; the start time tells the store which). On a re-seed,
+   * processes we held that /proc no longer has get an inferred exit.
    */
   seed(snapshot: ProcSnapshot, how: { reseed: boolean; evidenceFile: string; offset?: number }): void {
     const { reseed } = how;
@@ -164,8 +166,6 @@ export class ConnectorTranslator {
     }
     for (const p of snapshot.processes) {
       const startTimeNs = BigInt(p.startTimeNs);
-      const known = this.table.get(p.pid);
-      if (known && known.ppid === p.ppid && known.startTimeNs === startTimeNs && reseed) continue;
       this.table.set(p.pid, { ppid: p.ppid, comm: p.comm, startTimeNs, fromSnapshot: true });
       const image: ProcessImage = { comm: p.comm };
       if (p.exe !== undefined) image.exe = p.exe;

@@ -59,6 +59,7 @@ fi
 TMP=$(mktemp -d /tmp/capture-auditd.XXXXXX)
 WORK=$TMP/work
 mkdir -p "$TMP/log" "$TMP/plugins" "$WORK"
+trap 'rm -rf "$TMP"' EXIT # replaced by the full cleanup once we hold the lock
 
 # --- prepare (unlogged: compiling with gcc would flood the log) -------------------------
 bash "$SCRIPT" prepare "$WORK"

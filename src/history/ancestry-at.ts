@@ -58,6 +58,10 @@ const MAX_CHAIN = 256;
  * alive then. Throws NoProcessAtTimeError when no instance of pid was alive at `atNs`.
  */
 export function ancestryAt(store: HistoryStore, query: AncestryQuery): AncestryResult {
+  return store.read(() => ancestryAtInSnapshot(store, query));
+}
+
+function ancestryAtInSnapshot(store: HistoryStore, query: AncestryQuery): AncestryResult {
   const { pid, atNs } = query;
   const lineage = query.lineage ?? 'parent';
   const host = resolveHost(store, query.host, (h) => store.instancesAt(h, pid, atNs).length > 0);
@@ -141,9 +145,13 @@ function parentStep(store: HistoryStore, host: string, inst: InstanceRow, atNs: 
     notes.push(`parent of pid ${inst.pid} exited at ${formatTimeNs(row.sinceNs)}; no later record names the new parent: assumed init (a child subreaper would not show in the log)`);
   }
   if (row.ppid === 0) return { ppid: 0, notes };
-  const alive = store.instancesAt(host, row.ppid, atNs);
   // The recorded parent instance, never another holder of the same pid: when it is not
   // alive then, the child was orphaned and a later holder of that pid is not its parent.
+  if (row.parentId !== undefined) {
+    const recorded = store.instance(row.parentId);
+    if (recorded !== undefined && aliveAt(recorded, atNs)) return { ppid: row.ppid, parent: recorded, notes };
+  }
+  const alive = store.instancesAt(host, row.ppid, atNs);
   const parent = row.parentId !== undefined ? alive.find((i) => i.id === row.parentId) : alive[0];
   if (parent === undefined) {
     if (row.parentId !== undefined && alive.length > 0) notes.push(`the recorded parent (pid ${row.ppid}) had ended by then; pid ${row.ppid} was held by another process`);
@@ -197,4 +205,8 @@ function noProcessHint(store: HistoryStore, host: string, pid: number, atNs: big
   if (before?.endNs !== undefined) parts.push(`the previous holder ended at ${formatTimeNs(before.endNs)}`);
   if (after !== undefined) parts.push(`the next one ${after.startKnown ? 'started' : 'was first seen'} at ${formatTimeNs(after.startNs)}`);
   return `${parts.join(', ')} (see 'proc-tree timeline ${pid}')`;
+}
+
+function aliveAt(inst: InstanceRow, atNs: bigint): boolean {
+  return inst.startNs <= atNs && (inst.endNs === undefined || inst.endNs > atNs);
 }

@@ -31,6 +31,10 @@ const MAX_NODES = 1_000_000;
  * so processes that lived a few milliseconds between two looks are listed too.
  */
 export function descendants(store: HistoryStore, query: DescendantsQuery): DescendantsResult {
+  return store.read(() => descendantsInSnapshot(store, query));
+}
+
+function descendantsInSnapshot(store: HistoryStore, query: DescendantsQuery): DescendantsResult {
   const window = query.atNs === undefined;
   const fromNs = query.atNs ?? query.fromNs;
   const toNs = query.atNs ?? query.toNs;

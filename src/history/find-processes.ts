@@ -32,6 +32,10 @@ export interface FoundProcess {
  * inherits its parent's image and is found through the parent (see descendants).
  */
 export function findProcesses(store: HistoryStore, query: FindQuery): FoundProcess[] {
+  return store.read(() => findProcessesInSnapshot(store, query));
+}
+
+function findProcessesInSnapshot(store: HistoryStore, query: FindQuery): FoundProcess[] {
   const hosts = query.host !== undefined ? [query.host] : store.hosts();
   const out: FoundProcess[] = [];
   const match: { cmdContains?: string; user?: string } = {};

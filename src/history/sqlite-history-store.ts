@@ -62,6 +62,16 @@ export class SqliteHistoryStore implements HistoryStore {
     for (const r of this.db.prepare('SELECT id, path FROM sources').all() as { id: number; path: string }[]) this.files.set(r.id, r.path);
   }
 
+  read<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    this.db.prepare('BEGIN').run();
+    try {
+      return fn();
+    } finally {
+      this.db.prepare('COMMIT').run();
+    }
+  }
+
   hosts(): string[] {
     return [...this.hostIds.keys()].sort();
   }

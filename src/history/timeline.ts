@@ -19,6 +19,10 @@ export interface TimelineResult {
 }
 
 export function timeline(store: HistoryStore, query: { host?: string; pid: number; atNs?: bigint }): TimelineResult {
+  return store.read(() => timelineInSnapshot(store, query));
+}
+
+function timelineInSnapshot(store: HistoryStore, query: { host?: string; pid: number; atNs?: bigint }): TimelineResult {
   const host = resolveHost(store, query.host, (h) => store.instancesOfPid(h, query.pid).length > 0);
   const aliveIds = new Set(query.atNs === undefined ? [] : store.instancesAt(host, query.pid, query.atNs).map((i) => i.id));
   const entries = store.instancesOfPid(host, query.pid).map((instance) => ({

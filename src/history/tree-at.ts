@@ -32,6 +32,10 @@ export interface TreeResult {
  * process's subtree (NoProcessAtTimeError when it was not alive then).
  */
 export function treeAt(store: HistoryStore, query: { host?: string; atNs: bigint; pid?: number }): TreeResult {
+  return store.read(() => treeAtInSnapshot(store, query));
+}
+
+function treeAtInSnapshot(store: HistoryStore, query: { host?: string; atNs: bigint; pid?: number }): TreeResult {
   const { atNs } = query;
   const host = resolveHost(store, query.host, query.pid === undefined ? undefined : (h) => store.instancesAt(h, query.pid!, atNs).length > 0);
   const alive = store.aliveAt(host, atNs);

@@ -1,4 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -103,5 +105,24 @@ describe('proc-tree events', () => {
     const times = stdout.trim().split('\n').map((l) => BigInt(JSON.parse(l).timestampNs));
     // Oldest first means time goes forward across the file boundaries too.
     expect(times[0]! <= times.at(-1)!).toBe(true);
+  });
+
+  it('--follow prints events of lines appended later, without waiting for more input, and stops on SIGINT', async () => {
+    const log = join(work, 'follow.log');
+    const lines = readFileSync(TRACE, 'latin1').split('\n').filter((l) => l.startsWith('type='));
+    writeFileSync(log, lines.slice(0, 2).join('\n') + '\n');
+    const child = spawn(process.execPath, [resolve(REPO_ROOT, 'dist/src/cli/main.js'), 'events', '--json', '--follow', log]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    appendFileSync(log, lines.slice(2).join('\n') + '\n');
+    // Events come out while the command is still following (idle flush after ~1 s).
+    for (let i = 0; i < 100 && stdout.trim().split('\n').length < 9; i++) await sleep(100);
+    expect(stdout.trim().split('\n')).toHaveLength(9);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stderr).toMatch(/9 process events/);
   });
 });

@@ -39,8 +39,11 @@ export interface Truth {
   /** loginuid given to the workload root; every probed process carried it. */
   markerLoginuid: number;
   probeIntervalMs: number;
+  /** The prober's own window: every probe lies inside it. */
   startedAtNs: bigint;
   endedAtNs: bigint;
+  /** Longest time between two polls: a process that lived less may have no probe. */
+  maxPollGapMs?: number;
   /** Sorted by atNs. */
   probes: TruthProbe[];
 }
@@ -58,6 +61,8 @@ export interface CaptureMeta {
   /** The workload's root process (the first process that carried the marker). */
   rootPid: number;
   rootExitStatus: number;
+  /** Workload pids still alive 10 s after the root ended, killed by the harness ('' = none). */
+  leftoversKilled?: string;
   pidMaxDuringCapture: number;
   startedAt: string;
   endedAt: string;
@@ -135,6 +140,7 @@ export function parseTruth(text: string, file = '<truth>'): Truth {
     probeIntervalMs: Number(raw.probeIntervalMs ?? 0),
     startedAtNs: nsField(file, raw.startedAtNs, 'startedAtNs'),
     endedAtNs: nsField(file, raw.endedAtNs, 'endedAtNs'),
+    ...(typeof raw.maxPollGapMs === 'number' ? { maxPollGapMs: raw.maxPollGapMs } : {}),
     probes: probes.sort((a, b) => (a.atNs < b.atNs ? -1 : a.atNs > b.atNs ? 1 : 0)),
   };
 }

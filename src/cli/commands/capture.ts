@@ -15,6 +15,7 @@ Writes FILE (raw netlink datagrams as received), FILE.meta.json (clock offset, h
 kernel, boot id, counts), FILE.snapshot.json (/proc at start, so older processes have
 names) and FILE.live.ndjson (exec images and reparent targets read from /proc live).
 Replay it with: proc-tree ingest --format proc-connector FILE
+Exit status 3 when the kernel dropped events (the summary says how many).
 
 options:
   -o, --output FILE       capture file to write (required)

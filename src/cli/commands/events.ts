@@ -31,6 +31,8 @@ examples:
 
 /** Warnings printed one by one before only counting them (a damaged 20 GB log could have millions). */
 const MAX_WARNINGS_SHOWN = 20;
+/** In --follow, open events are emitted after the log has been quiet this long. */
+const FOLLOW_IDLE_FLUSH_MS = 1000;
 /** Output is batched: one write per this many characters (NDJSON of a big log is large). */
 const OUTPUT_BATCH_CHARS = 64 * 1024;
 
@@ -194,9 +196,23 @@ const command: Command = {
         onLine: (text, offset, line) => adapter.pushLine(text, line === undefined ? { file: input.name, offset } : { file: input.name, offset, line }),
         onSkip: (warning) => adapter.skipLine(warning),
       });
-      for await (const chunk of input.chunks) {
-        splitter.push(chunk);
-        await flush(values.follow);
+      // Following a live log: when it goes quiet, nothing later will complete the events
+      // still open, so emit them after a short idle time instead of holding them back.
+      let idle: NodeJS.Timeout | undefined;
+      try {
+        for await (const chunk of input.chunks) {
+          if (idle !== undefined) clearTimeout(idle);
+          splitter.push(chunk);
+          await flush(values.follow);
+          if (values.follow) {
+            idle = setTimeout(() => {
+              adapter.flushPending();
+              void flush(true);
+            }, FOLLOW_IDLE_FLUSH_MS);
+          }
+        }
+      } finally {
+        if (idle !== undefined) clearTimeout(idle);
       }
       if (!signal?.aborted) splitter.end();
     };

@@ -95,8 +95,22 @@ describe.runIf(names.length > 0)('auditd adapter over real captures in samples/a
   });
 });
 
+describe.runIf(names.includes('shell-pipeline-enriched') && names.includes('shell-pipeline-raw'))('RAW and ENRICHED captures', () => {
+  it('reads the same kinds of events from both, with user names only from ENRICHED', () => {
+    const raw = runScenario('shell-pipeline-raw').events;
+    const enriched = runScenario('shell-pipeline-enriched').events;
+    const kinds = (events: ProcEvent[]) => events.map((e) => e.kind).sort();
+    expect(kinds(enriched)).toEqual(kinds(raw));
+    const execCreds = (events: ProcEvent[]) => events.flatMap((e) => (e.kind === 'exec' ? [e.creds] : []));
+    expect(execCreds(enriched).length).toBeGreaterThan(0);
+    for (const creds of execCreds(enriched)) expect(creds).toMatchObject({ user: 'root', euser: 'root' });
+    for (const creds of execCreds(raw)) expect(creds?.user).toBeUndefined();
+    // The workload's login uid 4242 has no passwd entry: auditd wrote AUID="unknown(4242)".
+    expect(execCreds(enriched).filter((c) => c?.auid === 4242).every((c) => c?.auser === undefined)).toBe(true);
+  });
+});
+
 function abs(x: bigint): bigint {
   return x < 0n ? -x : x;
 }
 
-export type { ProcEvent };

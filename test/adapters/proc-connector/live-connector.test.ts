@@ -136,7 +136,10 @@ describe('live proc connector (needs root)', () => {
     expect(losses.some((e) => e.kind === 'loss' && /ENOBUFS/.test(e.reason))).toBe(true);
     const counted = losses.reduce((n, e) => n + (e.kind === 'loss' ? e.count ?? 0 : 0), 0);
     expect(counted).toBe(summary.stats.lostMessages);
-    // Re-seeded: this process observed again, from the re-seed snapshot.
-    expect(events.some((e) => e.kind === 'observed' && e.pid === process.pid && e.evidence?.id === 'proc-reseed')).toBe(true);
+    // Re-seeded after the overflow: this process observed again, with its /proc start time.
+    const overflow = losses.find((e) => e.kind === 'loss' && /ENOBUFS/.test(e.reason))!;
+    const reseen = events.find((e) => e.kind === 'observed' && e.pid === process.pid && e.evidence?.id === 'proc-reseed');
+    expect(reseen?.timestampNs).toBeGreaterThanOrEqual(overflow.timestampNs);
+    expect(reseen).toMatchObject({ ppid: process.ppid, startTimeNs: expect.any(BigInt) });
   });
 });

@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run-cli.js';
+import { openHistoryStore } from '../../src/history/sqlite-history-store.js';
+
+function io() {
+  const stderr = new PassThrough();
+  let err = '';
+  stderr.on('data', (d) => (err += d));
+  return { io: { stdout: new PassThrough(), stderr, stdin: new PassThrough() }, err: () => err };
+}
+
+describe('proc-tree watch', () => {
+  it('rejects an unknown option with a usage error', async () => {
+    const t = io();
+    expect(await runCli(['watch', '--bogus'], t.io)).toBe(2);
+  });
+
+  it('stores a real process started while it runs, with its parent and exit code', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'pc-watch-cli-')), 'w.db');
+    const t = io();
+    const running = runCli(['watch', '--db', db, '--duration', '1.5'], t.io);
+    await new Promise((r) => setTimeout(r, 500));
+    const child = spawn('/bin/sh', ['-c', 'sleep 0.2; exit 5']);
+    await once(child, 'exit');
+    expect(await running).toBe(0);
+    expect(t.err()).toMatch(/messages lost 0/);
+    const store = openHistoryStore(db);
+    try {
+      const [instance] = store.instancesOfPid('', child.pid!);
+      expect(instance).toMatchObject({ exitCode: 5, startKnown: true });
+      expect(store.parentAt(instance!.id, instance!.startNs)).toMatchObject({ ppid: process.pid });
+    } finally {
+      store.close();
+    }
+  });
+});
