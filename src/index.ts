@@ -10,3 +10,6 @@ export { parseProcEntry, readProcStartTimeNs } from './proc/index.js';
 export * as history from './history/index.js';
 export { runIngest, type IngestOptions } from './ingest/run-ingest.js';
 export type { IngestSummary } from './ingest/ingest-summary.js';
+// Inputs and the auditd adapter (source -> adapter -> ProcEvent).
+export * as sources from './sources/index.js';
+export { createAuditdAdapter, type AuditdAdapter, type AuditdAdapterOptions, type AuditdAdapterStats } from '../adapters/auditd/index.js';

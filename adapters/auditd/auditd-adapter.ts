@@ -1,7 +1,7 @@
 import type { EventSink, IngestWarning, SourcePosition } from '../../src/events/event-sink.js';
 import type { ProcEvent, ProcEventKind } from '../../src/events/proc-event.js';
 import { HeaderScan, recordFromScan, scanHeader } from './parse-record.js';
-import { isUsedTypeAt } from './record-types.js';
+import { usedTypeAt } from './record-types.js';
 import { detach } from './decode-value.js';
 import { DEFAULT_REASSEMBLY_LIMITS, Reassembler, type ReassemblyLimits } from './reassemble.js';
 import { LOSS_WINDOW_SERIALS, SerialGapTracker } from './serial-gaps.js';
@@ -182,7 +182,7 @@ export function createAuditdAdapter(sink: EventSink, options: AuditdAdapterOptio
         return;
       }
       stats.records++;
-      const used = isUsedTypeAt(line, scan.typeStart, scan.typeEnd);
+      const used = usedTypeAt(line, scan.typeStart, scan.typeEnd);
       let node: string | undefined;
       if (scan.nodeStart >= 0) {
         // One string per host, reused: no slice per line, and Map lookups hit a cached hash.
@@ -196,11 +196,11 @@ export function createAuditdAdapter(sink: EventSink, options: AuditdAdapterOptio
         // auditd's own DAEMON_* records carry auditd's counter, not the kernel's.
         gaps.see(node, scan.serial, line, scan, position);
       }
-      if (!used) {
+      if (used === undefined) {
         stats.ignoredRecords++;
         return;
       }
-      reassembler.push(recordFromScan(line, scan, true, node), position);
+      reassembler.push(recordFromScan(line, scan, true, node, used), position);
     },
     skipLine(warning) {
       stats.lines++;

@@ -136,14 +136,15 @@ function failScan(out: HeaderScan, error: RecordError['error'], what: string, li
  * The record for a scanned line; `wanted` = split its fields on demand. `node` may be
  * passed when the caller already has it (a cached string: see auditd-adapter.ts).
  */
-export function recordFromScan(line: string, scan: HeaderScan, wanted: boolean, node?: string): AuditRecord {
+export function recordFromScan(line: string, scan: HeaderScan, wanted: boolean, node?: string, type?: string): AuditRecord {
   return new LazyRecord(
     scan.nodeStart < 0 ? undefined : (node ?? line.slice(scan.nodeStart, scan.nodeEnd)),
-    line.slice(scan.typeStart, scan.typeEnd),
+    type ?? line.slice(scan.typeStart, scan.typeEnd),
     scan.sec,
     scan.ms,
     scan.serial,
-    line.slice(scan.idStart, scan.idEnd),
+    scan.idStart,
+    scan.idEnd,
     line,
     wanted ? scan.bodyStart : -1,
   );
@@ -174,11 +175,17 @@ class LazyRecord implements AuditRecord {
     readonly sec: number,
     readonly ms: number,
     readonly serial: number,
-    readonly id: string,
+    private readonly idStart: number,
+    private readonly idEnd: number,
     readonly line: string,
     /** Where the fields start; -1 when the type is not wanted. */
     readonly bodyStart: number,
   ) {}
+
+  /** Sliced on demand: only an event's first record needs it. */
+  get id(): string {
+    return this.line.slice(this.idStart, this.idEnd);
+  }
 
   get hasFields(): boolean {
     return this.bodyStart >= 0;
@@ -190,6 +197,30 @@ class LazyRecord implements AuditRecord {
     }
     return this.split;
   }
+}
+
+/**
+ * The raw token of one field without splitting the record, e.g. `proctitle` of a
+ * PROCTITLE record or `cwd` of a CWD record (single-field records we read for every
+ * event). Undefined when absent or when its quoted value is not closed.
+ */
+export function singleField(record: AuditRecord, key: string): string | undefined {
+  const line = record.line;
+  let at = record.bodyStart;
+  if (at < 0) return undefined;
+  while (line.charCodeAt(at) === CH_SPACE) at++;
+  if (!(line.startsWith(key, at) && line.charCodeAt(at + key.length) === CH_EQUALS)) {
+    return record.fields?.[key];
+  }
+  const start = at + key.length + 1;
+  const c = line.charCodeAt(start);
+  if (c === CH_DQUOTE) {
+    const close = line.indexOf('"', start + 1);
+    return close < 0 ? undefined : line.slice(start, close + 1);
+  }
+  let end = line.indexOf(' ', start);
+  if (end < 0) end = line.length;
+  return line.slice(start, end);
 }
 
 /**

@@ -32,7 +32,7 @@ export const COMPLETE_AFTER_LOG_MS = 60_000;
 export const COMPLETE_AFTER_RECORDS = 4_096;
 /** Hard bound on open events (memory): the oldest is emitted when exceeded. */
 export const MAX_EVENTS_IN_FLIGHT = 8_192;
-/** How many emitted event keys are remembered to recognise records that arrive too late. */
+/** Size (a power of 2) of the per-host tables of open and recently emitted events, by serial. */
 export const REMEMBERED_DONE_EVENTS = 4_096;
 
 export interface ReassemblyLimits {
@@ -72,21 +72,22 @@ interface PendingEvent extends AssembledEvent {
 }
 
 /**
- * Per host: progress, open events and recently emitted ones, keyed by the serial's low 30
- * bits (a small integer for V8: no string keys to hash or retain; distinct events with the
- * same low bits are 2^30 serials apart and never open at the same time).
+ * Per host: progress, open events and recently emitted ones in direct-mapped tables indexed
+ * by the serial's low bits (no hashing, no string keys to retain: see decode-value.ts
+ * detach()). Two open events a multiple of SLOTS serials apart would share a slot; the
+ * older one is then emitted first (it is long complete: COMPLETE_AFTER_SERIALS << SLOTS).
  */
 interface HostProgress {
   maxSerial: number;
   maxLogMs: number;
-  open: Map<number, PendingEvent>;
-  /** Log time (ms) of recently emitted events by slot, to recognise late records. Numbers, not ids: see decode-value.ts detach(). */
-  done: Map<number, number>;
-  doneRing: Int32Array;
-  doneRingNext: number;
+  open: (PendingEvent | undefined)[];
+  /** Serial and log time (ms) of the last emitted event per slot, to recognise late records. */
+  doneSerial: Float64Array;
+  doneLogMs: Float64Array;
 }
 
-const SLOT_MASK = 0x3fff_ffff;
+const SLOTS = REMEMBERED_DONE_EVENTS;
+const SLOT_MASK = SLOTS - 1;
 
 const U32 = 0x1_0000_0000;
 const HALF_U32 = 0x8000_0000;
@@ -133,10 +134,9 @@ export class Reassembler {
       host = {
         maxSerial: record.serial,
         maxLogMs: logMs,
-        open: new Map(),
-        done: new Map(),
-        doneRing: new Int32Array(REMEMBERED_DONE_EVENTS).fill(-1),
-        doneRingNext: 0,
+        open: new Array<PendingEvent | undefined>(SLOTS).fill(undefined),
+        doneSerial: new Float64Array(SLOTS).fill(-1),
+        doneLogMs: new Float64Array(SLOTS),
       };
       this.hosts.set(record.node === undefined ? undefined : detach(record.node), host);
     } else {
@@ -144,15 +144,15 @@ export class Reassembler {
       if (logMs > host.maxLogMs) host.maxLogMs = logMs;
     }
     const slot = record.serial & SLOT_MASK;
-    let event = host.open.get(slot);
-    if (event !== undefined && (event.sec !== record.sec || event.ms !== record.ms)) {
-      // Same serial, another time: the counter restarted (reboot). Close the old event.
-      host.open.delete(slot);
+    let event = host.open[slot];
+    if (event !== undefined && (event.serial !== record.serial || event.sec !== record.sec || event.ms !== record.ms)) {
+      // Another event in this slot: far older, or the same serial after a counter restart.
+      host.open[slot] = undefined;
       this.emit(event);
       event = undefined;
     }
     if (event === undefined) {
-      if (host.done.get(slot) === logMs) {
+      if (host.doneSerial[slot] === record.serial && host.doneLogMs[slot] === logMs) {
         this.callbacks.onLateRecord(record, position);
         return;
       }
@@ -171,7 +171,7 @@ export class Reassembler {
         anchorLogMs: host.maxLogMs,
         anchorRecord: this.recordCount,
       };
-      host.open.set(slot, event);
+      host.open[slot] = event;
       this.queue.push(event);
       this.open++;
     } else {
@@ -189,7 +189,7 @@ export class Reassembler {
     for (let i = this.head; i < this.queue.length; i++) {
       const event = this.queue[i]!;
       if (event.emitted) continue;
-      event.hostState.open.delete(event.slot);
+      event.hostState.open[event.slot] = undefined;
       this.emit(event);
     }
     this.queue = [];
@@ -217,7 +217,7 @@ export class Reassembler {
           serialDistance(event.anchorSerial, event.hostState.maxSerial) > completeAfterSerials ||
           event.hostState.maxLogMs - event.anchorLogMs > completeAfterLogMs;
         if (!due) break;
-        event.hostState.open.delete(event.slot);
+        event.hostState.open[event.slot] = undefined;
         this.emit(event);
       }
       queue[this.head++] = undefined as unknown as PendingEvent;
@@ -232,11 +232,8 @@ export class Reassembler {
     event.emitted = true;
     this.open--;
     const host = event.hostState;
-    const old = host.doneRing[host.doneRingNext]!;
-    if (old >= 0) host.done.delete(old);
-    host.doneRing[host.doneRingNext] = event.slot;
-    host.doneRingNext = (host.doneRingNext + 1) % REMEMBERED_DONE_EVENTS;
-    host.done.set(event.slot, event.sec * 1000 + event.ms);
+    host.doneSerial[event.slot] = event.serial;
+    host.doneLogMs[event.slot] = event.sec * 1000 + event.ms;
     this.callbacks.onEvent(event);
   }
 }

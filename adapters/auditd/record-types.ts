@@ -6,25 +6,20 @@
 export const USED_RECORD_TYPES: ReadonlySet<string> = new Set(['SYSCALL', 'EXECVE', 'PROCTITLE', 'CWD']);
 
 /**
- * auditd's own records (DAEMON_START, DAEMON_ROTATE, ...) carry auditd's serial counter,
- * not the kernel's, so they must stay out of serial-gap loss detection.
+ * The used type at line[start, end) as a shared constant string, or undefined for any
+ * other type: USED_RECORD_TYPES.has() without slicing the type out of the line.
  */
-export function isDaemonRecord(type: string): boolean {
-  return type.startsWith('DAEMON_');
-}
-
-/** USED_RECORD_TYPES.has(type) without slicing the type out of the line. */
-export function isUsedTypeAt(line: string, start: number, end: number): boolean {
+export function usedTypeAt(line: string, start: number, end: number): string | undefined {
   switch (end - start) {
     case 7:
-      return line.startsWith('SYSCALL', start);
+      return line.startsWith('SYSCALL', start) ? 'SYSCALL' : undefined;
     case 6:
-      return line.startsWith('EXECVE', start);
+      return line.startsWith('EXECVE', start) ? 'EXECVE' : undefined;
     case 9:
-      return line.startsWith('PROCTITLE', start);
+      return line.startsWith('PROCTITLE', start) ? 'PROCTITLE' : undefined;
     case 3:
-      return line.startsWith('CWD', start);
+      return line.startsWith('CWD', start) ? 'CWD' : undefined;
     default:
-      return false;
+      return undefined;
   }
 }

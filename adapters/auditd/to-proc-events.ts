@@ -3,6 +3,7 @@ import type { Credentials, EvidenceRef, ExecEvent, ExitEvent, ForkEvent, Observe
 import type { AuditRecord } from './audit-record.js';
 import { decodeUntrusted, detach } from './decode-value.js';
 import { argvFromExecve, argvFromProctitle } from './execve-argv.js';
+import { singleField } from './parse-record.js';
 import type { AssembledEvent } from './reassemble.js';
 import { readSyscallFields, type SyscallFields } from './syscall-fields.js';
 import { archTable, classifySyscall } from './syscall-table.js';
@@ -65,8 +66,13 @@ function credsOf(f: SyscallFields): Credentials {
 }
 
 function findRecord(records: readonly AuditRecord[], type: string): AuditRecord | undefined {
-  for (const record of records) if (record.type === type && record.fields !== undefined) return record;
+  for (const record of records) if (record.type === type) return record;
   return undefined;
+}
+
+function singleFieldOf(records: readonly AuditRecord[], type: string, key: string): string | undefined {
+  const record = findRecord(records, type);
+  return record === undefined ? undefined : singleField(record, key);
 }
 
 /** comm/exe from SYSCALL, plus argv (EXECVE, else PROCTITLE) and cwd (CWD) when present. */
@@ -77,12 +83,12 @@ function imageOf(f: SyscallFields, records: readonly AuditRecord[], withExecve: 
   const exe = decodeUntrusted(f.exe);
   if (exe !== undefined) image.exe = exe;
   if (records.length > 1) {
-    const args = (withExecve ? argvFromExecve(records) : undefined) ?? argvFromProctitle(findRecord(records, 'PROCTITLE')?.fields?.proctitle);
+    const args = (withExecve ? argvFromExecve(records) : undefined) ?? argvFromProctitle(singleFieldOf(records, 'PROCTITLE', 'proctitle'));
     if (args !== undefined) {
       image.argv = args.argv;
       if (args.truncated) image.argvTruncated = true;
     }
-    const cwd = decodeUntrusted(findRecord(records, 'CWD')?.fields?.cwd);
+    const cwd = decodeUntrusted(singleFieldOf(records, 'CWD', 'cwd'));
     if (cwd !== undefined) image.cwd = cwd;
   }
   return image;
@@ -98,7 +104,7 @@ export function toProcEvents(event: AssembledEvent, context: ToProcEventsContext
         syscall = record;
         syscallIndex = i;
       }
-    } else if (record.fields === undefined) {
+    } else if (record.type === 'EXECVE' && record.fields === undefined) {
       context.unusable('truncated-record', `${record.type} record of event ${event.id} ends inside a quoted value`, event.positions[i]!);
     }
   }

@@ -109,6 +109,10 @@ export async function cliQueries(ctx: BenchContext, qdb: QueryDatabase, calls: n
     { query: 'find --cmd S --at T', args: (p) => ['find', '--cmd', p.comm, '--at', probeTime(p.atNs), '--db', qdb.db, '--json'] },
   ];
   const results: CliQueryResult[] = [];
+  // The floor every CLI call pays on this machine right now: starting node itself.
+  const floor: number[] = [];
+  for (let i = 0; i < calls; i++) floor.push((await measureCommand([process.execPath, '-e', '0'])).wallS * 1000);
+  results.push({ query: '(floor: node -e 0)', example: `${process.execPath} -e 0`, latency: summarizeLatencies(floor), failures: 0 });
   for (const kind of kinds) {
     const command = kind.query.split(' ')[0] as string;
     const unavailable = ctx.cli.unavailable(command);
@@ -154,7 +158,7 @@ export function queriesTable(q: QueriesResult): TextTable {
     const note = [l.agreement, l.errors > 0 ? `${l.errors} threw` : undefined].filter((x) => x !== undefined).join(', ');
     rows.push([`library: ${l.query}`, String(l.latency.count), fixed(l.latency.p50Ms, 3), fixed(l.latency.p99Ms, 3), fixed(l.latency.maxMs, 3), note]);
   }
-  for (const c of q.cli) rows.push([`CLI: proc-tree ${c.query}`, String(c.latency.count), fixed(c.latency.p50Ms, 1), fixed(c.latency.p99Ms, 1), fixed(c.latency.maxMs, 1), c.failures > 0 ? `${c.failures} failed` : '']);
+  for (const c of q.cli) rows.push([c.query.startsWith('(') ? `CLI ${c.query}` : `CLI: proc-tree ${c.query}`, String(c.latency.count), fixed(c.latency.p50Ms, 1), fixed(c.latency.p99Ms, 1), fixed(c.latency.maxMs, 1), c.failures > 0 ? `${c.failures} failed` : '']);
   const notes: string[] = [];
   if (q.database) {
     notes.push(

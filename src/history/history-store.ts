@@ -11,7 +11,7 @@ export interface HistoryStore {
    * transaction per lookup (measured: about half the cost of a lookup).
    */
   read<T>(fn: () => T): T;
-  /** Host names present, the default host as ''. */
+  /** Names of hosts with process records, the default host as ''. */
   hosts(): string[];
   /** Instances of `pid` alive at `atNs` (start <= at < end, or no end yet), best candidate first. */
   instancesAt(host: string, pid: number, atNs: bigint): InstanceRow[];

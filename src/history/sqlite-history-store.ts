@@ -15,6 +15,8 @@ export function openHistoryStore(path: string): HistoryStore {
 export class SqliteHistoryStore implements HistoryStore {
   private readonly hostIds = new Map<string, number>();
   private readonly hostNames = new Map<number, string>();
+  /** Hosts that have process records (the default host row exists even when unused). */
+  private hostsWithData: string[] = [];
   private readonly files = new Map<number, string>();
   private readonly st: Record<string, Statement>;
   private readonly fileOf = (id: number): string | undefined => this.files.get(id);
@@ -59,6 +61,9 @@ export class SqliteHistoryStore implements HistoryStore {
       this.hostIds.set(r.name, r.id);
       this.hostNames.set(r.id, r.name);
     }
+    this.hostsWithData = (
+      this.db.prepare('SELECT name FROM hosts WHERE EXISTS (SELECT 1 FROM instances WHERE instances.host_id = hosts.id) ORDER BY name').all() as { name: string }[]
+    ).map((r) => r.name);
     for (const r of this.db.prepare('SELECT id, path FROM sources').all() as { id: number; path: string }[]) this.files.set(r.id, r.path);
   }
 
@@ -73,7 +78,7 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   hosts(): string[] {
-    return [...this.hostIds.keys()].sort();
+    return [...this.hostsWithData];
   }
 
   private inst(r: Raw | undefined): InstanceRow | undefined {

@@ -193,7 +193,11 @@ class IngestRun {
           },
           onSkip: (w) => adapter.skipLine(w),
         });
-        for await (const chunk of chunks) {
+        // Commits happen between pieces (only there is the read position exact): pieces
+        // no larger than the commit interval keep small intervals honest.
+        const pieceBytes = Math.max(4096, Math.min(1 << 20, commitEveryLines * 128));
+        for await (const whole of chunks) for (let at = 0; at < whole.length; at += pieceBytes) {
+          const chunk = whole.length <= pieceBytes ? whole : whole.subarray(at, at + pieceBytes);
           splitter.push(chunk);
           rs.report.bytes += chunk.length;
           rs.consumedOffset = splitter.consumedOffset;

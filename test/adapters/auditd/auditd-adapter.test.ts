@@ -166,3 +166,33 @@ describe('auditd adapter over the public corpus', () => {
     for (const w of run.warnings) expect(w.position?.line).toBeGreaterThan(0);
   });
 });
+
+describe('resuming from oldestPendingPosition', () => {
+  it.each(['laurel/shell-proc-trace-reordered.txt', 'go-libaudit/out_of_order.log', 'audit-userspace/test3.log'])(
+    'loses nothing when a run over %s is killed at any line and restarted from the checkpoint',
+    async (relative) => {
+      const { createAuditdAdapter } = await import('../../../adapters/auditd/index.js');
+      const bytes = readFileSync(corpusPath(relative));
+      const key = (e: ProcEvent) => `${e.kind}:${e.evidence!.id}`;
+      const full = runBytes(bytes, relative).events.filter((e) => e.kind !== 'loss').map(key);
+      const lines = bytes.toString('latin1').split('\n');
+      let offset = 0;
+      for (let killAt = 1; killAt < lines.length; killAt++) {
+        // First run: feed lines up to killAt, keep what was emitted, take the checkpoint.
+        const first: ProcEvent[] = [];
+        const adapter = createAuditdAdapter({ onEvent: (e) => first.push(e), onWarning: () => undefined });
+        offset = 0;
+        for (let i = 0; i < killAt; i++) {
+          adapter.pushLine(lines[i]!, { file: relative, offset, line: i + 1 });
+          offset += lines[i]!.length + 1;
+        }
+        const checkpoint = adapter.oldestPendingPosition()?.offset ?? offset;
+        // Second run from the checkpoint; the store deduplicates on evidence id.
+        const second = runBytes(bytes.subarray(checkpoint), relative).events;
+        const seen = new Set(first.filter((e) => e.kind !== 'loss').map(key));
+        for (const e of second) if (e.kind !== 'loss') seen.add(key(e));
+        expect([...seen].sort(), `killed at line ${killAt}`).toEqual([...new Set(full)].sort());
+      }
+    },
+  );
+});
