@@ -42,7 +42,9 @@ for (let copy = 0; copy < copies; copy++) {
   parts.push(
     template
       .map((line) =>
-        line.replace(HEADER, (_m, sec, ms, serial) => {
+        // auditd's own DAEMON_* records use auditd's counter, not the kernel's: renumbering
+        // them would open holes in the kernel sequence that the real log does not have.
+        / type=DAEMON_|^type=DAEMON_/.test(line) ? line : line.replace(HEADER, (_m, sec, ms, serial) => {
           const key = `${sec}.${ms}:${serial}`;
           let n = renumbered.get(key);
           if (n === undefined) {

@@ -37,11 +37,18 @@ export interface SerialGapCallbacks {
   onReset(node: string | undefined, at: SerialMark, expected: number): void;
 }
 
+/**
+ * Serials seen beyond `next`, as ascending runs of consecutive serials (distances from
+ * `next`), each with the mark of its first serial. Serials mostly arrive in order, so a
+ * record usually just extends the last run: no allocation per line even while a hole
+ * stays open (a log with many holes was the slowest case of the adapter).
+ */
 interface HostSerials {
   /** Smallest serial not yet seen or declared lost. */
   next: number;
-  /** Serials seen beyond `next`, waiting for the hole before them to fill. */
-  ahead: Map<number, SerialMark>;
+  runStart: number[];
+  runEnd: number[];
+  runMark: SerialMark[];
 }
 
 export class SerialGapTracker {
@@ -66,13 +73,12 @@ export class SerialGapTracker {
     const mark = (): SerialMark => ({ sec: header.sec, ms: header.ms, id: detach(line.slice(header.idStart, header.idEnd)), position });
     const host = this.hosts.get(node);
     if (host === undefined) {
-      this.hosts.set(node, { next: (serial + 1) >>> 0, ahead: new Map() });
+      this.hosts.set(node, { next: (serial + 1) >>> 0, runStart: [], runEnd: [], runMark: [] });
       return;
     }
     const d = (serial - host.next) >>> 0;
-    if (d === 0) {
+    if (d === 0 && host.runStart.length === 0) {
       host.next = (host.next + 1) >>> 0;
-      this.advance(host);
       return;
     }
     if (d >= HALF_U32) {
@@ -80,14 +86,17 @@ export class SerialGapTracker {
       if (U32 - d > RESET_BEHIND_SERIALS) {
         const expected = host.next;
         host.next = (serial + 1) >>> 0;
-        host.ahead.clear();
+        host.runStart.length = 0;
+        host.runEnd.length = 0;
+        host.runMark.length = 0;
         this.callbacks.onReset(node, mark(), expected);
       }
       return;
     }
-    if (!host.ahead.has(serial)) host.ahead.set(serial, mark());
+    this.addAhead(host, d, mark);
+    const last = host.runEnd.length - 1;
     // Resolve in batches (at 2x the window, down to 1x) so a log full of holes stays cheap.
-    if (d > 2 * this.window) this.resolveHoles(node, host, this.window);
+    if (last >= 0 && host.runEnd[last]! > 2 * this.window) this.resolveHoles(node, host, this.window);
   }
 
   /** End of input: every remaining hole between seen serials is a loss. */
@@ -95,35 +104,65 @@ export class SerialGapTracker {
     for (const [node, host] of this.hosts) this.resolveHoles(node, host, 0);
   }
 
+  /** Records distance `d` (> 0, or 0 while runs exist) from `next`. */
+  private addAhead(host: HostSerials, d: number, mark: () => SerialMark): void {
+    const { runStart, runEnd, runMark } = host;
+    let i = runEnd.length - 1;
+    // Find the last run starting at or before d (usually the last one).
+    while (i >= 0 && runStart[i]! > d) i--;
+    if (i >= 0 && d <= runEnd[i]!) return; // already seen
+    if (i >= 0 && d === runEnd[i]! + 1) {
+      runEnd[i] = d;
+      // Merge with the following run when the gap between them closed.
+      if (i + 1 < runStart.length && runStart[i + 1] === d + 1) {
+        runEnd[i] = runEnd[i + 1]!;
+        runStart.splice(i + 1, 1);
+        runEnd.splice(i + 1, 1);
+        runMark.splice(i + 1, 1);
+      }
+    } else if (i + 1 < runStart.length && runStart[i + 1] === d + 1) {
+      runStart[i + 1] = d;
+      runMark[i + 1] = mark();
+    } else {
+      runStart.splice(i + 1, 0, d);
+      runEnd.splice(i + 1, 0, d);
+      runMark.splice(i + 1, 0, mark());
+    }
+    if (runStart[0] === 0) this.advance(host);
+  }
+
+  /** `next` was filled: move past the first run and rebase the others. */
   private advance(host: HostSerials): void {
-    while (host.ahead.size > 0 && host.ahead.delete(host.next)) host.next = (host.next + 1) >>> 0;
+    const shift = host.runEnd[0]! + 1;
+    host.runStart.shift();
+    host.runEnd.shift();
+    host.runMark.shift();
+    this.rebase(host, shift);
+  }
+
+  private rebase(host: HostSerials, shift: number): void {
+    host.next = (host.next + shift) >>> 0;
+    for (let i = 0; i < host.runStart.length; i++) {
+      host.runStart[i]! -= shift;
+      host.runEnd[i]! -= shift;
+    }
   }
 
   /**
    * Declares holes lost, oldest first, until everything still waiting is within `keep`
-   * serials of `next`. One sort per call; calls are at most one per `window` serials.
+   * serials of `next`.
    */
   private resolveHoles(node: string | undefined, host: HostSerials, keep: number): void {
-    if (host.ahead.size === 0) return;
-    const base = host.next;
-    const seen = [...host.ahead.keys()].map((serial) => (serial - base) >>> 0).sort((a, b) => a - b);
-    const farthest = seen[seen.length - 1]!;
-    let expected = 0; // distance of the new `next` from `base`
-    for (const d of seen) {
-      if (farthest - expected <= keep) break;
-      const serial = (base + d) >>> 0;
-      if (d > expected) {
-        // Serial 0 is skipped by kernels that never hand it out: not a loss.
-        const start = base + expected;
-        const end = base + d - 1;
-        const holeHasZero = start === 0 || (start <= U32 && end >= U32);
-        const count = d - expected - (holeHasZero ? 1 : 0);
-        if (count > 0) this.callbacks.onLoss(node, count, host.ahead.get(serial)!);
-      }
-      host.ahead.delete(serial);
-      expected = d + 1;
+    while (host.runStart.length > 0 && host.runEnd[host.runEnd.length - 1]! > keep) {
+      const hole = host.runStart[0]!;
+      const mark = host.runMark[0]!;
+      // Serial 0 is skipped by kernels that never hand it out: not a loss.
+      const start = host.next;
+      const end = host.next + hole - 1;
+      const holeHasZero = start === 0 || (start <= U32 && end >= U32);
+      const count = hole - (holeHasZero ? 1 : 0);
+      this.advance(host);
+      if (count > 0) this.callbacks.onLoss(node, count, mark);
     }
-    host.next = (base + expected) >>> 0;
-    this.advance(host);
   }
 }

@@ -17,9 +17,8 @@ export class SyscallFields {
   /** `success=yes|no`; undefined when absent (exit_group, exit). */
   success: boolean | undefined = undefined;
   exit: number | undefined = undefined;
-  /** Low 32 bits of a0/a1 (clone flags, exit status): enough for every use here. */
+  /** Low 32 bits of a0 (clone flags, exit status): enough for every use here. */
   a0: number | undefined = undefined;
-  a1: number | undefined = undefined;
   ppid: number | undefined = undefined;
   pid: number | undefined = undefined;
   auid: number | undefined = undefined;
@@ -84,7 +83,7 @@ function hexLow32(line: string, start: number, end: number): number | undefined 
 }
 
 /** Raw SYSCALL keys we read, in the order the kernel prints them (audit_log_exit). */
-const RAW_KEYS = [' arch=', ' syscall=', ' success=', ' exit=', ' a0=', ' a1=', ' ppid=', ' pid=', ' auid=', ' uid=', ' gid=', ' euid=', ' egid=', ' comm=', ' exe='] as const;
+const RAW_KEYS = [' arch=', ' syscall=', ' success=', ' exit=', ' a0=', ' ppid=', ' pid=', ' auid=', ' uid=', ' gid=', ' euid=', ' egid=', ' comm=', ' exe='] as const;
 type RawKey = (typeof RAW_KEYS)[number];
 /** ENRICHED keys after the GS byte (auditd's interpret order: ARCH SYSCALL AUID UID GID EUID ...). */
 const ENRICHED_KEYS = ['SYSCALL=', ' AUID=', ' UID=', ' EUID='] as const;
@@ -122,7 +121,6 @@ function setRaw(out: SyscallFields, key: RawKey, line: string, vStart: number, e
     case ' success=': out.success = line.startsWith('yes', line.charCodeAt(vStart) === CH_DQUOTE ? vStart + 1 : vStart); break;
     case ' exit=': out.exit = decimal(line, vStart, end); break;
     case ' a0=': out.a0 = hexLow32(line, vStart, end); break;
-    case ' a1=': out.a1 = hexLow32(line, vStart, end); break;
     case ' ppid=': out.ppid = decimal(line, vStart, end); break;
     case ' pid=': out.pid = decimal(line, vStart, end); break;
     case ' auid=': out.auid = decimal(line, vStart, end); break;

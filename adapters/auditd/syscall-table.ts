@@ -10,17 +10,16 @@ export type ProcSyscall = 'fork' | 'vfork' | 'clone' | 'clone3' | 'execve' | 'ex
 
 export interface ArchTable {
   name: string;
+  /** clone's flags are in a0 on every arch listed here (not on s390, which is not listed). */
   syscalls: ReadonlyMap<number, ProcSyscall>;
-  /** Which argument (a0..a3) holds clone's flags: s390 swaps the first two, others use a0. */
-  cloneFlagsArg: 0 | 1;
 }
 
-function table(name: string, entries: Record<ProcSyscall, number | undefined>, cloneFlagsArg: 0 | 1 = 0): ArchTable {
+function table(name: string, entries: Record<ProcSyscall, number | undefined>): ArchTable {
   const syscalls = new Map<number, ProcSyscall>();
   for (const [syscall, nr] of Object.entries(entries) as [ProcSyscall, number | undefined][]) {
     if (nr !== undefined) syscalls.set(nr, syscall);
   }
-  return { name, syscalls, cloneFlagsArg };
+  return { name, syscalls };
 }
 
 /** asm-generic table (aarch64, riscv64, loongarch64): no fork/vfork syscalls at all. */

@@ -141,8 +141,12 @@ export function toProcEvents(event: AssembledEvent, context: ToProcEventsContext
       if (f.success !== true || exitValue === undefined || exitValue <= 0) break;
       let maybeThread = false;
       let parentPid = pid;
-      if (kind === 'clone') {
-        const flags = (archTable(f.arch)?.cloneFlagsArg === 1 ? f.a1 : f.a0) ?? 0;
+      if (kind === 'clone' && archTable(f.arch) === undefined) {
+        // Known only by its ENRICHED name: where this arch keeps the flags is unknown
+        // (s390 has them in a1), so decide from later evidence like clone3.
+        maybeThread = true;
+      } else if (kind === 'clone') {
+        const flags = f.a0 ?? 0;
         // A new thread, not a process: the thread group (pid) is unchanged.
         if ((flags & CLONE_THREAD) !== 0) break;
         // CLONE_PARENT: the child's parent is the caller's parent (the caller is its sibling).

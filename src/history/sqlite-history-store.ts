@@ -27,6 +27,8 @@ export class SqliteHistoryStore implements HistoryStore {
   ) {
     const prep = (sql: string): Statement => db.prepare(sql).safeIntegers(true);
     this.st = {
+      begin: db.prepare('BEGIN'),
+      commit: db.prepare('COMMIT'),
       instancesAt: prep(
         `SELECT * FROM instances WHERE host_id = ? AND pid = ? AND start_ns <= ? AND (end_ns IS NULL OR end_ns > ?)
          ORDER BY start_ns DESC LIMIT 8`,
@@ -69,11 +71,11 @@ export class SqliteHistoryStore implements HistoryStore {
 
   read<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();
-    this.db.prepare('BEGIN').run();
+    this.st.begin!.run();
     try {
       return fn();
     } finally {
-      this.db.prepare('COMMIT').run();
+      this.st.commit!.run();
     }
   }
 

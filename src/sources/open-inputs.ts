@@ -117,6 +117,19 @@ async function* openZip(path: string, identity: InputIdentity): AsyncGenerator<O
 }
 
 async function* openFile(path: string, startOffset: number): AsyncGenerator<OpenedInput> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    throw new UserError(`cannot open ${path}: ${describe(error)}`);
+  }
+  if (!info.isFile()) {
+    // A pipe or device (`<(zcat ...)`, /dev/stdin): read it once, as a stream. Hashing its
+    // head or peeking at its magic with a separate read would consume those bytes.
+    const raw = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>;
+    yield await openContent(path, wrapErrors(raw, path), undefined, startOffset);
+    return;
+  }
   let identity: InputIdentity;
   try {
     identity = await identifyFile(path);

@@ -90,7 +90,7 @@ describe('several hosts in one stream', () => {
       expect(ancestryAt(store, { host: 'b', pid: 71510, atNs: at }).chain.map((l) => l.pid)).toEqual([71510, 71507, 71506, 71433, 3505]);
       // 71507 is `grep` on host a and the subshell on host b: never mixed.
       expect(ancestryAt(store, { host: 'a', pid: 71507, atNs: at }).chain[1]!.pid).toBe(71505);
-      expect(() => ancestryAt(store, { host: 'b', pid: 71509, atNs: at })).toThrow(/no process with pid 71509/);
+      expect(() => ancestryAt(store, { host: 'b', pid: 71432, atNs: at })).toThrow(/no process with pid 71432/);
     } finally {
       store.close();
     }

@@ -89,6 +89,17 @@ describe('openInputs', () => {
     expect(only!.content.equals(B)).toBe(true);
   });
 
+  it('reads a named pipe once, as a stream, without losing its first bytes', async () => {
+    const fifo = join(work, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const writer = import('node:fs/promises').then(async ({ writeFile }) => writeFile(fifo, gzipSync(B)));
+    const [only] = await readAll(fifo);
+    await writer;
+    expect(only!.input.identity).toBeUndefined();
+    expect(only!.input.compression).toBe('gzip');
+    expect(only!.content.equals(B)).toBe(true);
+  });
+
   it('fails with a one-line user message for a missing input', async () => {
     await expect(readAll(join(work, 'nope.log'))).rejects.toThrow(/cannot open .*nope\.log: no such file or directory/);
     const empty = join(work, 'empty-dir');

@@ -51,6 +51,14 @@ describe('SerialGapTracker', () => {
     expect(tracker.losses).toEqual([{ count: 1, at: '4' }]);
   });
 
+  it('fills holes that close out of order and counts the ones that stay open separately', () => {
+    expect(track([1, 5, 3, 2, 4, 6]).losses).toEqual([]);
+    expect(track([1, 4, 5, 9, 3, 10]).losses).toEqual([
+      { count: 1, at: '3' },
+      { count: 3, at: '9' },
+    ]);
+  });
+
   it('treats a big jump backwards as a counter restart, not a loss', () => {
     expect(track([500000, 500001, 7, 8])).toEqual({ losses: [], resets: ['7'] });
   });

@@ -57,6 +57,12 @@ describe('toProcEvents', () => {
     expect(events).toEqual([expect.objectContaining({ kind: 'fork', childPid: 71505, maybeThread: true })]);
   });
 
+  it('does not trust a0 as clone flags on an arch known only by its ENRICHED name', () => {
+    const s390 = (l: string) => l.replace('arch=c000003e', 'arch=80000016').replace(/key="fork"$/, 'key="fork"\x1dARCH=s390x SYSCALL=clone');
+    const { events } = convert(eventLines(CLONE, (l) => s390(l).replace('a0=1200011', 'a0=3ffff7d0f00')));
+    expect(events).toEqual([expect.objectContaining({ kind: 'fork', childPid: 71505, maybeThread: true })]);
+  });
+
   it('gives a CLONE_PARENT child to the caller\'s parent', () => {
     const { events } = convert(eventLines(CLONE, (l) => l.replace('a0=1200011', 'a0=1208011')));
     expect(events[0]).toMatchObject({ kind: 'fork', parentPid: 3505, childPid: 71505 });
