@@ -196,19 +196,30 @@ class IngestRun {
         // Commits happen between pieces (only there is the read position exact): pieces
         // no larger than the commit interval keep small intervals honest.
         const pieceBytes = Math.max(4096, Math.min(1 << 20, commitEveryLines * 128));
-        for await (const whole of chunks) for (let at = 0; at < whole.length; at += pieceBytes) {
-          const chunk = whole.length <= pieceBytes ? whole : whole.subarray(at, at + pieceBytes);
-          splitter.push(chunk);
-          rs.report.bytes += chunk.length;
-          rs.consumedOffset = splitter.consumedOffset;
-          const ln = splitter.lineNumber;
-          if (ln !== undefined) rs.consumedLine = ln;
-          linesSinceCommit += chunk.length >>> 7; // ~128 bytes per audit line: cheap estimate
-          if (linesSinceCommit >= commitEveryLines || Date.now() - lastCommit >= commitEveryMs) {
-            commit(false);
-            linesSinceCommit = 0;
-            lastCommit = Date.now();
+        try {
+          for await (const whole of chunks) {
+            for (let at = 0; at < whole.length; at += pieceBytes) {
+              const chunk = whole.length <= pieceBytes ? whole : whole.subarray(at, at + pieceBytes);
+              splitter.push(chunk);
+              rs.report.bytes += chunk.length;
+              rs.consumedOffset = splitter.consumedOffset;
+              const ln = splitter.lineNumber;
+              if (ln !== undefined) rs.consumedLine = ln;
+              linesSinceCommit += chunk.length >>> 7; // ~128 bytes per audit line: cheap estimate
+              if (linesSinceCommit >= commitEveryLines || Date.now() - lastCommit >= commitEveryMs) {
+                commit(false);
+                linesSinceCommit = 0;
+                lastCommit = Date.now();
+              }
+            }
           }
+        } catch (error) {
+          // A damaged compressed file (cut short, corrupt): keep what was read before the
+          // damage, report it, and go on with the next input.
+          if (!(error instanceof UserError)) throw error;
+          this.warn({ reason: 'damaged-input', detail: error.message, position: { file: rs.name, offset: rs.consumedOffset } });
+          rs.report.note = `${error.message}; ingested up to byte ${rs.consumedOffset}`;
+          continue;
         }
         // A last line without newline is ingested, but the committed position stays before
         // it: a file still being written continues there (its events are re-read and skipped).

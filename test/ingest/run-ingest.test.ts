@@ -70,6 +70,25 @@ describe('ingest of real third-party traces (laurel)', () => {
   });
 });
 
+describe('damaged input', () => {
+  it('keeps what a cut-short .gz held, reports it, and goes on with the next input', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const logs = join(dir, 'damaged');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(logs, { recursive: true });
+    const gz = gzipSync(readFileSync(join(laurel, 'shell-proc-trace-confusion.txt')));
+    writeFileSync(join(logs, 'audit.log.1.gz'), gz.subarray(0, Math.floor(gz.length / 2)));
+    copyFileSync(join(laurel, 'shell-proc-trace.txt'), join(logs, 'audit.log'));
+    const db = freshDb();
+    const summary = await runIngest({ db, inputs: [logs] });
+    expect(summary.skipped['damaged-input']).toBe(1);
+    expect(summary.inputs[0]!.note).toMatch(/unexpected end of file/);
+    expect(summary.inputs[0]!.lines).toBeGreaterThan(0);
+    expect(summary.inputs[1]!.lines).toBeGreaterThan(0);
+    expect(chain(db, 71509, '1682609045.540')).toEqual([71509, 71506, 71505, 71432, 3505]);
+  });
+});
+
 describe('several hosts in one stream', () => {
   it('keeps node= hosts apart: the same pid on two hosts has two histories', async () => {
     // A derived copy of one real trace written as if two hosts logged it (node=a, node=b),
