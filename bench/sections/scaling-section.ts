@@ -23,6 +23,12 @@ export interface ScalingResult {
   throughputRatio: number;
   /** Peak RSS at the largest size divided by peak RSS at the smallest (bounded = about 1). */
   rssRatio: number;
+  /**
+   * Lines per second between the two sizes: (lines 10x - lines 1x) / (wall 10x - wall 1x).
+   * The fixed start-up cost (node, modules, JIT warm-up, creating the database) cancels out,
+   * so this is the steady-state rate; the small log's own rate is dragged down by that cost.
+   */
+  marginalLinesPerS: number;
 }
 
 /**
@@ -55,6 +61,7 @@ export async function measureScaling(ctx: BenchContext, inputs: { factor: number
     points,
     throughputRatio: first && last ? last.linesPerS / first.linesPerS : NaN,
     rssRatio: first?.run && last?.run ? last.run.maxRssKb / first.run.maxRssKb : NaN,
+    marginalLinesPerS: first?.run && last?.run ? (last.input.lines - first.input.lines) / (last.run.wallS - first.run.wallS) : NaN,
   };
 }
 
@@ -74,6 +81,7 @@ export function scalingTable(s: ScalingResult): TextTable {
     ]),
     notes: [
       `throughput 10x/1x = ${fixed(s.throughputRatio)} (flat = 1.00); peak RSS 10x/1x = ${fixed(s.rssRatio)} (bounded = about 1.00)`,
+      `steady-state rate between the two sizes (start-up cost cancelled): ${si(s.marginalLinesPerS)} lines/s; 10x average: ${si(s.points[s.points.length - 1]?.linesPerS ?? NaN)} lines/s`,
       ...s.points.filter((p) => p.problem).map((p) => `${p.factor}x: ${p.problem}`),
     ],
   };
