@@ -1,6 +1,7 @@
-import type { Credentials, EvidenceRef, ForkEvent, ProcEvent, ProcessImage } from '../events/proc-event.js';
+import type { EvidenceRef, ForkEvent, ProcEvent } from '../events/proc-event.js';
 import { DEFAULT_HOST } from './history-types.js';
 import type { HistoryWriter, ImageFields, WriteEvidence } from './history-writer.js';
+import { imageWithCreds, isEmptyImage, withCreds } from './image-fields.js';
 import { linkParent, pendingFromJson, pendingToJson, type HostTable, type LiveProc, type PendingThread } from './live-process-table.js';
 import { classifyParentChange } from './parent-change.js';
 
@@ -141,7 +142,7 @@ export class HistoryBuilder {
         return this.fork(h, e, ev);
       case 'exec': {
         const p = this.touch(h, e.pid, t, e.ppid, ev);
-        this.setImage(p, t, 'exec', { ...imageFields(e.image), ...credFields(e.creds) }, ev);
+        this.setImage(p, t, 'exec', imageWithCreds(e.image, e.creds), ev);
         return;
       }
       case 'observed': {
@@ -149,8 +150,8 @@ export class HistoryBuilder {
         // First sight of what a pre-existing process runs; later sightings add nothing new
         // (an image changes only by exec, which has its own event).
         if (p.image === undefined) {
-          const image = { ...imageFields(e.image), ...credFields(e.creds) };
-          if (Object.keys(image).length > 0) this.setImage(p, t, 'seen', image, ev);
+          const image = imageWithCreds(e.image, e.creds);
+          if (!isEmptyImage(image)) this.setImage(p, t, 'seen', image, ev);
         }
         return;
       }
@@ -158,7 +159,7 @@ export class HistoryBuilder {
         return this.exit(h, e.pid, t, e.ppid, e.certainty ?? 'observed', e.exitCode, e.exitSignal, ev);
       case 'creds': {
         const p = this.touch(h, e.pid, t, undefined, ev);
-        this.setImage(p, t, 'creds', { ...p.image, ...credFields(e.creds) }, ev);
+        this.setImage(p, t, 'creds', withCreds(p.image, e.creds), ev);
         return;
       }
       case 'comm': {
@@ -183,8 +184,7 @@ export class HistoryBuilder {
     // The creator's fork record is evidence of the creator itself. Its image describes the
     // creator only when audit reported the creator's own ppid (CLONE_PARENT forks name the
     // caller's parent as parent but carry the caller's image).
-    const seenImage = e.parentPpid !== undefined ? { ...imageFields(e.parentImage), ...credFields(e.parentCreds) } : undefined;
-    const parent = this.touch(h, e.parentPid, t, e.parentPpid, ev, undefined, seenImage);
+    const parent = this.touch(h, e.parentPid, t, e.parentPpid, ev, undefined, e.parentPpid !== undefined ? e : undefined);
     const child = e.childPid;
     h.pending.delete(child); // a new clone returning this pid: an older unconfirmed one is gone
 
@@ -220,12 +220,14 @@ export class HistoryBuilder {
     pid?: number,
   ): boolean {
     const last = this.writer.lastInstance(h.hostId, live?.pid ?? pid!);
-    if (last === undefined || last.startKnown || last.hasHistory) return false;
+    if (last === undefined || last.startKnown) return false;
     if (liveId !== undefined && last.id !== liveId) return false;
     if (liveId === undefined && last.endNs === undefined) return false;
     const distance = last.startNs > t ? last.startNs - t : t - last.startNs;
     if (distance > LATE_FORK_MERGE_NS) return false;
-    if (last.ppid !== undefined && last.ppid !== parent.pid) return false;
+    const parents = this.writer.parentSummary(last.id);
+    if (parents.hasHistory) return false;
+    if (parents.ppid !== undefined && parents.ppid !== parent.pid) return false;
     this.writer.setForkStart(last.id, t, parent.pid, parent.id, ev);
     this.writer.setFirstParentFromFork(last.id, { sinceNs: t, ppid: parent.pid, parentId: parent.id, kind: 'fork', ...(ev ? { evidence: ev } : {}) });
     if (live !== undefined) {
@@ -303,7 +305,7 @@ export class HistoryBuilder {
     ppid: number | undefined,
     ev: WriteEvidence | undefined,
     startTimeNs?: bigint,
-    seenImage?: ImageFields,
+    seenIn?: ForkEvent,
   ): LiveProc {
     let p = h.live.get(pid);
     if (p === undefined) {
@@ -315,7 +317,7 @@ export class HistoryBuilder {
         p = this.openForked(h, pid, pending.forkNs, pending.parentPid, pending.parentId, pending.image, pending.evidence);
       } else {
         p = this.openSeen(h, pid, t, ppid, ev, startTimeNs);
-        if (seenImage !== undefined && Object.keys(seenImage).length > 0) this.setImage(p, t, 'seen', seenImage, ev);
+        if (seenIn !== undefined) this.setSeenImage(p, t, seenIn, ev);
         return p;
       }
     }
@@ -325,8 +327,14 @@ export class HistoryBuilder {
       if (p.ppid === undefined) this.setParent(h, p, ppid, t, 'seen', ev);
       else p = this.changeParent(h, p, ppid, t, ev);
     }
-    if (p.image === undefined && seenImage !== undefined && Object.keys(seenImage).length > 0) this.setImage(p, t, 'seen', seenImage, ev);
+    if (p.image === undefined && seenIn !== undefined) this.setSeenImage(p, t, seenIn, ev);
     return p;
+  }
+
+  /** The creator's image as its fork record shows it (built only when it is needed). */
+  private setSeenImage(p: LiveProc, t: bigint, fork: ForkEvent, ev: WriteEvidence | undefined): void {
+    const image = imageWithCreds(fork.parentImage, fork.parentCreds);
+    if (!isEmptyImage(image)) this.setImage(p, t, 'seen', image, ev);
   }
 
   private changeParent(h: HostTable, p: LiveProc, ppid: number, t: bigint, ev: WriteEvidence | undefined): LiveProc {
@@ -451,28 +459,5 @@ function exitFields(exitCode: number | undefined, exitSignal: number | undefined
   const out: { exitCode?: number; exitSignal?: number } = {};
   if (exitCode !== undefined) out.exitCode = exitCode;
   if (exitSignal !== undefined) out.exitSignal = exitSignal;
-  return out;
-}
-
-function imageFields(image: ProcessImage | undefined): ImageFields {
-  const out: ImageFields = {};
-  if (image === undefined) return out;
-  if (image.exe !== undefined) out.exe = image.exe;
-  if (image.argv !== undefined) out.argv = image.argv;
-  if (image.argvTruncated === true) out.argvTruncated = true;
-  if (image.comm !== undefined) out.comm = image.comm;
-  if (image.cwd !== undefined) out.cwd = image.cwd;
-  return out;
-}
-
-function credFields(creds: Credentials | undefined): ImageFields {
-  const out: ImageFields = {};
-  if (creds === undefined) return out;
-  if (creds.uid !== undefined) out.uid = creds.uid;
-  if (creds.euid !== undefined) out.euid = creds.euid;
-  if (creds.gid !== undefined) out.gid = creds.gid;
-  if (creds.auid !== undefined) out.auid = creds.auid;
-  if (creds.user !== undefined) out.user = creds.user;
-  if (creds.euser !== undefined) out.euser = creds.euser;
   return out;
 }

@@ -73,6 +73,11 @@ export interface LastInstance {
   startKnown: boolean;
   endNs?: bigint;
   endCertainty?: EndCertainty;
+}
+
+/** An instance's parent rows in brief (asked only for "seen since" instances: rare). */
+export interface ParentSummary {
+  /** The latest parent row's ppid. */
   ppid?: number;
   /** True when it has more than one parent row (a reparent: then it is not a mere early sighting). */
   hasHistory: boolean;
@@ -97,6 +102,7 @@ export interface HistoryWriter {
   insertImage(instanceId: number, sinceNs: bigint, kind: ImageKind, image: ImageFields, evidence?: WriteEvidence): void;
   insertLoss(hostId: number, atNs: bigint, count: number | undefined, reason: string, evidence?: WriteEvidence): void;
   lastInstance(hostId: number, pid: number): LastInstance | undefined;
+  parentSummary(instanceId: number): ParentSummary;
   openInstances(): OpenInstance[];
   getState(key: string): string | undefined;
   setState(key: string, value: string | undefined): void;

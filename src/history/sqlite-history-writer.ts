@@ -8,17 +8,15 @@ import type {
   NewInstance,
   NewParent,
   OpenInstance,
+  ParentSummary,
   WriteEvidence,
 } from './history-writer.js';
+import { LastInstanceCache, type CachedLast } from './last-instance-cache.js';
 import type { SqliteDatabase } from './open-history-db.js';
 
 type Raw = Record<string, unknown>;
-const ev = (e: WriteEvidence | undefined): [number | null, number | null, number | null, string | null] => [
-  e?.src ?? null,
-  e?.off ?? null,
-  e?.line ?? null,
-  e?.rec ?? null,
-];
+// Evidence is bound as four plain arguments (src, off, line, rec): spreading a
+// [src, off, line, rec] array into each call allocated per row and cost measurable time.
 const opt = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
 
@@ -29,6 +27,7 @@ const MAX_INHERIT_DEPTH = 64;
 export class SqliteHistoryWriter implements HistoryWriter {
   private readonly hosts = new Map<string, number>();
   private readonly st: Record<string, Statement>;
+  private readonly lastCache: LastInstanceCache;
 
   constructor(private readonly db: SqliteDatabase) {
     const p = (sql: string): Statement => db.prepare(sql);
@@ -66,7 +65,9 @@ export class SqliteHistoryWriter implements HistoryWriter {
       stateGet: p('SELECT value FROM resume_state WHERE key = ?'),
       stateSet: p('INSERT INTO resume_state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       stateDel: p('DELETE FROM resume_state WHERE key = ?'),
+      hostHasAny: p('SELECT 1 FROM instances WHERE host_id = ? LIMIT 1').pluck(),
     };
+    this.lastCache = new LastInstanceCache((hostId) => this.st.hostHasAny!.get(hostId) !== undefined);
   }
 
   hostId(name: string): number {
@@ -79,20 +80,25 @@ export class SqliteHistoryWriter implements HistoryWriter {
   }
 
   insertInstance(r: NewInstance): number {
-    const info = this.st.instAdd!.run(r.hostId, r.pid, r.startNs, r.startKnown ? 1 : 0, opt(r.creatorPid), opt(r.creatorId), ...ev(r.evidence));
-    return Number(info.lastInsertRowid);
+    this.lastCache.touchHost(r.hostId);
+    const info = this.st.instAdd!.run(r.hostId, r.pid, r.startNs, r.startKnown ? 1 : 0, opt(r.creatorPid), opt(r.creatorId), r.evidence?.src ?? null, r.evidence?.off ?? null, r.evidence?.line ?? null, r.evidence?.rec ?? null);
+    const id = Number(info.lastInsertRowid);
+    this.lastCache.inserted(r.hostId, r.pid, id, r.startNs, r.startKnown);
+    return id;
   }
 
   setForkStart(id: number, startNs: bigint, creatorPid: number, creatorId: number | undefined, evidence?: WriteEvidence): void {
-    this.st.forkStart!.run(startNs, creatorPid, opt(creatorId), ...ev(evidence), id);
+    this.st.forkStart!.run(startNs, creatorPid, opt(creatorId), evidence?.src ?? null, evidence?.off ?? null, evidence?.line ?? null, evidence?.rec ?? null, id);
+    this.lastCache.forkStartSet(id, startNs);
   }
 
   endInstance(id: number, e: InstanceEnd): void {
-    this.st.end!.run(e.endNs, e.certainty, opt(e.reason), opt(e.exitCode), opt(e.exitSignal), ...ev(e.evidence), id);
+    this.st.end!.run(e.endNs, e.certainty, opt(e.reason), opt(e.exitCode), opt(e.exitSignal), e.evidence?.src ?? null, e.evidence?.off ?? null, e.evidence?.line ?? null, e.evidence?.rec ?? null, id);
+    this.lastCache.ended(id, e.endNs, e.certainty);
   }
 
   insertParent(r: NewParent): number {
-    return Number(this.st.parentAdd!.run(r.instanceId, r.sinceNs, r.ppid, opt(r.parentId), r.kind, ...ev(r.evidence)).lastInsertRowid);
+    return Number(this.st.parentAdd!.run(r.instanceId, r.sinceNs, r.ppid, opt(r.parentId), r.kind, r.evidence?.src ?? null, r.evidence?.off ?? null, r.evidence?.line ?? null, r.evidence?.rec ?? null).lastInsertRowid);
   }
 
   resolveOrphanRow(rowId: number, ppid: number, parentId: number | undefined): void {
@@ -102,7 +108,7 @@ export class SqliteHistoryWriter implements HistoryWriter {
   setFirstParentFromFork(instanceId: number, r: Omit<NewParent, 'instanceId'>): void {
     const first = this.st.firstParentId!.get(instanceId) as { id: number } | undefined;
     if (first === undefined) this.insertParent({ ...r, instanceId });
-    else this.st.parentSet!.run(r.sinceNs, r.ppid, opt(r.parentId), r.kind, ...ev(r.evidence), first.id);
+    else this.st.parentSet!.run(r.sinceNs, r.ppid, opt(r.parentId), r.kind, r.evidence?.src ?? null, r.evidence?.off ?? null, r.evidence?.line ?? null, r.evidence?.rec ?? null, first.id);
   }
 
   insertImage(instanceId: number, sinceNs: bigint, kind: ImageKind, i: ImageFields, evidence?: WriteEvidence): void {
@@ -121,29 +127,33 @@ export class SqliteHistoryWriter implements HistoryWriter {
       opt(i.auid),
       opt(i.user),
       opt(i.euser),
-      ...ev(evidence),
+      evidence?.src ?? null, evidence?.off ?? null, evidence?.line ?? null, evidence?.rec ?? null,
     );
   }
 
   insertLoss(hostId: number, atNs: bigint, count: number | undefined, reason: string, evidence?: WriteEvidence): void {
-    this.st.lossAdd!.run(hostId, atNs, opt(count), reason, ...ev(evidence));
+    this.st.lossAdd!.run(hostId, atNs, opt(count), reason, evidence?.src ?? null, evidence?.off ?? null, evidence?.line ?? null, evidence?.rec ?? null);
   }
 
   lastInstance(hostId: number, pid: number): LastInstance | undefined {
-    const r = this.st.last!.get(hostId, pid) as Raw | undefined;
-    if (r === undefined) return undefined;
-    const id = Number(r.id);
-    const parents = this.st.lastParents!.all(id) as { ppid: number }[];
-    const last: LastInstance = {
-      id,
-      startNs: BigInt(r.start_ns as bigint),
-      startKnown: Number(r.start_known) === 1,
-      hasHistory: parents.length > 1,
-    };
-    if (r.end_ns !== null) last.endNs = BigInt(r.end_ns as bigint);
-    if (r.end_certainty !== null) last.endCertainty = String(r.end_certainty) as LastInstance['endCertainty'];
-    if (parents[0] !== undefined) last.ppid = Number(parents[0].ppid);
+    let c = this.lastCache.get(hostId, pid);
+    if (c === undefined) {
+      const r = this.st.last!.get(hostId, pid) as Raw | undefined;
+      c = r === undefined ? null : lastFromRow(hostId, pid, r);
+      this.lastCache.learn(hostId, pid, c);
+    }
+    if (c === null) return undefined;
+    const last: LastInstance = { id: c.id, startNs: c.startNs, startKnown: c.startKnown };
+    if (c.endNs !== undefined) last.endNs = c.endNs;
+    if (c.endCertainty !== undefined) last.endCertainty = c.endCertainty;
     return last;
+  }
+
+  parentSummary(instanceId: number): ParentSummary {
+    const parents = this.st.lastParents!.all(instanceId) as { ppid: number }[];
+    const s: ParentSummary = { hasHistory: parents.length > 1 };
+    if (parents[0] !== undefined) s.ppid = Number(parents[0].ppid);
+    return s;
   }
 
   openInstances(): OpenInstance[] {
@@ -197,6 +207,13 @@ export class SqliteHistoryWriter implements HistoryWriter {
     if (value === undefined) this.st.stateDel!.run(key);
     else this.st.stateSet!.run(key, value);
   }
+}
+
+function lastFromRow(hostId: number, pid: number, r: Raw): CachedLast {
+  const last: CachedLast = { hostId, pid, id: Number(r.id), startNs: BigInt(r.start_ns as bigint), startKnown: Number(r.start_known) === 1 };
+  if (r.end_ns !== null) last.endNs = BigInt(r.end_ns as bigint);
+  if (r.end_certainty !== null) last.endCertainty = String(r.end_certainty) as LastInstance['endCertainty'];
+  return last;
 }
 
 function imageFields(r: Raw): ImageFields {

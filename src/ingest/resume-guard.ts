@@ -32,6 +32,8 @@ export class ResumeGuard {
   private recent: Entry[] = [];
   private readonly lossFloor: [number, number] | undefined;
   skipped = 0;
+  private lastEvent: ProcEvent | undefined;
+  private lastKey: string | undefined;
 
   constructor(saved: SavedGuard | undefined) {
     for (const [src, off, key] of saved?.entries ?? []) {
@@ -43,7 +45,8 @@ export class ResumeGuard {
 
   /** True when the event is already stored (re-read after a resume). */
   isStored(e: ProcEvent, src: number | undefined, ordOf: (src: number) => number | undefined): boolean {
-    const key = eventKey(e);
+    // Nothing saved (a first run, or past the re-read part): no key to build per event.
+    const key = this.saved.size === 0 ? undefined : this.keyOf(e);
     if (key !== undefined && this.saved.has(key)) {
       this.skipped++;
       return true;
@@ -62,9 +65,19 @@ export class ResumeGuard {
 
   /** An event that went into the store (or was skipped as stored) at this position. */
   record(e: ProcEvent, src: number | undefined): void {
-    const key = eventKey(e);
-    if (key === undefined || src === undefined || e.evidence === undefined) return;
+    if (src === undefined || e.evidence === undefined) return;
+    const key = this.keyOf(e);
+    if (key === undefined) return;
     this.recent.push({ src, off: e.evidence.offset, key });
+  }
+
+  /** eventKey, built once for the isStored + record pair of one event. */
+  private keyOf(e: ProcEvent): string | undefined {
+    if (e !== this.lastEvent) {
+      this.lastEvent = e;
+      this.lastKey = eventKey(e);
+    }
+    return this.lastKey;
   }
 
   /** What the next run needs: events at or after `resume`, and the pending point for losses. */

@@ -1,15 +1,16 @@
-import { createAuditdAdapter, type AuditdAdapter } from '../../adapters/auditd/index.js';
 import { readProcConnectorCapture } from '../../adapters/proc-connector/read-capture.js';
 import type { EventSink, IngestWarning } from '../events/event-sink.js';
+import type { ProcEvent } from '../events/proc-event.js';
 import type { HistoryBuilder } from '../history/history-builder.js';
 import { WritableHistory } from '../history/history-database.js';
 import { UserError } from '../cli/user-error.js';
-import { createLineSplitter } from '../sources/line-splitter.js';
 import { openInputs } from '../sources/open-inputs.js';
 import { skipBytes } from '../sources/peek-stream.js';
 import type { InputReport, IngestSummary } from './ingest-summary.js';
 import { planInputs, type PlannedInput } from './plan-inputs.js';
-import { PositionRing, type ReadPosition } from './position-ring.js';
+import { createParseClient, MAX_PIECES_AHEAD, WORKER_MIN_BYTES, type ParseIn } from './parse-client.js';
+import type { StageBatch, StageSource } from './parse-stage.js';
+import type { ReadPosition } from './position-ring.js';
 import { ResumeGuard, type SavedGuard } from './resume-guard.js';
 import { FULL_HEAD_BYTES, sha256, SourceRegistry, type SourceInfo, type SourceKey } from './source-registry.js';
 
@@ -25,11 +26,11 @@ export interface IngestOptions {
   /** Commit after this many lines or this much time, whichever first. */
   commitEveryLines?: number;
   commitEveryMs?: number;
+  /** Where line splitting + the adapter run (default auto: a worker thread for large inputs). */
+  parseIn?: ParseIn;
 }
 
-/** Lines re-read before the adapter's oldest pending record on resume (>= the gap detector's window of 1,024 serials, several records each). */
-export const RESUME_CONTEXT_LINES = 8192;
-const RING_LINES = 65_536;
+export { RESUME_CONTEXT_LINES } from './parse-stage.js';
 const DEFAULT_COMMIT_LINES = 200_000;
 const DEFAULT_COMMIT_MS = 2_000;
 const GUARD_KEY = 'ingest.auditd.guard';
@@ -119,121 +120,146 @@ class IngestRun {
     this.skipped[w.reason] = (this.skipped[w.reason] ?? 0) + 1;
   };
 
-  /** All auditd inputs as one sequence through one adapter (events straddle rotations). */
+  /**
+   * All auditd inputs as one sequence through one parse stage (events straddle rotations).
+   * The stage (line splitting + adapter) runs in a worker thread for large inputs; this
+   * thread applies its batches in order and commits between them, where positions are exact.
+   */
   async auditd(inputs: PlannedInput[]): Promise<void> {
     const savedJson = this.history.writer.getState(GUARD_KEY);
     const guard = new ResumeGuard(savedJson === undefined ? undefined : (JSON.parse(savedJson) as SavedGuard));
     const sources: RunSource[] = [];
     const ordBySrc = new Map<number, number>();
     const ordOf = (src: number): number | undefined => ordBySrc.get(src);
-    const ring = new PositionRing(RING_LINES);
-    const sink: EventSink = {
-      onEvent: (e) => {
-        const src = e.evidence === undefined ? undefined : this.srcByName.get(e.evidence.file);
-        if (!guard.isStored(e, src, ordOf)) {
-          this.events[e.kind] = (this.events[e.kind] ?? 0) + 1;
-          this.builder.onEvent(e);
-        }
-        guard.record(e, src);
-      },
-      onWarning: this.warn,
+    const onEvent = (e: ProcEvent): void => {
+      const src = e.evidence === undefined ? undefined : this.srcByName.get(e.evidence.file);
+      if (!guard.isStored(e, src, ordOf)) {
+        this.events[e.kind] = (this.events[e.kind] ?? 0) + 1;
+        this.builder.onEvent(e);
+      }
+      guard.record(e, src);
     };
-    const adapter: AuditdAdapter = createAuditdAdapter(sink, this.options.host === undefined ? {} : { host: this.options.host });
+    const parser = createParseClient(this.parseIn(inputs), this.options.host);
     const commitEveryLines = this.options.commitEveryLines ?? DEFAULT_COMMIT_LINES;
     const commitEveryMs = this.options.commitEveryMs ?? DEFAULT_COMMIT_MS;
 
-    const commit = (final: boolean): void => {
-      const current = sources[sources.length - 1];
-      if (current === undefined) return;
-      const pendingAt = final ? undefined : adapter.oldestPendingPosition();
-      let pending: ReadPosition;
-      if (pendingAt !== undefined) {
-        const src = this.srcByName.get(pendingAt.file);
-        const ord = src === undefined ? current.ord : ordBySrc.get(src)!;
-        pending = pendingAt.line === undefined ? { ord, offset: pendingAt.offset } : { ord, offset: pendingAt.offset, line: pendingAt.line };
-      } else {
-        pending = final ? finalPosition(sources) : positionOf(current);
-      }
-      const resume = final ? pending : ring.before(pending, RESUME_CONTEXT_LINES);
+    const commit = (at: StageBatch | undefined): void => {
+      if (sources.length === 0) return;
+      // Final: every source to where it was consumed (see finalPosition).
+      const pending = at === undefined ? finalPosition(sources) : at.pending;
+      const resume = at === undefined ? pending : at.resume;
       for (const s of sources) {
         if (s.ord < resume.ord) this.registry.commit(s.id, s.consumedOffset, s.consumedLine, s.finished, s.key, s.info, this.nowNs);
         else if (s.ord === resume.ord) {
-          const complete = final && s.finished && resume.offset >= s.consumedOffset;
+          const complete = at === undefined && s.finished && resume.offset >= s.consumedOffset;
           this.registry.commit(s.id, resume.offset, resume.line, complete, s.key, s.info, this.nowNs);
         } else this.registry.commit(s.id, s.startOffset, s.startLine, false, s.key, s.info, this.nowNs);
       }
-      const at = (p: ReadPosition) => ({ src: sources[p.ord]!.id, off: p.offset });
-      this.history.writer.setState(GUARD_KEY, JSON.stringify(guard.checkpoint(at(resume), at(pending), ordOf)));
+      const pos = (p: ReadPosition) => ({ src: sources[p.ord]!.id, off: p.offset });
+      this.history.writer.setState(GUARD_KEY, JSON.stringify(guard.checkpoint(pos(resume), pos(pending), ordOf)));
       this.builder.saveState();
       this.history.commit();
       this.commits++;
       this.history.begin();
     };
 
-    this.history.begin();
     let linesSinceCommit = 0;
     let lastCommit = Date.now();
-    for (const input of inputs) {
-      for await (const opened of this.openAuditd(input)) {
-        const { rs, chunks } = opened;
-        rs.ord = sources.length;
-        sources.push(rs);
-        ordBySrc.set(rs.id, rs.ord);
-        this.srcByName.set(rs.name, rs.id);
-        this.reports.push(rs.report);
-        const ord = rs.ord;
-        const splitter = createLineSplitter({
-          file: rs.name,
-          startOffset: rs.startOffset,
-          ...(rs.startLine !== undefined ? { startLine: rs.startLine } : {}),
-          onLine: (text, offset, line) => {
-            ring.push(ord, offset, line);
-            adapter.pushLine(text, line === undefined ? { file: rs.name, offset } : { file: rs.name, offset, line });
-            rs.report.lines++;
-          },
-          onSkip: (w) => adapter.skipLine(w),
-        });
-        // Commits happen between pieces (only there is the read position exact): pieces
-        // no larger than the commit interval keep small intervals honest.
-        const pieceBytes = Math.max(4096, Math.min(1 << 20, commitEveryLines * 128));
-        try {
-          for await (const whole of chunks) {
-            for (let at = 0; at < whole.length; at += pieceBytes) {
-              const chunk = whole.length <= pieceBytes ? whole : whole.subarray(at, at + pieceBytes);
-              splitter.push(chunk);
-              rs.report.bytes += chunk.length;
-              rs.consumedOffset = splitter.consumedOffset;
-              const ln = splitter.lineNumber;
-              if (ln !== undefined) rs.consumedLine = ln;
-              linesSinceCommit += chunk.length >>> 7; // ~128 bytes per audit line: cheap estimate
-              if (linesSinceCommit >= commitEveryLines || Date.now() - lastCommit >= commitEveryMs) {
-                commit(false);
-                linesSinceCommit = 0;
-                lastCommit = Date.now();
+    let adapterLines = 0;
+    /** Applies the next batch: its events, then (between pieces only) maybe a commit. */
+    const apply = async (): Promise<void> => {
+      const b = await parser.take();
+      for (const e of b.events) onEvent(e);
+      for (const w of b.warnings) this.warn(w);
+      if (b.adapterLines !== undefined) adapterLines = b.adapterLines;
+      const rs = sources[b.ord];
+      if (rs === undefined) return;
+      rs.report.lines += b.lines;
+      if (b.consumedOffset === undefined) {
+        rs.finished = true; // end of the source
+        return;
+      }
+      rs.consumedOffset = b.consumedOffset;
+      if (b.consumedLine !== undefined) rs.consumedLine = b.consumedLine;
+      linesSinceCommit += b.bytes >>> 7; // ~128 bytes per audit line: cheap estimate
+      if (linesSinceCommit >= commitEveryLines || Date.now() - lastCommit >= commitEveryMs) {
+        commit(b);
+        linesSinceCommit = 0;
+        lastCommit = Date.now();
+      }
+    };
+    const drain = async (max: number): Promise<void> => {
+      while (parser.inFlight > max) await apply();
+    };
+
+    this.history.begin();
+    try {
+      for (const input of inputs) {
+        for await (const opened of this.openAuditd(input)) {
+          const { rs, chunks } = opened;
+          rs.ord = sources.length;
+          sources.push(rs);
+          ordBySrc.set(rs.id, rs.ord);
+          this.srcByName.set(rs.name, rs.id);
+          this.reports.push(rs.report);
+          const nameOrds: [string, number][] = [];
+          for (const [name, id] of this.srcByName) {
+            const ord = ordBySrc.get(id);
+            if (ord !== undefined) nameOrds.push([name, ord]);
+          }
+          const source: StageSource = { ord: rs.ord, name: rs.name, startOffset: rs.startOffset, nameOrds };
+          if (rs.startLine !== undefined) source.startLine = rs.startLine;
+          parser.open(source);
+          // Commits happen between pieces (only there is the read position exact): pieces
+          // no larger than the commit interval keep small intervals honest.
+          const pieceBytes = Math.max(4096, Math.min(1 << 20, commitEveryLines * 128));
+          try {
+            for await (const whole of chunks) {
+              for (let at = 0; at < whole.length; at += pieceBytes) {
+                const chunk = whole.length <= pieceBytes ? whole : whole.subarray(at, at + pieceBytes);
+                parser.push(chunk);
+                rs.report.bytes += chunk.length;
+                await drain(MAX_PIECES_AHEAD);
               }
             }
+          } catch (error) {
+            // A damaged compressed file (cut short, corrupt): keep what was read before the
+            // damage, report it, and go on with the next input.
+            if (!(error instanceof UserError)) throw error;
+            await drain(0);
+            this.warn({ reason: 'damaged-input', detail: error.message, position: { file: rs.name, offset: rs.consumedOffset } });
+            rs.report.note = `${error.message}; ingested up to byte ${rs.consumedOffset}`;
+            continue;
           }
-        } catch (error) {
-          // A damaged compressed file (cut short, corrupt): keep what was read before the
-          // damage, report it, and go on with the next input.
-          if (!(error instanceof UserError)) throw error;
-          this.warn({ reason: 'damaged-input', detail: error.message, position: { file: rs.name, offset: rs.consumedOffset } });
-          rs.report.note = `${error.message}; ingested up to byte ${rs.consumedOffset}`;
-          continue;
+          // A last line without newline is ingested, but the committed position stays before
+          // it: a file still being written continues there (its events are re-read and skipped).
+          parser.end();
+          await drain(MAX_PIECES_AHEAD);
         }
-        // A last line without newline is ingested, but the committed position stays before
-        // it: a file still being written continues there (its events are re-read and skipped).
-        splitter.end();
-        rs.finished = true;
       }
+      parser.finish();
+      await drain(0);
+    } finally {
+      await parser.close();
     }
-    adapter.finish();
-    commit(true);
+    commit(undefined);
     this.history.commit();
-    const stats = adapter.stats();
-    this.lines += stats.lines;
+    this.lines += adapterLines;
     this.alreadyStored += guard.skipped;
     for (const r of this.reports) this.bytes += r.bytes;
+  }
+
+  /** Inline for small inputs, a worker thread for large ones (PROC_TREE_PARSE_IN forces either). */
+  private parseIn(inputs: PlannedInput[]): 'inline' | 'worker' {
+    const forced = this.options.parseIn ?? (process.env.PROC_TREE_PARSE_IN as ParseIn | undefined);
+    if (forced === 'inline' || forced === 'worker') return forced;
+    let bytes = 0;
+    for (const p of inputs) {
+      // stdin and archives: size unknown or compressed, assume large.
+      if (p.size === undefined || p.compression !== 'none') return 'worker';
+      bytes += p.size;
+    }
+    return bytes >= WORKER_MIN_BYTES ? 'worker' : 'inline';
   }
 
   /** Opens one planned input at its resume position, yielding each stream to read. */

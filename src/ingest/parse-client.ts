@@ -1,0 +1,141 @@
+import { Worker } from 'node:worker_threads';
+import { ParseStage, type StageBatch, type StageSource } from './parse-stage.js';
+import type { ParseCommand } from './parse-worker.js';
+
+/**
+ * The ingest's handle on the parse stage. `send` queues a step; `take` returns the steps'
+ * batches in order. Inline, each step runs at once in this thread; in a worker, steps run
+ * on the other core while this thread writes the previous batches to SQLite, and `inFlight`
+ * lets the caller bound how far the parser runs ahead (memory stays bounded).
+ */
+export interface ParseClient {
+  readonly inFlight: number;
+  open(source: StageSource): void;
+  push(chunk: Buffer): void;
+  end(): void;
+  finish(): void;
+  take(): Promise<StageBatch>;
+  close(): Promise<void>;
+}
+
+/** Where the parse stage runs: `auto` picks a worker for inputs of WORKER_MIN_BYTES and more. */
+export type ParseIn = 'auto' | 'inline' | 'worker';
+/** Below this, a worker's start-up (~50 ms) costs more than the second core gains. */
+export const WORKER_MIN_BYTES = 8 << 20;
+/** Pieces the worker may be ahead by: enough to keep both threads busy. */
+export const MAX_PIECES_AHEAD = 4;
+
+export function createParseClient(where: 'inline' | 'worker', host: string | undefined): ParseClient {
+  return where === 'worker' ? new WorkerParseClient(host) : new InlineParseClient(host);
+}
+
+class InlineParseClient implements ParseClient {
+  private readonly stage: ParseStage;
+  private readonly done: StageBatch[] = [];
+
+  constructor(host: string | undefined) {
+    this.stage = new ParseStage(host);
+  }
+
+  get inFlight(): number {
+    return this.done.length;
+  }
+  open(source: StageSource): void {
+    this.stage.open(source);
+  }
+  push(chunk: Buffer): void {
+    this.done.push(this.stage.push(chunk));
+  }
+  end(): void {
+    this.done.push(this.stage.end());
+  }
+  finish(): void {
+    this.done.push(this.stage.finish());
+  }
+  take(): Promise<StageBatch> {
+    const b = this.done.shift();
+    return b === undefined ? Promise.reject(new Error('parse stage: take() without a step')) : Promise.resolve(b);
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+class WorkerParseClient implements ParseClient {
+  private readonly worker: Worker;
+  private readonly arrived: StageBatch[] = [];
+  private waiting: { resolve: (b: StageBatch) => void; reject: (e: Error) => void } | undefined;
+  private failure: Error | undefined;
+  private sent = 0;
+  private taken = 0;
+
+  constructor(host: string | undefined) {
+    this.worker = new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: host === undefined ? {} : { host } });
+    this.worker.on('message', (m: StageBatch | { error: string }) => {
+      if ('error' in m) return this.fail(new Error(`parse worker: ${m.error}`));
+      if (this.waiting !== undefined) {
+        const w = this.waiting;
+        this.waiting = undefined;
+        w.resolve(m);
+      } else this.arrived.push(m);
+    });
+    this.worker.on('error', (e) => this.fail(e));
+    this.worker.on('exit', (code) => {
+      if (this.taken < this.sent) this.fail(new Error(`parse worker exited (code ${code}) with ${this.sent - this.taken} step(s) unanswered`));
+    });
+  }
+
+  get inFlight(): number {
+    return this.sent - this.taken;
+  }
+  open(source: StageSource): void {
+    this.post({ op: 'open', source });
+  }
+  push(chunk: Buffer): void {
+    // A copy in a buffer of its own, transferred: posting a view would clone the whole
+    // (pooled, possibly much larger) buffer behind it.
+    const copy = new Uint8Array(chunk.length);
+    copy.set(chunk);
+    this.worker.postMessage({ op: 'push', chunk: copy } satisfies ParseCommand, [copy.buffer]);
+    this.sent++;
+  }
+  end(): void {
+    this.post({ op: 'end' });
+    this.sent++;
+  }
+  finish(): void {
+    this.post({ op: 'finish' });
+    this.sent++;
+  }
+  take(): Promise<StageBatch> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const b = this.arrived.shift();
+    if (b !== undefined) {
+      this.taken++;
+      return Promise.resolve(b);
+    }
+    return new Promise<StageBatch>((resolve, reject) => {
+      this.waiting = {
+        resolve: (batch) => {
+          this.taken++;
+          resolve(batch);
+        },
+        reject,
+      };
+    });
+  }
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private post(cmd: ParseCommand): void {
+    this.worker.postMessage(cmd);
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.reject(e);
+  }
+}

@@ -1,0 +1,139 @@
+import { createAuditdAdapter, type AuditdAdapter } from '../../adapters/auditd/index.js';
+import type { IngestWarning } from '../events/event-sink.js';
+import type { ProcEvent } from '../events/proc-event.js';
+import { createLineSplitter, type LineSplitter } from '../sources/line-splitter.js';
+import { PositionRing, type ReadPosition } from './position-ring.js';
+
+/** Lines re-read before the adapter's oldest pending record on resume (>= the gap detector's window of 1,024 serials, several records each). */
+export const RESUME_CONTEXT_LINES = 8192;
+const RING_LINES = 65_536;
+
+/** A source to read next, as the ingest registered it. */
+export interface StageSource {
+  ord: number;
+  name: string;
+  startOffset: number;
+  startLine?: number;
+  /** Every source name read so far -> the reading ordinal its position maps to. */
+  nameOrds: [string, number][];
+}
+
+/**
+ * What one step of the parse stage produced: the events and warnings of a piece of input,
+ * and the positions a commit at this point needs (exact only between pieces).
+ */
+export interface StageBatch {
+  events: ProcEvent[];
+  warnings: IngestWarning[];
+  /** Source the step read (-1 for finish). */
+  ord: number;
+  /** Lines handed to the adapter in this step. */
+  lines: number;
+  bytes: number;
+  /** After the last complete line (absent after `end`: a last line without newline stays unread). */
+  consumedOffset?: number;
+  consumedLine?: number;
+  /** The adapter's oldest pending record (or the read position when none is pending) ... */
+  pending: ReadPosition;
+  /** ... and RESUME_CONTEXT_LINES before it: where a resumed run starts reading. */
+  resume: ReadPosition;
+  /** Set by `finish`: lines the adapter saw in the whole run. */
+  adapterLines?: number;
+}
+
+/**
+ * Line splitting + the auditd adapter for a whole ingest, one step per piece of input.
+ * Has no database: it runs in a worker thread for large inputs (parse-worker.ts) so that
+ * parsing and SQLite writing use the two cores, or in the ingest's thread for small ones.
+ */
+export class ParseStage {
+  private readonly adapter: AuditdAdapter;
+  private readonly ring = new PositionRing(RING_LINES);
+  private events: ProcEvent[] = [];
+  private warnings: IngestWarning[] = [];
+  private splitter: LineSplitter | undefined;
+  private source: StageSource | undefined;
+  private nameOrds = new Map<string, number>();
+  private lines = 0;
+
+  constructor(host: string | undefined) {
+    const sink = {
+      onEvent: (e: ProcEvent) => this.events.push(e),
+      onWarning: (w: IngestWarning) => this.warnings.push(w),
+    };
+    this.adapter = createAuditdAdapter(sink, host === undefined ? {} : { host });
+  }
+
+  open(s: StageSource): void {
+    this.source = s;
+    this.nameOrds = new Map(s.nameOrds);
+    const ring = this.ring;
+    const adapter = this.adapter;
+    const file = s.name;
+    const ord = s.ord;
+    this.splitter = createLineSplitter({
+      file,
+      startOffset: s.startOffset,
+      ...(s.startLine !== undefined ? { startLine: s.startLine } : {}),
+      onLine: (text, offset, line) => {
+        ring.push(ord, offset, line);
+        adapter.pushLine(text, line === undefined ? { file, offset } : { file, offset, line });
+        this.lines++;
+      },
+      onSkip: (w) => adapter.skipLine(w),
+    });
+  }
+
+  push(chunk: Uint8Array): StageBatch {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    this.splitter!.push(buf);
+    return this.take(chunk.length, true);
+  }
+
+  /** End of the current source: a last line without newline is ingested, its position not consumed. */
+  end(): StageBatch {
+    this.splitter!.end();
+    return this.take(0, false);
+  }
+
+  finish(): StageBatch {
+    this.adapter.finish();
+    const batch = this.take(0, false);
+    batch.ord = -1;
+    batch.adapterLines = this.adapter.stats().lines;
+    return batch;
+  }
+
+  private take(bytes: number, consumed: boolean): StageBatch {
+    const s = this.source;
+    const splitter = this.splitter;
+    const read: ReadPosition = { ord: s?.ord ?? 0, offset: splitter?.consumedOffset ?? 0 };
+    const ln = splitter?.lineNumber;
+    if (ln !== undefined) read.line = ln;
+    const pending = this.pendingPosition(read);
+    const batch: StageBatch = {
+      events: this.events,
+      warnings: this.warnings,
+      ord: s?.ord ?? 0,
+      lines: this.lines,
+      bytes,
+      pending,
+      resume: this.ring.before(pending, RESUME_CONTEXT_LINES),
+    };
+    if (consumed) {
+      batch.consumedOffset = read.offset;
+      if (ln !== undefined) batch.consumedLine = ln;
+    }
+    this.events = [];
+    this.warnings = [];
+    this.lines = 0;
+    return batch;
+  }
+
+  private pendingPosition(read: ReadPosition): ReadPosition {
+    const at = this.adapter.oldestPendingPosition();
+    if (at === undefined) return read;
+    const ord = this.nameOrds.get(at.file) ?? read.ord;
+    return at.line === undefined ? { ord, offset: at.offset } : { ord, offset: at.offset, line: at.line };
+  }
+}
