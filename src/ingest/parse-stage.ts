@@ -1,6 +1,7 @@
 import { createAuditdAdapter, type AuditdAdapter } from '../../adapters/auditd/index.js';
 import type { IngestWarning } from '../events/event-sink.js';
 import type { ProcEvent } from '../events/proc-event.js';
+import type { EncodedEvents } from './event-batch-codec.js';
 import { createLineSplitter, type LineSplitter } from '../sources/line-splitter.js';
 import { PositionRing, type ReadPosition } from './position-ring.js';
 
@@ -37,6 +38,8 @@ export interface StageBatch {
   pending: ReadPosition;
   /** ... and RESUME_CONTEXT_LINES before it: where a resumed run starts reading. */
   resume: ReadPosition;
+  /** The events encoded for the hop between threads (then `events` is empty). */
+  encoded?: EncodedEvents;
   /** Set by `finish`: lines the adapter saw in the whole run. */
   adapterLines?: number;
 }

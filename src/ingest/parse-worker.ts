@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { encodeEvents } from './event-batch-codec.js';
 import { ParseStage, type StageBatch, type StageSource } from './parse-stage.js';
 
 /**
@@ -31,6 +32,9 @@ if (port !== null) {
       port.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       return;
     }
+    // Events as one flat array (see event-batch-codec.ts), decoded by parse-client.ts.
+    batch.encoded = encodeEvents(batch.events);
+    batch.events = [];
     port.postMessage(batch);
   });
 }
