@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { decodeEvents } from './event-batch-codec.js';
 import { ParseStage, type StageBatch, type StageSource } from './parse-stage.js';
@@ -23,8 +25,17 @@ export interface ParseClient {
 export type ParseIn = 'auto' | 'inline' | 'worker';
 /** Below this, a worker's start-up (~50 ms) costs more than the second core gains. */
 export const WORKER_MIN_BYTES = 8 << 20;
+/** Worker's young generation (V8's default is 3 x 16 MiB semi-spaces on 64-bit). */
+const WORKER_YOUNG_GENERATION_MB = 24;
 /** Pieces the worker may be ahead by: enough to keep both threads busy. */
 export const MAX_PIECES_AHEAD = 4;
+
+const WORKER_URL = new URL('./parse-worker.js', import.meta.url);
+
+/** False when running from TypeScript sources (vitest), where only parse-worker.ts exists. */
+export function workerAvailable(): boolean {
+  return existsSync(fileURLToPath(WORKER_URL));
+}
 
 export function createParseClient(where: 'inline' | 'worker', host: string | undefined): ParseClient {
   return where === 'worker' ? new WorkerParseClient(host) : new InlineParseClient(host);
@@ -71,7 +82,12 @@ class WorkerParseClient implements ParseClient {
   private taken = 0;
 
   constructor(host: string | undefined) {
-    this.worker = new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: host === undefined ? {} : { host } });
+    this.worker = new Worker(WORKER_URL, {
+      workerData: host === undefined ? {} : { host },
+      // The worker keeps little alive (in-flight events, bounded by the reassembler): a
+      // small young generation keeps its heap, and the ingest's peak RSS, small.
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    });
     this.worker.on('message', (m: StageBatch | { error: string }) => {
       if ('error' in m) return this.fail(new Error(`parse worker: ${m.error}`));
       if (m.encoded !== undefined) {
@@ -101,7 +117,7 @@ class WorkerParseClient implements ParseClient {
     // (pooled, possibly much larger) buffer behind it.
     // allocUnsafeSlow: its own ArrayBuffer, not zero-filled (a zeroed copy cost ~5% here).
     const copy = Buffer.allocUnsafeSlow(chunk.length);
-    chunk.copy(copy);
+    copy.set(chunk);
     this.worker.postMessage({ op: 'push', chunk: copy } satisfies ParseCommand, [copy.buffer as ArrayBuffer]);
     this.sent++;
   }

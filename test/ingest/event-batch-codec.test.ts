@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createAuditdAdapter } from '../../adapters/auditd/index.js';
+import type { ProcEvent } from '../../src/events/proc-event.js';
+import { decodeEvents, encodeEvents } from '../../src/ingest/event-batch-codec.js';
+import { repoRoot } from '../support/truth.js';
+
+function adapterEvents(file: string): ProcEvent[] {
+  const events: ProcEvent[] = [];
+  const adapter = createAuditdAdapter({ onEvent: (e) => events.push(e), onWarning: () => {} });
+  let offset = 0;
+  let line = 1;
+  for (const text of readFileSync(file, 'latin1').split('\n')) {
+    adapter.pushLine(text, { file, offset, line: line++ });
+    offset += text.length + 1;
+  }
+  adapter.finish();
+  return events;
+}
+
+describe('event batch codec', () => {
+  it('gives back the adapter events of a real capture field for field, in order', () => {
+    const events = adapterEvents(join(repoRoot, 'samples', 'auditd', 'busy-machine-rotation', 'logs', 'audit.log.2'));
+    expect(new Set(events.map((e) => e.kind))).toEqual(new Set(['fork', 'exec', 'exit', 'observed']));
+    const decoded = decodeEvents(structuredClone(encodeEvents(events)));
+    expect(decoded).toEqual(events);
+  });
+
+  it('keeps host-less events host-less and carries kinds it does not flatten as they are', () => {
+    const laurel = resolve(repoRoot, '..', 'shared', 'corpus', 'public', 'laurel', 'shell-proc-trace.txt');
+    const events: ProcEvent[] = [
+      ...adapterEvents(laurel).slice(0, 5),
+      { kind: 'loss', timestampNs: 5n, count: 3, reason: 'gap', evidence: { file: 'x', offset: 1 } },
+      { kind: 'exit', timestampNs: 7n, pid: 9, certainty: 'inferred' },
+      { kind: 'comm', timestampNs: 8n, host: 'h', pid: 9, comm: 'sh' },
+    ];
+    const decoded = decodeEvents(structuredClone(encodeEvents(events)));
+    expect(decoded).toEqual(events);
+    expect('host' in decoded[6]!).toBe(false);
+    expect(decoded[5]).toEqual(events[5]);
+  });
+});
