@@ -2,6 +2,10 @@
  * Reads the first `bytes` bytes of a chunk stream for sniffing without losing them: the
  * returned `chunks` replays them, then continues the original stream. Closing `chunks`
  * early (break/return) closes the original too, so file handles are not leaked.
+ *
+ * A stream that fails inside the head (a .gz cut short decodes a few hundred bytes, then
+ * throws) does not fail the peek: the bytes read so far are the head, and the error is
+ * raised again when `chunks` reaches it, so the consumer keeps what came before the damage.
  */
 export async function peekStream(
   source: AsyncIterable<Buffer>,
@@ -13,8 +17,16 @@ export async function peekStream(
   const buffered: Buffer[] = [];
   let size = 0;
   let ended = false;
+  let failure: { error: unknown } | undefined;
   while (size < bytes) {
-    const next = await iterator.next();
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      failure = { error };
+      ended = true;
+      break;
+    }
     if (next.done) {
       ended = true;
       break;
@@ -26,6 +38,7 @@ export async function peekStream(
   async function* replay(): AsyncGenerator<Buffer> {
     try {
       yield* buffered;
+      if (failure !== undefined) throw failure.error;
       if (ended) return;
       for (;;) {
         const next = await iterator.next();

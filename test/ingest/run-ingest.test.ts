@@ -87,6 +87,18 @@ describe('damaged input', () => {
     expect(summary.inputs[1]!.lines).toBeGreaterThan(0);
     expect(chain(db, 71509, '1682609045.540')).toEqual([71509, 71506, 71505, 71432, 3505]);
   });
+
+  it('keeps an earlier input when a later .gz breaks inside its first bytes (damage while sniffing)', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const gz = gzipSync(readFileSync(join(laurel, 'shell-proc-trace-confusion.txt')));
+    const broken = join(dir, 'cut-early.log.gz');
+    writeFileSync(broken, gz.subarray(0, 300)); // a few hundred decoded bytes, then EOF
+    const db = freshDb();
+    const summary = await runIngest({ db, inputs: [join(laurel, 'shell-proc-trace.txt'), broken] });
+    expect(summary.skipped['damaged-input']).toBe(1);
+    expect(summary.inputs[1]!.note).toMatch(/unexpected end of file/);
+    expect(chain(db, 71509, '1682609045.540')).toEqual([71509, 71506, 71505, 71432, 3505]);
+  });
 });
 
 describe('several hosts in one stream', () => {
