@@ -126,6 +126,11 @@ describe('live proc connector (needs root)', () => {
       block = true;
       await burstExit;
       await sleep(500);
+      // A gap in a CPU's sequence numbers only shows when that CPU sends again: a second
+      // burst after the overflow gives both CPUs later messages, so the loss can be counted.
+      const after = spawn('/bin/sh', ['-c', 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do /bin/true; done']);
+      await once(after, 'exit');
+      await sleep(300);
     } finally {
       controller.abort();
     }
