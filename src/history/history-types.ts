@@ -58,11 +58,8 @@ export interface ParentRow {
 
 export type ImageKind = 'exec' | 'seen' | 'creds' | 'comm';
 
-/** What the process ran from `sinceNs` on, with whom it ran as. */
-export interface ImageRow {
-  instanceId: number;
-  sinceNs: bigint;
-  kind: ImageKind;
+/** Image fields as stored (creds flattened in). */
+export interface ImageFields {
   exe?: string;
   argv?: string[];
   argvTruncated?: boolean;
@@ -74,6 +71,13 @@ export interface ImageRow {
   auid?: number;
   user?: string;
   euser?: string;
+}
+
+/** What the process ran from `sinceNs` on, with whom it ran as. */
+export interface ImageRow extends ImageFields {
+  instanceId: number;
+  sinceNs: bigint;
+  kind: ImageKind;
   evidence?: StoredEvidence;
 }
 

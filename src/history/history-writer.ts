@@ -1,4 +1,6 @@
-import type { EndCertainty, ImageKind, ParentKind } from './history-types.js';
+import type { EndCertainty, ImageFields, ImageKind, ParentKind } from './history-types.js';
+
+export type { ImageFields } from './history-types.js';
 
 /** Evidence as the writer stores it: the source's row id instead of its path. */
 export interface WriteEvidence {
@@ -25,21 +27,6 @@ export interface NewParent {
   parentId?: number;
   kind: ParentKind;
   evidence?: WriteEvidence;
-}
-
-/** Image fields as stored (creds flattened in). */
-export interface ImageFields {
-  exe?: string;
-  argv?: string[];
-  argvTruncated?: boolean;
-  comm?: string;
-  cwd?: string;
-  uid?: number;
-  euid?: number;
-  gid?: number;
-  auid?: number;
-  user?: string;
-  euser?: string;
 }
 
 export interface InstanceEnd {

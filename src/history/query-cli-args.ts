@@ -1,4 +1,5 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+import { parseCommandArgs } from '../cli/parse-command-args.js';
 import { UsageError, UserError } from '../cli/user-error.js';
 import { parseTimeNs } from '../time/parse-time.js';
 import type { HistoryStore } from './history-store.js';
@@ -20,12 +21,8 @@ export interface ParsedQueryArgs {
 }
 
 export function parseQueryArgs(args: string[], options: NonNullable<ParseArgsConfig['options']>, usage: string): ParsedQueryArgs {
-  try {
-    const parsed = parseArgs({ args, options: { ...COMMON_QUERY_OPTIONS, ...options }, allowPositionals: true, strict: true });
-    return parsed as unknown as ParsedQueryArgs;
-  } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
-  }
+  const parsed = parseCommandArgs({ args, options: { ...COMMON_QUERY_OPTIONS, ...options }, allowPositionals: true }, usage);
+  return parsed as unknown as ParsedQueryArgs;
 }
 
 export function parsePid(text: string | undefined, usage: string): number {

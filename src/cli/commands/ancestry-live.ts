@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import { formatTimeNs } from '../../time/format-time.js';
 import { buildChainLinks } from '../../tree/chain.js';
 import { DefaultCache, DefaultTree } from '../../tree/default-tree.js';
 import { seedAncestry } from '../../tree/seed-ancestry.js';
 import type { ProcessLink } from '../../tree/types.js';
 import type { Command } from '../command.js';
+import { parseCommandArgs } from '../parse-command-args.js';
 import { UsageError, UserError } from '../user-error.js';
 
 const USAGE = [
@@ -54,15 +54,9 @@ const command: Command = {
   summary: 'live ancestry of a pid from /proc, self first',
   usage: USAGE,
   async run(args, io) {
-    let json: boolean;
-    let positionals: string[];
-    try {
-      const parsed = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
-      json = parsed.values.json === true;
-      positionals = parsed.positionals;
-    } catch (error) {
-      throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    }
+    const parsed = parseCommandArgs({ args, options: { json: { type: 'boolean', default: false } }, allowPositionals: true }, USAGE);
+    const json = parsed.values.json === true;
+    const positionals = parsed.positionals;
     if (positionals.length > 1) throw new UsageError(`expected one PID, got ${positionals.length}: ${positionals.join(' ')}`);
     const pid = parsePid(positionals[0]);
     const tree = new DefaultTree();

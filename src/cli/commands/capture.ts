@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
+import { parseCommandArgs } from '../parse-command-args.js';
 import { UsageError } from '../user-error.js';
 import { formatTimeNs } from '../../time/format-time.js';
 import { CaptureWriter } from '../../../adapters/proc-connector/capture-writer.js';
@@ -26,17 +26,7 @@ const command: Command = {
   summary: 'record kernel process events (proc connector) to a capture file',
   usage,
   async run(args, io) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: { output: { type: 'string', short: 'o' }, duration: { type: 'string' } },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const { values } = parseCommandArgs({ args, options: { output: { type: 'string', short: 'o' }, duration: { type: 'string' } } }, usage);
     if (!values.output) throw new UsageError('-o FILE is required');
     const durationS = values.duration === undefined ? undefined : Number(values.duration);
     if (durationS !== undefined && !(Number.isFinite(durationS) && durationS > 0)) {

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { formatTimeNs } from '../../time/format-time.js';
 import { DefaultCache, DefaultTree } from '../../tree/default-tree.js';
 import { display, rootPids } from '../../tree/display.js';
@@ -6,6 +5,7 @@ import { childIndex } from '../../tree/relatives.js';
 import { snapshot, type SnapshotSummary } from '../../tree/snapshot.js';
 import type { ProcInfo } from '../../tree/types.js';
 import type { Command } from '../command.js';
+import { parseCommandArgs } from '../parse-command-args.js';
 import { UsageError, UserError } from '../user-error.js';
 
 const USAGE = [
@@ -34,13 +34,8 @@ const command: Command = {
   summary: 'the live process tree from /proc (pstree-style, or --json)',
   usage: USAGE,
   async run(args, io) {
-    let json: boolean;
-    try {
-      const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, strict: true });
-      json = values.json === true;
-    } catch (error) {
-      throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    }
+    const { values } = parseCommandArgs({ args, options: { json: { type: 'boolean', default: false } } }, USAGE);
+    const json = values.json === true;
     const takenAtNs = BigInt(Date.now()) * 1_000_000n;
     const tree = new DefaultTree();
     const cache = new DefaultCache();

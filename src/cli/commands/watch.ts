@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
+import { parseCommandArgs } from '../parse-command-args.js';
 import { UsageError } from '../user-error.js';
 import { formatTimeNs } from '../../time/format-time.js';
 import { watchIntoHistory } from '../../../adapters/proc-connector/watch-into-history.js';
@@ -26,17 +26,7 @@ const command: Command = {
   summary: 'keep the history database current from live kernel process events',
   usage,
   async run(args, io) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: { db: { type: 'string', default: './proc-tree.db' }, duration: { type: 'string' }, host: { type: 'string' } },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const { values } = parseCommandArgs({ args, options: { db: { type: 'string', default: './proc-tree.db' }, duration: { type: 'string' }, host: { type: 'string' } } }, usage);
     const durationS = values.duration === undefined ? undefined : Number(values.duration);
     if (durationS !== undefined && !(Number.isFinite(durationS) && durationS > 0)) {
       throw new UsageError(`--duration must be a positive number of seconds, got '${values.duration}'`);
