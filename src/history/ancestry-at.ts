@@ -5,6 +5,9 @@ import { commandOf, imageAt } from './image-at.js';
 import { NoProcessAtTimeError } from './query-errors.js';
 import { resolveHost } from './resolve-host.js';
 
+/** The host's init process: its pid never changes hands while the host is up. */
+const INIT_PID = 1;
+
 export type Lineage = 'parent' | 'creator';
 
 export interface AncestryQuery {
@@ -85,6 +88,10 @@ function ancestryAtInSnapshot(store: HistoryStore, query: AncestryQuery): Ancest
     seen.add(current.id);
     const link = linkOf(store, current, atNs);
     result.chain.push(link);
+    if (result.chain.length > 1) {
+      const note = sameInstantExecNote(store, current, atNs);
+      if (note !== undefined) uncertain(note, link);
+    }
     if (current.endCertainty === 'inferred' && current.endNs !== undefined && current.endNs > atNs) {
       // Gone by endNs without an exit record (killed?): it may already have been dead at
       // atNs, and its children reparented, if atNs is after the last sign of life.
@@ -99,7 +106,12 @@ function ancestryAtInSnapshot(store: HistoryStore, query: AncestryQuery): Ancest
     if (step.parent === undefined) {
       if (step.ppid === 0 || (current.pid === 1 && step.ppid === undefined)) result.complete = true;
       else if (step.ppid === undefined) result.notes.push(`chain ends at pid ${current.pid}: no record names its parent`);
-      if (step.missingPid !== undefined) {
+      if (step.missingPid === INIT_PID) {
+        // pid 1 runs from boot to shutdown (the kernel panics when it exits), so a log that
+        // never names it still proves it was there: the chain is complete, not uncertain.
+        result.chain.push({ pid: INIT_PID, ppid: 0, startKnown: false, cmd: '', notes: ['init: runs from boot; no record in the log names its command'] });
+        result.complete = true;
+      } else if (step.missingPid !== undefined) {
         // The parent pid is known but no record shows that process at the time.
         result.chain.push({ pid: step.missingPid, startKnown: false, cmd: '', notes: [`no record of pid ${step.missingPid} alive at ${formatTimeNs(atNs)}`] });
         result.uncertain = true;
@@ -205,6 +217,20 @@ function noProcessHint(store: HistoryStore, host: string, pid: number, atNs: big
   if (before?.endNs !== undefined) parts.push(`the previous holder ended at ${formatTimeNs(before.endNs)}`);
   if (after !== undefined) parts.push(`the next one ${after.startKnown ? 'started' : 'was first seen'} at ${formatTimeNs(after.startNs)}`);
   return `${parts.join(', ')} (see 'proc-tree timeline ${pid}')`;
+}
+
+/**
+ * Audit stamps events in milliseconds: an ancestor that exec'd at exactly the query time
+ * may have done so just after the event the user is asking about (laurel's confusion trace:
+ * the csh that forked `id` exec'd awk in the same millisecond). Name both images.
+ */
+function sameInstantExecNote(store: HistoryStore, inst: InstanceRow, atNs: bigint): string | undefined {
+  const image = imageAt(store, inst, atNs);
+  if (image === undefined || image.sinceNs !== atNs || image.kind !== 'exec') return undefined;
+  const before = commandOf(imageAt(store, inst, atNs - 1n));
+  const now = commandOf(image);
+  if (before === now) return undefined;
+  return `pid ${inst.pid} exec'd '${now}' at exactly this time; an event stamped with this time may have seen it still running '${before || '?'}'`;
 }
 
 function aliveAt(inst: InstanceRow, atNs: bigint): boolean {

@@ -1,5 +1,6 @@
 import type { HistoryStore } from './history-store.js';
 import type { InstanceRow } from './history-types.js';
+import { commandOf } from './image-at.js';
 import { NoProcessAtTimeError } from './query-errors.js';
 import { resolveHost } from './resolve-host.js';
 import { countNodes, nodeOf, type TreeNode } from './tree-at.js';
@@ -44,6 +45,7 @@ function descendantsInSnapshot(store: HistoryStore, query: DescendantsQuery): De
   if (rootInst === undefined) throw new NoProcessAtTimeError(query.pid, fromNs, query.host, `see 'proc-tree timeline ${query.pid}'`);
   const at = query.atNs ?? lastMomentIn(rootInst, toNs);
   const root = nodeOf(store, rootInst, at);
+  if (window) addExecs(store, root, rootInst, fromNs, at);
   const visited = new Set<number>([rootInst.id]);
   const queue: TreeNode[] = [root];
   while (queue.length > 0 && visited.size < MAX_NODES) {
@@ -59,6 +61,7 @@ function descendantsInSnapshot(store: HistoryStore, query: DescendantsQuery): De
       visited.add(child.id);
       const childAt = window ? lastMomentIn(child, toNs) : fromNs;
       const childNode = nodeOf(store, child, childAt);
+      if (window) addExecs(store, childNode, child, fromNs, childAt);
       childNode.ppid = node.pid;
       node.children.push(childNode);
       queue.push(childNode);
@@ -66,6 +69,24 @@ function descendantsInSnapshot(store: HistoryStore, query: DescendantsQuery): De
     node.children.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : a.pid - b.pid));
   }
   return { host, root, count: countNodes(root) - 1 };
+}
+
+/**
+ * A node of a window shows the image it had at its last moment in the window; when it
+ * exec'd more than once there, list its commands in order, or a shell that forked children
+ * and then exec'd `sleep` would read as a `sleep` with children.
+ */
+function addExecs(store: HistoryStore, node: TreeNode, inst: InstanceRow, fromNs: bigint, lastNs: bigint): void {
+  const cmds: string[] = [];
+  for (const image of store.images(inst.id)) {
+    if (image.sinceNs > lastNs) break;
+    // Before the window only the image in force at its start counts.
+    if (image.sinceNs < fromNs) cmds.length = 0;
+    if (image.kind !== 'exec' && image.kind !== 'seen') continue;
+    const cmd = commandOf(image);
+    if (cmd !== '' && cmd !== cmds[cmds.length - 1]) cmds.push(cmd);
+  }
+  if (cmds.length > 1) node.execs = cmds;
 }
 
 function overlaps(inst: InstanceRow, fromNs: bigint, toNs: bigint): boolean {

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import { parseCommandArgs } from '../cli/parse-command-args.js';
 import { UsageError, UserError } from '../cli/user-error.js';
@@ -38,7 +39,12 @@ export function optionalTime(text: string | undefined): bigint | undefined {
 }
 
 export function openStore(db: string | undefined): HistoryStore {
-  return openHistoryStore(db ?? './proc-tree.db');
+  const path = db ?? './proc-tree.db';
+  // SQLite reports a directory as "disk I/O error": name the real mistake instead.
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UserError(`${path} is a directory, not a history database: pass the database file with --db FILE`);
+  }
+  return openHistoryStore(path);
 }
 
 /** JSON.stringify with bigints as decimal strings. */

@@ -5,13 +5,20 @@ import type { TreeNode } from './tree-at.js';
 export function renderTreeText(roots: TreeNode[]): string {
   const out: string[] = [];
   const walk = (node: TreeNode, prefix: string, last: boolean, top: boolean): void => {
-    const label = `${node.cmd || '?'}(${node.pid})${node.startKnown ? '' : ' ~'}`;
+    const cmd = node.execs !== undefined ? execsText(node.execs) : node.cmd || '?';
+    const label = `${cmd}(${node.pid})${node.startKnown ? '' : ' ~'}`;
     out.push(top ? label : `${prefix}${last ? '└─' : '├─'}${label}`);
     const childPrefix = top ? '' : prefix + (last ? '  ' : '│ ');
     node.children.forEach((c, i) => walk(c, childPrefix, i === node.children.length - 1, false));
   };
   for (const root of roots) walk(root, '', true, true);
   return out.join('\n');
+}
+
+/** A process that exec'd in a window: first → last, the middle counted (JSON has them all). */
+function execsText(execs: string[]): string {
+  if (execs.length <= 3) return execs.join(' → ');
+  return `${execs[0]} → (${execs.length - 2} more) → ${execs[execs.length - 1]}`;
 }
 
 /** Graphviz: one node per process instance, edges parent -> child. */
@@ -44,6 +51,7 @@ export function treeNodeJson(node: TreeNode): Record<string, unknown> {
     startKnown: node.startKnown,
     end: node.endNs === undefined ? null : formatTimeNs(node.endNs),
     endNs: node.endNs?.toString() ?? null,
+    ...(node.execs !== undefined ? { execs: node.execs } : {}),
     children: node.children.map(treeNodeJson),
   };
 }

@@ -15,6 +15,11 @@ export interface TreeNode {
   exe?: string;
   user?: string;
   uid?: number;
+  /**
+   * Window queries only: every command the process ran in the window, in order, when it
+   * exec'd there (the children it forked before an exec ran the earlier command).
+   */
+  execs?: string[];
   children: TreeNode[];
 }
 

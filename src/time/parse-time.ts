@@ -1,6 +1,8 @@
-import { UserError } from '../cli/user-error.js';
+import { UsageError } from '../cli/user-error.js';
 
 const NS_PER_S = 1_000_000_000n;
+/** 9999-12-31T23:59:59Z: past it, ISO-8601 (and Date) cannot print the time back. */
+const MAX_EPOCH_S = 253_402_300_799n;
 const ISO_WITH_ZONE =
   /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/i;
 
@@ -16,6 +18,7 @@ export function parseTimeNs(text: string): bigint {
   if (epoch) {
     const seconds = BigInt(epoch[1]!);
     const fraction = BigInt((epoch[2] ?? '').padEnd(9, '0') || '0');
+    if (seconds > MAX_EPOCH_S) throw tooLarge(text, epoch[1]!, epoch[2]);
     return seconds * NS_PER_S + fraction;
   }
   const iso = ISO_WITH_ZONE.exec(trimmed);
@@ -27,7 +30,19 @@ export function parseTimeNs(text: string): bigint {
       return BigInt(wholeMs) * 1_000_000n + BigInt(fraction.padEnd(9, '0') || '0');
     }
   }
-  throw new UserError(
+  throw new UsageError(
     `cannot read time '${text}': give epoch seconds (1697091526.357) or ISO-8601 with a zone (2023-10-12T06:18:46.357Z)`,
   );
+}
+
+/**
+ * Epoch seconds past year 9999 are almost always nanoseconds pasted from an `...Ns` field
+ * (ours or the truth files'): say how to write them rather than guess the unit.
+ */
+function tooLarge(text: string, whole: string, fraction: string | undefined): UsageError {
+  const hint =
+    fraction === undefined && whole.length > 9
+      ? `; if it is nanoseconds, write ${whole.slice(0, -9)}.${whole.slice(-9)}`
+      : '';
+  return new UsageError(`cannot read time '${text}': ${whole} epoch seconds is after the year 9999${hint}`);
 }

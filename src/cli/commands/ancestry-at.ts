@@ -11,7 +11,7 @@ const USAGE = [
   'The ancestry of PID at a past time from the history database: the process first, then its',
   'parent at that time (what /proc showed then), up to pid 1. TIME is epoch seconds or ISO-8601 with a zone.',
   '  --lineage creator   follow who forked each process instead of the parent at that time',
-  '  --json   {"pid","at","atNs","host","lineage","chain":[{"pid","ppid","cmd","exe","argv","user","uid","start","startNs","startKnown","end","endNs","notes"}],"uncertain","notes"}',
+  '  --json   {"pid","at","atNs","host","lineage","chain":[{"pid","ppid","cmd","exe","argv","comm","user","uid","start","startNs","startKnown","end","endNs","notes"?}],"complete","uncertain","notes"?}',
 ].join('\n');
 
 function linkJson(l: AncestryLink): Record<string, unknown> {
@@ -63,14 +63,15 @@ const command: Command = {
           }),
         );
       } else {
-        const rows = [['PID', 'PPID', 'USER', 'START', 'CMD']];
+        const rows = [['PID', 'PPID', 'USER', ' START', 'CMD']];
         for (const l of result.chain) {
-          const start = l.startNs === undefined ? '?' : `${l.startKnown ? '' : '~'}${formatTimeNs(l.startNs)}`;
+          // A space where `~` would be keeps the times aligned.
+          const start = l.startNs === undefined ? ' ?' : `${l.startKnown ? ' ' : '~'}${formatTimeNs(l.startNs)}`;
           rows.push([String(l.pid), l.ppid === undefined ? '?' : String(l.ppid), l.user ?? (l.uid === undefined ? '?' : String(l.uid)), start, l.cmd || l.exe || '?']);
         }
         let text = table(rows) + '\n';
         if (result.chain.some((l) => !l.startKnown)) text += '~ = seen since (the process existed before its first record)\n';
-        const notes = [...result.notes, ...result.chain.flatMap((l) => l.notes.filter((n) => !n.startsWith('started before')).map((n) => `pid ${l.pid}: ${n}`))];
+        const notes = [...result.notes, ...result.chain.flatMap((l) => l.notes.filter((n) => !n.startsWith('started before')).map((n) => (n.startsWith(`pid ${l.pid} `) ? n : `pid ${l.pid}: ${n}`)))];
         if (result.uncertain) text += `UNCERTAIN:\n${notes.map((n) => `  - ${n}`).join('\n')}\n`;
         else if (notes.length > 0) text += `${notes.map((n) => `note: ${n}`).join('\n')}\n`;
         io.stdout.write(text);

@@ -8,7 +8,19 @@ const USAGE = [
   'usage: proc-tree descendants PID (--at TIME | --from T1 --to T2) [--db FILE] [--host NAME] [--json]',
   '',
   '--at: the descendants alive at TIME. --from/--to: everything that descended from the instance of PID',
-  'alive at T1 (or first seen in the window) during [T1, T2], short-lived processes included.',
+  'alive at T1 (or first seen in the window) during [T1, T2], short-lived processes included; a process',
+  'that exec\'d in the window shows its commands in order (first → last).',
+  '',
+  '  --at TIME          TIME: epoch seconds (1697091526.357, up to 9 decimals) or ISO-8601 with a zone (2023-10-12T06:18:46.357Z)',
+  '  --from T1 --to T2  a window, both ends included',
+  '  --db FILE          history database (default ./proc-tree.db)',
+  '  --host NAME        which host, when the database holds several',
+  '  --json             {"host","pid","count","root":{"pid","ppid","cmd","exe","user","uid","start","startNs",',
+  '                     "startKnown","end","endNs","execs"?,"children":[...]}}',
+  '',
+  'examples:',
+  '  proc-tree descendants 4242 --at 2026-11-25T14:03:22.517Z',
+  '  proc-tree descendants 4242 --from 2026-11-25T14:00:00Z --to 2026-11-25T14:05:00Z --json',
 ].join('\n');
 
 const command: Command = {

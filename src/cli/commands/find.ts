@@ -9,6 +9,22 @@ const USAGE = [
   '',
   'Processes whose executable, arguments or task name contain TEXT, or that ran as a user, alive',
   'at TIME or during [T1, T2] (any time when neither is given). Output: one process instance per line.',
+  '',
+  '  --cmd TEXT        substring of the executable path, an argument or the task name (case-sensitive)',
+  '  --user NAME|UID   user name (only logs that carry names: ENRICHED auditd) or numeric uid/euid',
+  '  --at TIME         alive at TIME; --from T1 --to T2: alive at some point of [T1, T2]',
+  '                    TIME: epoch seconds (1697091526.357) or ISO-8601 with a zone (2023-10-12T06:18:46.357Z)',
+  '  --db FILE         history database (default ./proc-tree.db)',
+  '  --host NAME       only that host (default: every host in the database)',
+  '  --json            {"count","processes":[{"host","pid","cmd","exe","user","uid","start","startNs","startKnown",',
+  '                    "end","endNs","matches":[{"since","sinceNs","kind","cmd","exe","user","uid"}]}]}',
+  '',
+  '`~` before START: seen since (existed before its first record). CMD is the first matching image.',
+  'Exit status: 0 when something matched, 1 when nothing did (also with --json), 2 for a bad invocation.',
+  '',
+  'examples:',
+  '  proc-tree find --cmd curl --from 2026-11-25T14:00:00Z --to 2026-11-25T15:00:00Z',
+  '  proc-tree find --user 1000 --at 1764079402.517 --json',
 ].join('\n');
 
 const command: Command = {
@@ -44,6 +60,11 @@ const command: Command = {
             processes: found.map((f) => ({
               host: f.host,
               pid: f.pid,
+              // The first matching image, under the names every other command uses.
+              cmd: f.matches[0]?.cmd ?? null,
+              exe: f.matches[0]?.exe ?? null,
+              user: f.matches[0]?.user ?? null,
+              uid: f.matches[0]?.uid ?? null,
               start: formatTimeNs(f.startNs),
               startNs: f.startNs,
               startKnown: f.startKnown,
@@ -53,20 +74,22 @@ const command: Command = {
             })),
           }),
         );
-        return 0;
+        if (found.length === 0) io.stderr.write(noMatchMessage(query));
+        // Same status as the text form: scripts test `if proc-tree find ...` either way.
+        return found.length === 0 ? 1 : 0;
       }
       if (found.length === 0) {
-        io.stderr.write('proc-tree find: no matching process\n');
+        io.stderr.write(noMatchMessage(query));
         return 1;
       }
       const multiHost = new Set(found.map((f) => f.host)).size > 1;
-      const rows = [[...(multiHost ? ['HOST'] : []), 'PID', 'START', 'END', 'USER', 'CMD']];
+      const rows = [[...(multiHost ? ['HOST'] : []), 'PID', ' START', 'END', 'USER', 'CMD']];
       for (const f of found) {
         const m = f.matches[0];
         rows.push([
           ...(multiHost ? [f.host || '(default)'] : []),
           String(f.pid),
-          `${f.startKnown ? '' : '~'}${formatTimeNs(f.startNs)}`,
+          `${f.startKnown ? ' ' : '~'}${formatTimeNs(f.startNs)}`, // a space keeps times aligned
           f.endNs === undefined ? '-' : formatTimeNs(f.endNs),
           m?.user ?? (m?.uid === undefined ? '?' : String(m.uid)),
           m?.cmd ?? '',
@@ -79,5 +102,15 @@ const command: Command = {
     }
   },
 };
+
+/**
+ * Raw audit logs (and proc-connector captures) carry uids, not names: a name that matches
+ * nothing is most often that, so say how to ask instead.
+ */
+function noMatchMessage(query: FindQuery): string {
+  const byName = query.user !== undefined && !/^\d+$/.test(query.user);
+  const hint = byName ? ` (user names are only known from ENRICHED audit logs; try --user UID, e.g. --user 0 for root)` : '';
+  return `proc-tree find: no matching process${hint}\n`;
+}
 
 export default command;

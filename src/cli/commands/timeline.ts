@@ -10,6 +10,19 @@ const USAGE = [
   '',
   'Every process instance that held PID, oldest first: start/end, parents over time and execs,',
   'so pid reuse shows at a glance. --at marks the instance alive at TIME with `*`.',
+  'Each line ends with its evidence: [file:line audit-event-id] or [file@offset].',
+  '',
+  '  --at TIME     TIME: epoch seconds (1697091526.357, up to 9 decimals) or ISO-8601 with a zone (2023-10-12T06:18:46.357Z)',
+  '  --db FILE     history database (default ./proc-tree.db)',
+  '  --host NAME   which host, when the database holds several',
+  '  --json        {"host","pid","at"?,"instances":[{"pid","start","startNs","startKnown","end","endNs",',
+  '                "endCertainty","creatorPid","aliveAtQuery","parents":[{"since","sinceNs","ppid","kind"}],',
+  '                "images":[{"since","sinceNs","kind","exe","argv","comm","uid","user"}]}]}',
+  'Exit status: 1 when the history has no record of PID.',
+  '',
+  'examples:',
+  '  proc-tree timeline 4242',
+  '  proc-tree timeline 4242 --at 2026-11-25T14:03:22.517Z --json',
 ].join('\n');
 
 const where = (e: { file?: string; line?: number; offset?: number; id?: string } | undefined): string =>

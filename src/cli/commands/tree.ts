@@ -11,6 +11,17 @@ const USAGE = [
   '',
   'pstree-style tree of the processes alive at TIME (by their parent at that time), or of PID\'s subtree.',
   '`~` after a process: it existed before its first record (start unknown).',
+  '',
+  '  --at TIME              the past moment; TIME: epoch seconds (1697091526.357, up to 9 decimals) or ISO-8601 with a zone (2023-10-12T06:18:46.357Z)',
+  '  --format text|json|dot text (default), one JSON object, or Graphviz dot (| dot -Tsvg > tree.svg)',
+  '  --json                 same as --format json: {"at","atNs","host","count","roots":[{"pid","ppid","cmd",',
+  '                         "exe","user","uid","start","startNs","startKnown","end","endNs","children":[...]}]}',
+  '  --db FILE              history database (default ./proc-tree.db)',
+  '  --host NAME            which host, when the database holds several',
+  '',
+  'examples:',
+  '  proc-tree tree --at 2026-11-25T14:03:22.517Z',
+  '  proc-tree tree 4242 --at 1764079402.517 --format dot | dot -Tsvg > 4242.svg',
 ].join('\n');
 
 const command: Command = {

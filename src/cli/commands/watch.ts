@@ -10,7 +10,7 @@ const usage = `usage: proc-tree watch [--db FILE] [--duration SECONDS] [--host N
 Keeps the history database current in real time from the kernel's process connector:
 seeds it from /proc, then records every fork, exec, exit, reparenting and identity change
 until Ctrl-C, SIGTERM or --duration. Needs root or CAP_NET_ADMIN. Query it meanwhile with
-'proc-tree ancestry-at', 'tree', 'timeline' ... --db FILE.
+'proc-tree ancestry PID --at TIME', 'tree', 'timeline' ... --db FILE.
 
 If the kernel's queue overflows (ENOBUFS), the loss (when, and how many messages) is
 printed and stored, and the tree is re-seeded from /proc. Exit status 3 when anything
