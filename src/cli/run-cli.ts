@@ -4,21 +4,22 @@ import { UserError } from './user-error.js';
 
 const PROGRAM = 'proc-tree';
 
-async function topLevelHelp(io: CliIo): Promise<void> {
+async function topLevelHelp(out: NodeJS.WritableStream): Promise<void> {
   const lines = [`usage: ${PROGRAM} COMMAND [options]`, '', 'commands:'];
   for (const [name, load] of Object.entries(COMMANDS)) {
     const { default: command } = await load();
     lines.push(`  ${name.padEnd(12)} ${command.summary}`);
   }
   lines.push('', `Run '${PROGRAM} COMMAND --help' for a command's options.`);
-  io.stdout.write(lines.join('\n') + '\n');
+  out.write(lines.join('\n') + '\n');
 }
 
 /** Runs one invocation and returns its exit code. Never calls process.exit itself. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    await topLevelHelp(io);
+    // Asked for help: data on stdout, exit 0. No command at all: a usage error on stderr.
+    await topLevelHelp(name === undefined ? io.stderr : io.stdout);
     return name === undefined ? 2 : 0;
   }
   const load = COMMANDS[name];
