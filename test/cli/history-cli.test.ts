@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
+import { cliInProcess } from './cli-in-process.js';
 import { repoRoot } from '../support/truth.js';
 
 const laurel = resolve(repoRoot, '..', 'shared', 'corpus', 'public', 'laurel');
@@ -11,16 +10,7 @@ const dir = mkdtempSync(join(tmpdir(), 'proc-tree-cli-'));
 const db = join(dir, 'h.db');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(args, { stdout, stderr, stdin: new PassThrough() });
-  return { code, out, err };
-}
+const cli = cliInProcess;
 
 beforeAll(async () => {
   const r = await cli('ingest', '--db', db, join(laurel, 'shell-proc-trace.txt'), join(laurel, 'shell-proc-trace-confusion.txt'));

@@ -1,10 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/commands/index.js';
-import { runCli } from '../../src/cli/run-cli.js';
+import { cliInProcess } from './cli-in-process.js';
 import { repoRoot } from '../support/truth.js';
 
 /**
@@ -19,16 +18,7 @@ const execDb = join(dir, 'exec-chain.db');
 const confusionDb = join(dir, 'confusion.db');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(args, { stdout, stderr, stdin: new PassThrough() });
-  return { code, out, err };
-}
+const cli = cliInProcess;
 
 beforeAll(async () => {
   expect((await cli('ingest', '--db', execDb, execChainLogs)).code).toBe(0);
