@@ -1,18 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { parseStat } from '../../src/proc/parse-stat.js';
 import { readProcStartTimeNs, sameStartTime } from '../../src/proc/start-time.js';
 import { formatTimeNs } from '../../src/time/format-time.js';
-import { startLiveChain, startSleep, type LiveChain } from '../tree/live-chain-fixture.js';
+import { useLiveChain, startSleep } from '../tree/live-chain-fixture.js';
 import { runCli } from './cli-runner.js';
 
-let chain: LiveChain;
-beforeAll(async () => {
-  chain = await startLiveChain();
-});
-afterAll(async () => {
-  await chain.stop();
-});
+const chain = useLiveChain();
 
 function kernelAncestry(pid: number): number[] {
   const pids: number[] = [];

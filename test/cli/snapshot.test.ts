@@ -1,17 +1,11 @@
 import { execFile } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { readProcStartTimeNs, sameStartTime } from '../../src/proc/start-time.js';
 import { formatTimeNs } from '../../src/time/format-time.js';
-import { startLiveChain, type LiveChain } from '../tree/live-chain-fixture.js';
+import { useLiveChain } from '../tree/live-chain-fixture.js';
 import { REPO_ROOT, runCli } from './cli-runner.js';
 
-let chain: LiveChain;
-beforeAll(async () => {
-  chain = await startLiveChain();
-});
-afterAll(async () => {
-  await chain.stop();
-});
+const chain = useLiveChain();
 
 describe('proc-tree snapshot', () => {
   test('prints the live tree pstree-style, with our chain under this test process', async () => {

@@ -1,15 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { parseCmdline } from '../../src/proc/parse-cmdline.js';
-import { startLiveChain, type LiveChain } from '../tree/live-chain-fixture.js';
+import { useLiveChain } from '../tree/live-chain-fixture.js';
 
-let chain: LiveChain;
-beforeAll(async () => {
-  chain = await startLiveChain();
-});
-afterAll(async () => {
-  await chain.stop();
-});
+const chain = useLiveChain();
 
 describe('parseCmdline on real /proc/PID/cmdline', () => {
   test('splits NUL-separated arguments', () => {

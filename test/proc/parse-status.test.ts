@@ -1,15 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { parseStatus } from '../../src/proc/parse-status.js';
-import { startLiveChain, type LiveChain } from '../tree/live-chain-fixture.js';
+import { useLiveChain } from '../tree/live-chain-fixture.js';
 
-let chain: LiveChain;
-beforeAll(async () => {
-  chain = await startLiveChain();
-});
-afterAll(async () => {
-  await chain.stop();
-});
+const chain = useLiveChain();
 
 describe('parseStatus on real /proc/PID/status', () => {
   test('reads the real and effective uid of this process', () => {

@@ -1,19 +1,15 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { parseProcEntry, readProcEntry } from '../../src/proc/read-proc-entry.js';
 import { readProcStartTimeNs } from '../../src/proc/start-time.js';
 import { userName } from '../../src/proc/user-names.js';
-import { startLiveChain, startSleep, type LiveChain } from '../tree/live-chain-fixture.js';
+import { useLiveChain, startSleep } from '../tree/live-chain-fixture.js';
 
-let chain: LiveChain;
 const copyRoot = mkdtempSync(join(tmpdir(), 'proc-tree-procroot-'));
-beforeAll(async () => {
-  chain = await startLiveChain();
-});
-afterAll(async () => {
-  await chain.stop();
+const chain = useLiveChain();
+afterAll(() => {
   rmSync(copyRoot, { recursive: true, force: true });
 });
 

@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { readProcComm, readProcStatusFields } from '../../src/proc/read-proc-fields.js';
 import { userName } from '../../src/proc/user-names.js';
-import { startLiveChain, startSleep, type LiveChain } from '../tree/live-chain-fixture.js';
+import { useLiveChain, startSleep } from '../tree/live-chain-fixture.js';
 
-let chain: LiveChain;
-beforeAll(async () => {
-  chain = await startLiveChain();
-});
-afterAll(async () => {
-  await chain.stop();
-});
+const chain = useLiveChain();
 
 test('readProcComm gives the exact renamed task name', () => {
   expect(readProcComm(chain.inner)).toBe(chain.innerComm);

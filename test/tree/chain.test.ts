@@ -1,21 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { parseStat } from '../../src/proc/parse-stat.js';
 import { buildChainLinks, buildChainString, formatLink, isDescendant, MAX_CHAIN_LENGTH } from '../../src/tree/chain.js';
 import { DefaultCache, DefaultTree } from '../../src/tree/default-tree.js';
 import { snapshot } from '../../src/tree/snapshot.js';
-import { startLiveChain, type LiveChain } from './live-chain-fixture.js';
+import { useLiveChain } from './live-chain-fixture.js';
 
-let chain: LiveChain;
 const tree = new DefaultTree();
 const cache = new DefaultCache();
-beforeAll(async () => {
-  chain = await startLiveChain();
-  snapshot(tree, cache);
-});
-afterAll(async () => {
-  await chain.stop();
-});
+const chain = useLiveChain(() => snapshot(tree, cache));
 
 /** The ancestry as the kernel reports it, following stat's ppid field up to pid 0. */
 function kernelAncestry(pid: number): number[] {

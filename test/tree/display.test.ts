@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { DefaultCache, DefaultTree } from '../../src/tree/default-tree.js';
 import { display, rootPids } from '../../src/tree/display.js';
 import { snapshot } from '../../src/tree/snapshot.js';
-import { startLiveChain, type LiveChain } from './live-chain-fixture.js';
+import { useLiveChain } from './live-chain-fixture.js';
 
-let chain: LiveChain;
 const tree = new DefaultTree();
-beforeAll(async () => {
-  chain = await startLiveChain();
-  snapshot(tree, new DefaultCache());
-});
-afterAll(async () => {
-  await chain.stop();
-});
+const chain = useLiveChain(() => snapshot(tree, new DefaultCache()));
 
 test('draws the real chain with pstree connectors, children ascending', () => {
   const [first, second] = [chain.sleepA, chain.sleepB].sort((a, b) => a - b);

@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { DefaultCache, DefaultTree } from '../../src/tree/default-tree.js';
 import { findByCmd, findByUser } from '../../src/tree/find.js';
 import { snapshot } from '../../src/tree/snapshot.js';
 import { userName } from '../../src/proc/user-names.js';
-import { startLiveChain, type LiveChain } from './live-chain-fixture.js';
+import { useLiveChain } from './live-chain-fixture.js';
 
-let chain: LiveChain;
 const tree = new DefaultTree();
 const cache = new DefaultCache();
-beforeAll(async () => {
-  chain = await startLiveChain();
-  snapshot(tree, cache);
-});
-afterAll(async () => {
-  await chain.stop();
-});
+const chain = useLiveChain(() => snapshot(tree, cache));
 
 test('findByCmd finds the renamed processes by their exact name', () => {
   expect(findByCmd(tree, chain.innerComm)).toEqual([chain.inner]);

@@ -1,5 +1,5 @@
 import { readFileSync, readlinkSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { ProcEvent } from '../../src/events/proc-event.js';
 import { parseCmdline } from '../../src/proc/parse-cmdline.js';
 import { readProcStartTimeNs } from '../../src/proc/start-time.js';
@@ -8,15 +8,9 @@ import { DefaultCache, DefaultTree } from '../../src/tree/default-tree.js';
 import { display } from '../../src/tree/display.js';
 import { handleEvent, handleEvents } from '../../src/tree/handle-event.js';
 import { children } from '../../src/tree/relatives.js';
-import { startLiveChain, type LiveChain } from './live-chain-fixture.js';
+import { useLiveChain } from './live-chain-fixture.js';
 
-let chain: LiveChain;
-beforeAll(async () => {
-  chain = await startLiveChain();
-});
-afterAll(async () => {
-  await chain.stop();
-});
+const chain = useLiveChain();
 
 const start = (pid: number): bigint => readProcStartTimeNs(pid)!;
 const image = (pid: number) => ({ exe: readlinkSync(`/proc/${pid}/exe`), argv: parseCmdline(readFileSync(`/proc/${pid}/cmdline`, 'utf8')) });

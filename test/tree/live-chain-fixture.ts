@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -100,4 +101,33 @@ export async function waitForComm(pid: number, comm: string): Promise<void> {
     await sleep(5);
   }
   throw new Error(`pid ${pid} never became ${comm}`);
+}
+
+/**
+ * Starts a live chain before the file's tests and stops it after them (vitest hooks), for
+ * test files that share one chain. The returned object reads through to the running chain,
+ * so tests use `chain.outer` etc. as usual; `afterStart` runs once the chain is up (e.g. a
+ * snapshot of the tree that must include it).
+ */
+export function useLiveChain(afterStart?: (chain: LiveChain) => void): Omit<LiveChain, 'stop'> {
+  let running: LiveChain | undefined;
+  beforeAll(async () => {
+    running = await startLiveChain();
+    afterStart?.(running);
+  });
+  afterAll(async () => {
+    await running?.stop();
+  });
+  const current = (): LiveChain => {
+    if (!running) throw new Error('the live chain is only there inside tests (it starts in beforeAll)');
+    return running;
+  };
+  return {
+    get outerComm() { return current().outerComm; },
+    get innerComm() { return current().innerComm; },
+    get outer() { return current().outer; },
+    get inner() { return current().inner; },
+    get sleepA() { return current().sleepA; },
+    get sleepB() { return current().sleepB; },
+  };
 }

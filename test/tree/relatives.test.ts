@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { DefaultCache, DefaultTree } from '../../src/tree/default-tree.js';
 import { childIndex, children, descendants, siblings, treeLen } from '../../src/tree/relatives.js';
 import { snapshot } from '../../src/tree/snapshot.js';
-import { startLiveChain, type LiveChain } from './live-chain-fixture.js';
+import { useLiveChain } from './live-chain-fixture.js';
 
-let chain: LiveChain;
 const tree = new DefaultTree();
-beforeAll(async () => {
-  chain = await startLiveChain();
-  snapshot(tree, new DefaultCache());
-});
-afterAll(async () => {
-  await chain.stop();
-});
+const chain = useLiveChain(() => snapshot(tree, new DefaultCache()));
 
 describe('on a snapshot of real processes', () => {
   test('children are the direct children, ascending', () => {

@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { readProcEntry } from '../../src/proc/read-proc-entry.js';
 import { readProcStartTimeNs, sameStartTime } from '../../src/proc/start-time.js';
 import { DefaultCache } from '../../src/tree/default-tree.js';
 import { resolve } from '../../src/tree/resolve.js';
 import type { ProcInfo } from '../../src/tree/types.js';
-import { startLiveChain, startSleep, type LiveChain } from './live-chain-fixture.js';
+import { useLiveChain, startSleep } from './live-chain-fixture.js';
 import { withReusedPid } from './pid-reuse-fixture.js';
 
-let chain: LiveChain;
-beforeAll(async () => {
-  chain = await startLiveChain();
-});
-afterAll(async () => {
-  await chain.stop();
-});
+const chain = useLiveChain();
 
 function liveInfo(pid: number): ProcInfo {
   const entry = readProcEntry(pid);

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { buildChainLinks } from '../../src/tree/chain.js';
 import { DefaultCache, DefaultTree } from '../../src/tree/default-tree.js';
 import { seedAncestry } from '../../src/tree/seed-ancestry.js';
 import { snapshot } from '../../src/tree/snapshot.js';
-import { startLiveChain, startSleep, type LiveChain } from './live-chain-fixture.js';
+import { useLiveChain, startSleep } from './live-chain-fixture.js';
 
-let chain: LiveChain;
-beforeAll(async () => {
-  chain = await startLiveChain();
-});
-afterAll(async () => {
-  await chain.stop();
-});
+const chain = useLiveChain();
 
 test('reads just the ancestry and gives the same chain as a full snapshot', () => {
   const tree = new DefaultTree();

@@ -1,20 +1,14 @@
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { listPids } from '../../src/proc/list-pids.js';
 import { DefaultCache, DefaultTree } from '../../src/tree/default-tree.js';
 import { treeLen } from '../../src/tree/relatives.js';
 import { snapshot } from '../../src/tree/snapshot.js';
-import { startLiveChain, type LiveChain } from './live-chain-fixture.js';
+import { useLiveChain } from './live-chain-fixture.js';
 
-let chain: LiveChain;
-beforeAll(async () => {
-  chain = await startLiveChain();
-});
-afterAll(async () => {
-  await chain.stop();
-});
+const chain = useLiveChain();
 
 describe('snapshot of the real /proc', () => {
   test('holds init, this process and the spawned chain with their real parents', () => {
