@@ -6,14 +6,19 @@ const MAX_EPOCH_S = 253_402_300_799n;
 const ISO_WITH_ZONE =
   /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/i;
 
+/** An audit event id as it appears in a log line: `audit(1697091526.357:2638035)` or without `audit(...)`. */
+const AUDIT_EVENT_ID = /^(?:msg=)?(?:audit\()?(\d+\.\d{3}):\d+\)?:?$/;
+
 /**
  * Parses a user-supplied TIME: epoch seconds with an optional decimal fraction
- * (`1697091526.357`) or ISO-8601 with an explicit zone (`2026-11-25T06:10:00.5Z`,
- * `...+01:00`). A zone is required: guessing the analyst's local zone for a forensic
- * timestamp would silently shift every answer.
+ * (`1697091526.357`), ISO-8601 with an explicit zone (`2026-11-25T06:10:00.5Z`,
+ * `...+01:00`), or an audit event id pasted from a log (`audit(1697091526.357:2638035)`,
+ * whose time it stands for). A zone is required: guessing the analyst's local zone for a
+ * forensic timestamp would silently shift every answer.
  */
 export function parseTimeNs(text: string): bigint {
-  const trimmed = text.trim();
+  const eventId = AUDIT_EVENT_ID.exec(text.trim());
+  const trimmed = eventId ? eventId[1]! : text.trim();
   const epoch = /^(\d+)(?:\.(\d{1,9}))?$/.exec(trimmed);
   if (epoch) {
     const seconds = BigInt(epoch[1]!);
@@ -31,7 +36,7 @@ export function parseTimeNs(text: string): bigint {
     }
   }
   throw new UsageError(
-    `cannot read time '${text}': give epoch seconds (1697091526.357) or ISO-8601 with a zone (2023-10-12T06:18:46.357Z)`,
+    `cannot read time '${text}': give epoch seconds (1697091526.357), ISO-8601 with a zone (2023-10-12T06:18:46.357Z) or an audit event id (audit(1697091526.357:2638035))`,
   );
 }
 
