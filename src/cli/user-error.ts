@@ -19,3 +19,9 @@ export class UsageError extends UserError {
     this.name = 'UsageError';
   }
 }
+
+/**
+ * Exit status of a run that finished but whose result is incomplete: input that could not
+ * be read (ingest), events the kernel dropped (capture, watch). What was read is stored.
+ */
+export const EXIT_INCOMPLETE = 3;

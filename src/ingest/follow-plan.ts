@@ -1,16 +1,20 @@
 import { open } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { gzipContentHead } from '../sources/gzip-head.js';
 import { listRotatedLogs } from '../sources/rotated-logs.js';
+import { detectCompression } from '../sources/sniff-format.js';
 import { FULL_HEAD_BYTES, sha256, type SourceKey, type SourceRegistry, type SourceRow } from './source-registry.js';
 
-/** A plain file on disk as the registry sees it: where it is, its head, and its row if known. */
+/** A rotated or live log on disk as the registry sees it: where it is, its head, and its row if known. */
 export interface PlannedFile {
   path: string;
   dev: number;
   inode: number;
   size: number;
-  /** Its first min(size, FULL_HEAD_BYTES) bytes. */
+  /** Its first min(size, FULL_HEAD_BYTES) bytes of content (decompressed for a .gz). */
   head: Buffer;
+  /** A .gz rotation: `size` is its size on disk, and it never grows. */
+  compressed?: boolean;
   key: SourceKey;
   row?: SourceRow;
 }
@@ -31,7 +35,9 @@ export interface FollowPlan {
  * read to their ends before the live file. On a first start (nothing known) only the
  * live file is read, from its beginning: older rotated files are history for a plain
  * `proc-tree ingest DIR`, which registers them so a later follow does not read them again.
- * Compressed rotations (`.gz`) are not considered: their head is not the live file's head.
+ * Compressed rotations (logrotate's `audit.log.N.gz`) are recognised by the head of their
+ * content, which is the head the live file had: one compressed while we were stopped is
+ * finished like a plain one.
  */
 export async function planFollow(path: string, registry: SourceRegistry, hostId: number): Promise<FollowPlan> {
   const base = basename(path);
@@ -39,7 +45,7 @@ export async function planFollow(path: string, registry: SourceRegistry, hostId:
   const rotated: PlannedFile[] = [];
   for (const file of files) {
     const name = basename(file);
-    if (file === path || name.endsWith('.gz') || !(name.startsWith(`${base}.`) || name.startsWith(`${base}-`))) continue;
+    if (file === path || !(name.startsWith(`${base}.`) || name.startsWith(`${base}-`))) continue;
     const planned = await planFile(file, registry, hostId);
     if (planned !== undefined && planned.size > 0) rotated.push(planned);
   }
@@ -56,14 +62,14 @@ export async function planFollow(path: string, registry: SourceRegistry, hostId:
     let first = newestKnown;
     while (first > 0 && rotated[first - 1]!.row !== undefined && !rotated[first - 1]!.row!.complete) first--;
     for (const f of rotated.slice(first)) {
-      if (f.row?.complete && f.row.committedOffset >= f.size) continue;
+      if (f.row?.complete && (f.compressed === true || f.row.committedOffset >= f.size)) continue;
       catchUp.push(f);
     }
   }
   return live === undefined ? { catchUp } : { catchUp, live };
 }
 
-/** Identity and registry row of one plain file; undefined when it does not exist. */
+/** Identity and registry row of one log file (plain or .gz); undefined when it does not exist. */
 export async function planFile(path: string, registry: SourceRegistry, hostId: number): Promise<PlannedFile | undefined> {
   let handle;
   try {
@@ -81,10 +87,13 @@ export async function planFile(path: string, registry: SourceRegistry, hostId: n
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    const exact = head.subarray(0, filled);
+    const onDisk = head.subarray(0, filled);
+    const compressed = detectCompression(onDisk) === 'gzip';
+    const exact = compressed ? await gzipContentHead(handle, stat.size, FULL_HEAD_BYTES) : onDisk;
     const key = sourceKeyOf(hostId, exact);
-    const row = filled === 0 ? undefined : registry.find(key);
+    const row = exact.length === 0 ? undefined : registry.find(key);
     const planned: PlannedFile = { path, dev: stat.dev, inode: stat.ino, size: stat.size, head: exact, key };
+    if (compressed) planned.compressed = true;
     if (row !== undefined) planned.row = row;
     return planned;
   } finally {

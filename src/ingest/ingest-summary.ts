@@ -11,6 +11,13 @@ export interface InputReport {
   bytes: number;
   lines: number;
   note?: string;
+  /**
+   * Why some or all of it could not be read (damaged compressed file, no permission, ...):
+   * what came before is ingested, the rest is not. Makes the run partial (exit status 3).
+   */
+  unread?: string;
+  /** Set when read from its start: whether it held any audit record / connector datagram. */
+  hasRecords?: boolean;
 }
 
 export interface IngestSummary {

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ancestryAt } from '../../src/history/ancestry-at.js';
@@ -64,6 +65,14 @@ function rotate(dir: string, firstChunk: string): void {
   writeFileSync(join(dir, 'audit.log'), firstChunk, 'latin1');
 }
 
+/** logrotate's rotation with `compress`: audit.log.N.gz -> N+1, audit.log -> audit.log.1.gz, then a new audit.log. */
+function rotateGz(dir: string, firstChunk: string): void {
+  for (let k = 8; k >= 1; k--) if (existsSync(join(dir, `audit.log.${k}.gz`))) renameSync(join(dir, `audit.log.${k}.gz`), join(dir, `audit.log.${k + 1}.gz`));
+  writeFileSync(join(dir, 'audit.log.1.gz'), gzipSync(readFileSync(join(dir, 'audit.log'))));
+  unlinkSync(join(dir, 'audit.log'));
+  writeFileSync(join(dir, 'audit.log'), firstChunk, 'latin1');
+}
+
 interface Running {
   child: ChildProcess;
   done: Promise<{ code: number | null; stderr: string }>;
@@ -90,7 +99,7 @@ async function plainDb(dir: string, texts: string[]): Promise<string> {
 /** Canonical rows with file names dropped from evidence (generations are named differently, offsets must agree). */
 function comparable(db: string): Record<string, string[]> {
   const dump = canonicalDump(db);
-  return Object.fromEntries(Object.entries(dump).map(([k, rows]) => [k, rows.map((r) => r.replace(/[^|]*audit\.log(\.\d+)?:/g, 'LOG:')).sort()]));
+  return Object.fromEntries(Object.entries(dump).map(([k, rows]) => [k, rows.map((r) => r.replace(/[^|]*audit\.log(\.\d+)?(\.gz)?:/g, 'LOG:')).sort()]));
 }
 
 function instances(db: string): { pid: number; startNs: bigint }[] {
@@ -204,6 +213,50 @@ describe('proc-tree ingest --follow', () => {
     expect(fourth.code).toBe(0);
     expect(fourth.stderr).toMatch(/events: none/);
     expect(comparable(db)).toEqual(comparable(reference));
+  }, 60_000);
+
+  it('finishes a partly read generation that logrotate compressed (.gz) while it was stopped, and the newer .gz after it', async () => {
+    const dir = freshDir();
+    const log = join(dir, 'audit.log');
+    const db = join(dir, 'follow.db');
+    const [a, , c] = GENERATIONS.map((g) => chunksOf(g, 2));
+    const reference = await plainDb(dir, [GENERATIONS[0]!, GENERATIONS[1]!, c![0]!]);
+    writeFileSync(log, a![0]!, 'latin1');
+    const first = await startFollow(db, log, 2).done;
+    expect(first.code).toBe(0);
+    // While stopped: the rest of generation A, then two compressing rotations: A becomes
+    // audit.log.2.gz (partly ingested), B audit.log.1.gz (never seen), C is the live file.
+    appendFileSync(log, a![1]!, 'latin1');
+    rotateGz(dir, GENERATIONS[1]!);
+    rotateGz(dir, c![0]!);
+    const second = await startFollow(db, log, 2).done;
+    expect(second.code).toBe(0);
+    // A is re-read from its committed resume point (here its start: within the context margin).
+    expect(second.stderr).toMatch(/audit\.log\.2\.gz \[auditd\] (read|resumed)[^\n]*\n[^\n]*audit\.log\.1\.gz \[auditd\] read[^\n]*\n[^\n]*\/audit\.log \[auditd\] read/);
+    expect(second.stderr).toMatch(/already stored, skipped: [1-9]/);
+    expect(comparable(db)).toEqual(comparable(reference));
+  }, 60_000);
+
+  it('reports a rotated .gz that is damaged in the middle, follows the live file anyway, and exits 3 (partial)', async () => {
+    const dir = freshDir();
+    const log = join(dir, 'audit.log');
+    const db = join(dir, 'follow.db');
+    // Two real generations of the busy sample: its .gz is large enough that half of it
+    // still decodes past the identity head (4 KiB), so the file is recognised.
+    const busy = join(REPO_ROOT, 'samples', 'auditd', 'busy-machine-rotation', 'logs');
+    const [older, newer] = ['audit.log.2', 'audit.log.1'].map((f) => readFileSync(join(busy, f), 'latin1'));
+    const a = chunksOf(older!, 2);
+    writeFileSync(log, a[0]!, 'latin1');
+    expect((await startFollow(db, log, 1.5).done).code).toBe(0);
+    appendFileSync(log, a[1]!, 'latin1');
+    rotateGz(dir, newer!);
+    const gz = readFileSync(join(dir, 'audit.log.1.gz'));
+    writeFileSync(join(dir, 'audit.log.1.gz'), gz.subarray(0, Math.floor(gz.length / 2)));
+    const second = await startFollow(db, log, 1.5).done;
+    expect(second.code).toBe(3);
+    expect(second.stderr).toMatch(/audit\.log\.1\.gz \[auditd\] (read|resumed)[^\n]*unexpected end of file[^\n]*ingested up to byte [1-9]/);
+    expect(second.stderr).toMatch(/\/audit\.log \[auditd\] read: [1-9]\d* bytes/);
+    expect(second.stderr).toMatch(/partial ingest: 1 input\(s\) could not be read completely/);
   }, 60_000);
 
   it('refuses a directory with a message naming the file to follow', async () => {

@@ -101,6 +101,39 @@ describe('damaged input', () => {
   });
 });
 
+describe('rotated logs compressed after they were ingested', () => {
+  it('recognises audit.log.2.gz as the audit.log.1 it read before: nothing is read or stored twice', async () => {
+    const busy = join(repoRoot, 'samples', 'auditd', 'busy-machine-rotation', 'logs');
+    const { mkdirSync, renameSync, unlinkSync } = await import('node:fs');
+    const { gzipSync } = await import('node:zlib');
+    /** Two ingests of a directory with a logrotate rotation in between, compressing or not. */
+    const rotateAndIngest = async (compress: boolean) => {
+      const logs = join(dir, compress ? 'logrotate-gz' : 'logrotate-plain');
+      mkdirSync(logs);
+      copyFileSync(join(busy, 'audit.log.2'), join(logs, 'audit.log.1'));
+      copyFileSync(join(busy, 'audit.log.1'), join(logs, 'audit.log'));
+      const db = freshDb();
+      await runIngest({ db, inputs: [logs] });
+      if (compress) {
+        writeFileSync(join(logs, 'audit.log.2.gz'), gzipSync(readFileSync(join(logs, 'audit.log.1'))));
+        unlinkSync(join(logs, 'audit.log.1'));
+      } else renameSync(join(logs, 'audit.log.1'), join(logs, 'audit.log.2'));
+      renameSync(join(logs, 'audit.log'), join(logs, 'audit.log.1'));
+      copyFileSync(join(busy, 'audit.log'), join(logs, 'audit.log'));
+      const second = await runIngest({ db, inputs: [logs] });
+      return { second, dump: JSON.stringify(canonicalDump(db)).replaceAll(logs, 'LOGS') };
+    };
+    const gz = await rotateAndIngest(true);
+    const plain = await rotateAndIngest(false);
+    expect(gz.second.inputs.map((i) => [i.path.replace(/.*\//, ''), i.bytes])).toEqual([
+      ['audit.log.2.gz', 0],
+      ['audit.log.1', 0],
+      ['audit.log', readFileSync(join(busy, 'audit.log')).length],
+    ]);
+    expect(gz.dump).toEqual(plain.dump);
+  });
+});
+
 describe('several hosts in one stream', () => {
   it('keeps node= hosts apart: the same pid on two hosts has two histories', async () => {
     // A derived copy of one real trace written as if two hosts logged it (node=a, node=b),

@@ -1,10 +1,10 @@
 import type { Command } from '../command.js';
 import { parseCommandArgs } from '../parse-command-args.js';
-import { UsageError } from '../user-error.js';
+import { EXIT_INCOMPLETE, UsageError } from '../user-error.js';
 import { formatTimeNs } from '../../time/format-time.js';
 import { CaptureWriter } from '../../../adapters/proc-connector/capture-writer.js';
 import { runLiveConnector } from '../../../adapters/proc-connector/live-connector.js';
-import { stopSignal } from './stop-signal.js';
+import { parseDurationS, stopSignal } from './stop-signal.js';
 
 const usage = `usage: proc-tree capture -o FILE [--duration SECONDS]
 
@@ -28,10 +28,7 @@ const command: Command = {
   async run(args, io) {
     const { values } = parseCommandArgs({ args, options: { output: { type: 'string', short: 'o' }, duration: { type: 'string' } } }, usage);
     if (!values.output) throw new UsageError('-o FILE is required');
-    const durationS = values.duration === undefined ? undefined : Number(values.duration);
-    if (durationS !== undefined && !(Number.isFinite(durationS) && durationS > 0)) {
-      throw new UsageError(`--duration must be a positive number of seconds, got '${values.duration}'`);
-    }
+    const durationS = parseDurationS(values.duration);
     const stop = stopSignal(durationS);
     const output = values.output;
     let kinds: Record<string, number> = {};
@@ -53,7 +50,7 @@ const command: Command = {
           `  receive buffer ${summary.rcvbufBytes} bytes; overflows (ENOBUFS) ${summary.enobufs}; messages lost ${s.lostMessages}`,
         ].join('\n') + '\n',
       );
-      return summary.enobufs > 0 || s.lostMessages > 0 ? 3 : 0;
+      return summary.enobufs > 0 || s.lostMessages > 0 ? EXIT_INCOMPLETE : 0;
     } finally {
       stop.dispose();
     }

@@ -1,17 +1,19 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { checkDbPath } from '../../ingest/check-db-path.js';
+import { ingestOutcome } from '../../ingest/ingest-outcome.js';
 import { formatSummary } from '../../ingest/ingest-summary.js';
 import { runIngest, type IngestOptions } from '../../ingest/run-ingest.js';
 import { runFollowIngest } from '../../ingest/follow-ingest.js';
 import { parseTimeNs } from '../../time/parse-time.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../user-error.js';
-import { stopSignal } from './stop-signal.js';
+import { parseDurationS, stopSignal } from './stop-signal.js';
 
 const USAGE = [
-  'usage: proc-tree ingest [--db FILE] [--format auto|auditd|proc-connector] [--host NAME] [--boot-time EPOCH_SECONDS] [--json] INPUT...',
-  '       proc-tree ingest --follow [--db FILE] [--host NAME] [--duration SECONDS] [--json] AUDIT_LOG',
+  'usage: proc-tree ingest [--db FILE] [--format auto|auditd|proc-connector] [--host NAME] [--boot-time EPOCH_SECONDS] [--no-loss-detection] [--json] INPUT...',
+  '       proc-tree ingest --follow [--db FILE] [--host NAME] [--duration SECONDS] [--no-loss-detection] [--json] AUDIT_LOG',
   '',
   'Reads audit logs or proc-connector captures into the history database (default ./proc-tree.db).',
   'INPUT: a file (plain, .gz, .zip), a directory of rotated logs (read oldest first), or - for stdin.',
@@ -23,6 +25,13 @@ const USAGE = [
   '  --follow           keep reading a growing audit.log across rotation (like tail -F) until Ctrl-C;',
   '                     new events are queryable within ~2 s; a restart continues where it stopped',
   '  --duration S       with --follow: stop after S seconds',
+  '  --no-loss-detection  do not report audit serial gaps as lost events: for logs filtered with',
+  '                     grep or ausearch, whose gaps are the records left out, not losses',
+  '',
+  'Exit status: 0 all input read; 1 nothing ingested (no input held a record: empty, not an audit',
+  'log, unreadable) or an INPUT or --db that cannot be opened; 2 wrong invocation; 3 partial: some',
+  'input could not be read (damaged .gz, no permission): everything before the problem is stored,',
+  'the summary says what was not read.',
 ].join('\n');
 
 const command: Command = {
@@ -44,6 +53,7 @@ const command: Command = {
           follow: { type: 'boolean', default: false },
           'commit-every': { type: 'string' },
           duration: { type: 'string' },
+          'no-loss-detection': { type: 'boolean', default: false },
         },
       });
     } catch (error) {
@@ -64,14 +74,22 @@ const command: Command = {
       if (!/^\d+$/.test(every) || Number(every) === 0) throw new UsageError(`--commit-every must be a positive number of lines, got '${every}'`);
       options.commitEveryLines = Number(every);
     }
-    const summary = values.follow ? await follow(options, positionals, values.duration, io.stderr) : await runIngest(options);
+    if (values['no-loss-detection']) options.detectLoss = false;
+    const summary = values.follow ? await follow(options, positionals, values.duration, io.stderr) : await ingest(options);
     io.stderr.write(formatSummary(summary) + '\n');
     if (values.json) {
       io.stdout.write(JSON.stringify(summary, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n');
     }
-    return 0;
+    const outcome = ingestOutcome(summary);
+    if (outcome.message !== undefined) io.stderr.write(`proc-tree ingest: ${outcome.message}\n`);
+    return outcome.exitCode;
   },
 };
+
+async function ingest(options: IngestOptions) {
+  await checkDbPath(options.db);
+  return runIngest(options);
+}
 
 /** `--follow`: one plain audit log, read until SIGINT/SIGTERM or `--duration`. */
 async function follow(options: IngestOptions, positionals: string[], duration: string | undefined, stderr: NodeJS.WritableStream) {
@@ -80,16 +98,14 @@ async function follow(options: IngestOptions, positionals: string[], duration: s
   }
   if (options.bootTimeNs !== undefined) throw new UsageError('--boot-time applies to proc-connector captures, not to --follow');
   if (options.format === 'proc-connector') throw new UsageError('--follow reads audit logs; for live kernel events use proc-tree capture or watch');
-  const durationS = duration === undefined ? undefined : Number(duration);
-  if (durationS !== undefined && !(Number.isFinite(durationS) && durationS > 0)) {
-    throw new UsageError(`--duration must be a positive number of seconds, got '${duration}'`);
-  }
+  const durationS = parseDurationS(duration);
   const path = positionals[0]!;
   const info = await stat(path).catch(() => undefined); // absent is fine: it is waited for
   if (info === undefined && (await stat(dirname(path)).catch(() => undefined))?.isDirectory() !== true) {
     throw new UsageError(`cannot follow ${path}: no directory ${dirname(path)} (a typo?)`);
   }
   if (info !== undefined && !info.isFile()) throw new UsageError(`--follow needs the log file itself, not ${info.isDirectory() ? 'a directory' : 'a pipe or device'}: e.g. ${path.replace(/\/$/, '')}/audit.log`);
+  await checkDbPath(options.db);
   const stop = stopSignal(durationS);
   try {
     stderr.write(`following ${path} into ${options.db}${durationS ? ` for ${durationS}s` : ''}; Ctrl-C to stop\n`);
@@ -99,6 +115,7 @@ async function follow(options: IngestOptions, positionals: string[], duration: s
       signal: stop.signal,
       ...(options.host !== undefined ? { host: options.host } : {}),
       ...(options.commitEveryLines !== undefined ? { commitEveryLines: options.commitEveryLines } : {}),
+      ...(options.detectLoss !== undefined ? { detectLoss: options.detectLoss } : {}),
     });
   } finally {
     stop.dispose();

@@ -1,7 +1,20 @@
+import { UsageError } from '../user-error.js';
+
 /**
- * An AbortSignal for long-running commands (capture, watch): aborted by SIGINT, SIGTERM
- * or after `durationS`. While it is installed, the signals no longer kill the process, so
- * the command can flush its files and database and exit in one place.
+ * `--duration SECONDS` of the long-running commands (capture, watch, ingest --follow):
+ * undefined when not given; a usage error unless it is a positive, finite number.
+ */
+export function parseDurationS(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = value.trim() === '' ? Number.NaN : Number(value);
+  if (!(Number.isFinite(seconds) && seconds > 0)) throw new UsageError(`--duration must be a positive number of seconds, got '${value}'`);
+  return seconds;
+}
+
+/**
+ * An AbortSignal for long-running commands (capture, watch, ingest --follow): aborted by
+ * SIGINT, SIGTERM or after `durationS`. While it is installed, the signals no longer kill
+ * the process, so the command can flush its files and database and exit in one place.
  */
 export function stopSignal(durationS?: number): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();

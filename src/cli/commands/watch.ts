@@ -1,9 +1,9 @@
 import type { Command } from '../command.js';
 import { parseCommandArgs } from '../parse-command-args.js';
-import { UsageError } from '../user-error.js';
+import { EXIT_INCOMPLETE } from '../user-error.js';
 import { formatTimeNs } from '../../time/format-time.js';
 import { watchIntoHistory } from '../../../adapters/proc-connector/watch-into-history.js';
-import { stopSignal } from './stop-signal.js';
+import { parseDurationS, stopSignal } from './stop-signal.js';
 
 const usage = `usage: proc-tree watch [--db FILE] [--duration SECONDS] [--host NAME]
 
@@ -27,10 +27,7 @@ const command: Command = {
   usage,
   async run(args, io) {
     const { values } = parseCommandArgs({ args, options: { db: { type: 'string', default: './proc-tree.db' }, duration: { type: 'string' }, host: { type: 'string' } } }, usage);
-    const durationS = values.duration === undefined ? undefined : Number(values.duration);
-    if (durationS !== undefined && !(Number.isFinite(durationS) && durationS > 0)) {
-      throw new UsageError(`--duration must be a positive number of seconds, got '${values.duration}'`);
-    }
+    const durationS = parseDurationS(values.duration);
     const stop = stopSignal(durationS);
     try {
       io.stderr.write(`watching into ${values.db}${durationS ? ` for ${durationS}s` : ''}; Ctrl-C to stop\n`);
@@ -51,7 +48,7 @@ const command: Command = {
           `  overflows (ENOBUFS) ${live.enobufs}; messages lost ${s.lostMessages}; receive buffer ${live.rcvbufBytes} bytes`,
         ].join('\n') + '\n',
       );
-      return live.enobufs > 0 || s.lostMessages > 0 ? 3 : 0;
+      return live.enobufs > 0 || s.lostMessages > 0 ? EXIT_INCOMPLETE : 0;
     } finally {
       stop.dispose();
     }

@@ -1,0 +1,34 @@
+import { EXIT_INCOMPLETE } from '../cli/user-error.js';
+import type { IngestSummary } from './ingest-summary.js';
+
+export interface IngestOutcome {
+  /** 0: everything read; 1: no input held a record; 3 (EXIT_INCOMPLETE): some input could not be read. */
+  exitCode: number;
+  /** One line for the user when the exit status is not 0. */
+  message?: string;
+}
+
+/**
+ * What an ingest's exit status says, so a script (or a person skimming) never takes a run
+ * that did not read its data for a success:
+ * - nothing ingested: no input held an audit record or connector datagram (all empty, not
+ *   logs, or unreadable) -> 1;
+ * - partial: something was ingested, but some input could not be read (damaged .gz, no
+ *   permission, a capture damaged in the middle) -> EXIT_INCOMPLETE;
+ * - otherwise 0 (an empty audit.log beside its rotated generations is normal: only noted).
+ * Inputs already ingested or resumed count as holding records (they did when first read).
+ */
+export function ingestOutcome(s: IngestSummary): IngestOutcome {
+  const unread = s.inputs.filter((i) => i.unread !== undefined);
+  const yielded = s.inputs.some((i) => i.status !== 'skipped' && i.hasRecords !== false);
+  const unreadText = `${unread.length} input(s) could not be read completely: ${unread.map((i) => i.path).join(', ')}`;
+  // A follow that never found its log has no inputs: nothing to say.
+  if (!yielded && s.inputs.length > 0) {
+    const why = unread.length === 0 ? 'not an audit log?' : unreadText;
+    return { exitCode: 1, message: `nothing ingested: no input held an audit record or connector datagram (${why}; see the notes above)` };
+  }
+  if (unread.length > 0) {
+    return { exitCode: EXIT_INCOMPLETE, message: `partial ingest: ${unreadText} (everything before the problem is stored; see the notes above)` };
+  }
+  return { exitCode: 0 };
+}

@@ -1,0 +1,118 @@
+import type { IngestWarning } from '../events/event-sink.js';
+import type { ProcEvent } from '../events/proc-event.js';
+import type { HistoryBuilder } from '../history/history-builder.js';
+import type { WritableHistory } from '../history/history-database.js';
+import { commitPositions } from './commit-positions.js';
+import type { IngestSummary, InputReport } from './ingest-summary.js';
+import type { ReadPosition } from './position-ring.js';
+import { SourceList } from './read-source.js';
+import { ResumeGuard, type SavedGuard } from './resume-guard.js';
+import { SourceRegistry } from './source-registry.js';
+
+/** Where the resume guard of auditd ingests is kept: plain ingest and --follow share it. */
+const GUARD_KEY = 'ingest.auditd.guard';
+
+export interface SessionOptions {
+  /** Host for records without node= (and for connector captures). */
+  host?: string;
+  /** false: drop audit serial-gap losses (filtered logs, see auditd-adapter.ts detectLoss). */
+  detectLoss?: boolean;
+}
+
+/**
+ * What one ingest run (plain or --follow) holds while it writes a history database: the
+ * builder, the source registry and the run's sources, the resume guard that makes
+ * re-reading idempotent, the counters of the summary, and the commit that stores rows,
+ * every source's resume position and the guard in one transaction.
+ */
+export class IngestSession {
+  readonly builder: HistoryBuilder;
+  readonly registry: SourceRegistry;
+  readonly sources = new SourceList();
+  /** Reports of every input in reading order (read, resumed, already ingested, skipped). */
+  readonly reports: InputReport[] = [];
+  readonly defaultHostId: number;
+  readonly nowNs = BigInt(Date.now()) * 1_000_000n;
+  readonly detectLoss: boolean;
+  private guardState: ResumeGuard | undefined;
+  private readonly events: Record<string, number> = {};
+  private readonly skipped: Record<string, number> = {};
+  private commits = 0;
+
+  constructor(
+    readonly history: WritableHistory,
+    options: SessionOptions,
+  ) {
+    this.builder = history.builder({ sourceIdOf: this.sources.idOf });
+    this.registry = new SourceRegistry(history.db);
+    this.defaultHostId = history.writer.hostId(options.host ?? '');
+    this.detectLoss = options.detectLoss !== false;
+  }
+
+  /** The resume guard, read from the database when first needed (connector-only runs never touch it). */
+  get guard(): ResumeGuard {
+    if (this.guardState === undefined) {
+      const saved = this.history.writer.getState(GUARD_KEY);
+      this.guardState = new ResumeGuard(saved === undefined ? undefined : (JSON.parse(saved) as SavedGuard));
+    }
+    return this.guardState;
+  }
+
+  /** An auditd event in reading order: stored unless it was stored by an earlier run. */
+  onAuditdEvent = (e: ProcEvent): void => {
+    // Serial gaps in a filtered log (grep, ausearch) are not losses.
+    if (e.kind === 'loss' && !this.detectLoss) return;
+    const guard = this.guard;
+    const src = e.evidence === undefined ? undefined : this.sources.idOf(e.evidence.file);
+    if (!guard.isStored(e, src, this.sources.ordOf)) this.store(e);
+    guard.record(e, src);
+  };
+
+  /** An event stored as is (connector captures are ingested whole, once). */
+  store = (e: ProcEvent): void => {
+    this.events[e.kind] = (this.events[e.kind] ?? 0) + 1;
+    this.builder.onEvent(e);
+  };
+
+  warn = (w: IngestWarning): void => {
+    if (w.reason === 'serial-reset' && !this.detectLoss) return; // part of loss detection
+    this.skipped[w.reason] = (this.skipped[w.reason] ?? 0) + 1;
+  };
+
+  /**
+   * Commits the rows, each source's resume position (see commit-positions.ts) and the
+   * resume guard together, then opens the next transaction.
+   */
+  commit(resume: ReadPosition, pending: ReadPosition, final: boolean): void {
+    const all = this.sources.all;
+    if (all.length === 0) return;
+    commitPositions(this.registry, all, resume, final, this.nowNs);
+    const at = (p: ReadPosition) => ({ src: all[p.ord]!.id, off: p.offset });
+    this.history.writer.setState(GUARD_KEY, JSON.stringify(this.guard.checkpoint(at(resume), at(pending), this.sources.ordOf)));
+    this.commitRows();
+    this.history.begin();
+  }
+
+  /** Saves the builder's live state and commits the transaction. */
+  commitRows(): void {
+    this.builder.saveState();
+    this.history.commit();
+    this.commits++;
+  }
+
+  summary(lines: number, durationMs: number): IngestSummary {
+    let bytes = 0;
+    for (const r of this.reports) bytes += r.bytes;
+    return {
+      inputs: this.reports,
+      lines,
+      bytes,
+      events: this.events,
+      skipped: this.skipped,
+      alreadyStored: this.guardState?.skipped ?? 0,
+      builder: this.builder.stats,
+      commits: this.commits,
+      durationMs,
+    };
+  }
+}

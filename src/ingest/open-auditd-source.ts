@@ -1,0 +1,85 @@
+import { openInputs } from '../sources/open-inputs.js';
+import { skipBytes } from '../sources/peek-stream.js';
+import type { IngestSession } from './ingest-session.js';
+import type { PlannedInput } from './plan-inputs.js';
+import { newReadSource, type ReadSource } from './read-source.js';
+import { FULL_HEAD_BYTES, sha256, type SourceInfo, type SourceKey, type SourceRow } from './source-registry.js';
+
+/** One stream of an input, positioned where this run reads it from. */
+export interface OpenedSource {
+  rs: ReadSource;
+  chunks: AsyncIterable<Buffer>;
+}
+
+/**
+ * Opens one planned auditd input at its resume position, yielding each stream to read (a
+ * zip yields its logs). What needs no reading is reported on the session and not yielded:
+ * read to its end before and unchanged, shorter than what was ingested, or unreadable.
+ */
+export async function* openAuditdSource(session: IngestSession, input: PlannedInput, stdin?: NodeJS.ReadableStream): AsyncGenerator<OpenedSource> {
+  if (input.unreadable !== undefined) {
+    session.reports.push({ path: input.path, format: 'auditd', status: 'skipped', fromOffset: 0, bytes: 0, lines: 0, unread: input.unreadable, note: input.unreadable });
+    session.warn({ reason: 'unreadable-input', detail: `${input.path}: ${input.unreadable}` });
+    return;
+  }
+  const base: SourceInfo = { path: input.path };
+  if (input.size !== undefined) base.size = input.size;
+  if (input.dev !== undefined) base.dev = input.dev;
+  if (input.inode !== undefined) base.inode = input.inode;
+  const keyOf = (head: Buffer): SourceKey => ({ hostId: session.defaultHostId, format: 'auditd', headSha256: sha256(head), headBytes: head.length, head });
+  if (input.path === '-') {
+    for await (const opened of openInputs('-', stdin ? { stdin } : {})) {
+      const key = keyOf(opened.head.subarray(0, FULL_HEAD_BYTES));
+      const found = session.registry.find(key);
+      yield prepare(session, opened.name, key, base, found, skipBytes(opened.chunks, found?.committedOffset ?? 0));
+    }
+    return;
+  }
+  if (input.compression === 'zip') {
+    const archive = sha256(input.head!);
+    for await (const opened of openInputs(input.path)) {
+      const entry = opened.name.slice(opened.name.indexOf('!/') + 2);
+      const key: SourceKey = { hostId: session.defaultHostId, format: 'auditd', headSha256: sha256(`${archive}!/${entry}`), headBytes: FULL_HEAD_BYTES };
+      const found = session.registry.find(key);
+      if (found?.complete) {
+        reportDone(session, opened.name, found.committedOffset);
+        continue;
+      }
+      yield prepare(session, opened.name, key, { ...base, path: opened.name }, found, skipBytes(opened.chunks, found?.committedOffset ?? 0));
+    }
+    return;
+  }
+  // A .gz is known by its content's head, as the plain log it was before logrotate
+  // compressed it; earlier versions keyed it by its compressed bytes: found that way too.
+  const key = keyOf(input.contentHead ?? input.head!);
+  const found = session.registry.find(key) ?? (input.contentHead === undefined ? undefined : session.registry.find(keyOf(input.head!)));
+  if (found !== undefined) {
+    // Read to its end before and unchanged since: nothing to do (no need to decompress).
+    if (found.complete && found.size === input.size) {
+      reportDone(session, input.path, found.committedOffset);
+      return;
+    }
+    if (input.compression === 'none' && input.size !== undefined && input.size < found.committedOffset) {
+      const note = `shorter than the ${found.committedOffset} bytes already ingested from it: not the same file any more?`;
+      session.reports.push({ path: input.path, format: 'auditd', status: 'skipped', fromOffset: 0, bytes: 0, lines: 0, note });
+      session.warn({ reason: 'input-shrank', detail: input.path });
+      return;
+    }
+  }
+  const from = found?.committedOffset ?? 0;
+  for await (const opened of openInputs(input.path, { startOffset: from })) {
+    yield prepare(session, opened.name, key, base, found, opened.chunks);
+  }
+}
+
+function reportDone(session: IngestSession, path: string, offset: number): void {
+  session.reports.push({ path, format: 'auditd', status: 'already-ingested', fromOffset: offset, bytes: 0, lines: 0 });
+}
+
+/** Registers the source (a new registry row when unknown) at its committed position. */
+function prepare(session: IngestSession, name: string, key: SourceKey, info: SourceInfo, found: SourceRow | undefined, chunks: AsyncIterable<Buffer>): OpenedSource {
+  const row = found ?? session.registry.create(key, info, session.nowNs);
+  // Line numbers restart where the committed position was; unknown when it was not recorded.
+  const startLine = found === undefined ? 1 : found.committedLine;
+  return { rs: newReadSource(row, name, key, info, found?.committedOffset ?? 0, startLine), chunks };
+}

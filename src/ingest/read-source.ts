@@ -1,0 +1,87 @@
+import type { InputReport } from './ingest-summary.js';
+import type { ReadPosition } from './position-ring.js';
+import type { SourceInfo, SourceKey, SourceRow } from './source-registry.js';
+
+/**
+ * One byte stream read in this run (a file, a zip entry, stdin, one generation of a followed
+ * log), in reading order (`ord`), with how far it was consumed: what a commit records.
+ */
+export interface ReadSource {
+  ord: number;
+  /** sources.id of its registry row. */
+  id: number;
+  /** Unique in this run: evidence and positions name it. */
+  name: string;
+  key: SourceKey;
+  info: SourceInfo;
+  startOffset: number;
+  startLine?: number;
+  /** After the last complete line handed to the adapter. */
+  consumedOffset: number;
+  consumedLine?: number;
+  /** Read to its end (not stopped, not damaged). */
+  finished: boolean;
+  report: InputReport;
+}
+
+/**
+ * A source about to be read from `startOffset` (usually its registry row's committed
+ * position). `startLine` is the line number there; undefined when unknown (then evidence
+ * carries byte offsets only).
+ */
+export function newReadSource(row: SourceRow, name: string, key: SourceKey, info: SourceInfo, startOffset: number, startLine: number | undefined, reportPath = name): ReadSource {
+  const rs: ReadSource = {
+    ord: -1,
+    id: row.id,
+    name,
+    key,
+    info,
+    startOffset,
+    consumedOffset: startOffset,
+    finished: false,
+    report: { path: reportPath, format: key.format, status: startOffset > 0 ? 'resumed' : 'read', fromOffset: startOffset, bytes: 0, lines: 0 },
+  };
+  if (startLine !== undefined) {
+    rs.startLine = startLine;
+    rs.consumedLine = startLine;
+  }
+  return rs;
+}
+
+export function positionOf(s: ReadSource): ReadPosition {
+  return s.consumedLine === undefined ? { ord: s.ord, offset: s.consumedOffset } : { ord: s.ord, offset: s.consumedOffset, line: s.consumedLine };
+}
+
+/** The sources of one run in reading order, and the maps from evidence names and row ids to them. */
+export class SourceList {
+  readonly all: ReadSource[] = [];
+  private readonly srcByName = new Map<string, number>();
+  private readonly ordBySrc = new Map<number, number>();
+
+  /** Appends `rs` in reading order (sets its ord). */
+  add(rs: ReadSource): ReadSource {
+    rs.ord = this.all.length;
+    this.all.push(rs);
+    this.ordBySrc.set(rs.id, rs.ord);
+    this.srcByName.set(rs.name, rs.id);
+    return rs;
+  }
+
+  /** A source whose events are not ordered by position (a connector capture): named, no ord. */
+  name(name: string, id: number): void {
+    this.srcByName.set(name, id);
+  }
+
+  idOf = (name: string): number | undefined => this.srcByName.get(name);
+  ordOf = (src: number): number | undefined => this.ordBySrc.get(src);
+
+  /** Every source name read so far with its reading ordinal (what the parse stage maps pending positions with). */
+  nameOrds(): [string, number][] {
+    const out: [string, number][] = [];
+    for (const [name, id] of this.srcByName) {
+      const ord = this.ordBySrc.get(id);
+      if (ord !== undefined) out.push([name, ord]);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,28 @@
+import type { FileHandle } from 'node:fs/promises';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+
+/** Audit logs compress about tenfold: this much compressed input holds far more than a head. */
+const GZIP_HEAD_READ_BYTES = 64 * 1024;
+
+/**
+ * The first `bytes` bytes of a .gz file's content, from its first compressed bytes. A log
+ * keeps its content head when logrotate compresses it, so this is how the registry
+ * recognises `audit.log.2.gz` as the `audit.log.1` (or live file) it already read. A damaged
+ * file yields what decodes before the damage (maybe nothing).
+ */
+export async function gzipContentHead(handle: FileHandle, size: number, bytes: number): Promise<Buffer> {
+  const raw = Buffer.alloc(Math.min(size, GZIP_HEAD_READ_BYTES));
+  let filled = 0;
+  while (filled < raw.length) {
+    const { bytesRead } = await handle.read(raw, filled, raw.length - filled, filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  try {
+    // Z_SYNC_FLUSH: decode what the prefix holds instead of failing on its missing end.
+    const content = gunzipSync(raw.subarray(0, filled), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    return Buffer.from(content.subarray(0, bytes));
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
