@@ -19,6 +19,15 @@ export interface LiveProc {
   orphanRowId?: number;
   /** Image in force now (shared by reference with children forked meanwhile: never mutate). */
   image?: ImageFields;
+  /** Opened by its creator's fork record and not yet confirmed by a record of its own. */
+  unconfirmed?: boolean;
+  /** The fork record that opened it (kept for namespace-forks.ts while it is unconfirmed). */
+  forkEvidence?: WriteEvidence;
+  /**
+   * It runs inside a pid namespace: what its forks return are namespace-local pids, not
+   * this host table's (see namespace-forks.ts). Its children are matched to its forks.
+   */
+  nsLocal?: true;
 }
 
 /** A clone3 child that may be a thread (see ForkEvent.maybeThread). */
@@ -31,12 +40,32 @@ export interface PendingThread {
   evidence?: WriteEvidence;
 }
 
+/** A fork by a process inside a pid namespace: its child's host pid is not known yet. */
+export interface AwaitingFork {
+  forkNs: bigint;
+  /** The namespace-local pid the fork returned (kept as evidence only, never used as a key). */
+  localPid: number;
+  evidence?: WriteEvidence;
+}
+
 export interface HostTable {
   hostId: number;
   live: Map<number, LiveProc>;
   /** Live processes by parent instance id: who is orphaned when a process ends. */
   children: Map<number, Set<LiveProc>>;
   pending: Map<number, PendingThread>;
+  /** Forks of namespaced (nsLocal) processes by the creator's instance id, oldest first. */
+  awaiting: Map<number, AwaitingFork[]>;
+  /** Recent matches of namespaced children to forks, by creator instance id (to put them in pid order). */
+  claims: Map<number, NamespaceClaim[]>;
+}
+
+/** A child of a namespaced process matched to one of its creator's fork records. */
+export interface NamespaceClaim {
+  child: LiveProc;
+  fork: AwaitingFork;
+  /** The child's first record: no fork after it can be its own. */
+  firstSeenNs: bigint;
 }
 
 /** Sets `p`'s parent instance, keeping the children index in step. */

@@ -6,7 +6,7 @@ import { ancestryAt } from '../../src/history/ancestry-at.js';
 import { WritableHistory } from '../../src/history/history-database.js';
 import { NoProcessAtTimeError } from '../../src/history/query-errors.js';
 import { timeline } from '../../src/history/timeline.js';
-import { at, exec, exit, fork, seen, type ProcEvent } from './event-builders.js';
+import { at, exec, exit, fork, namespacedWork, seen, type ProcEvent } from './event-builders.js';
 
 let dir: string;
 let history: WritableHistory;
@@ -20,12 +20,13 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function ingest(events: ProcEvent[]): void {
+function ingest(events: ProcEvent[]): ReturnType<WritableHistory['builder']> {
   const builder = history.builder();
   history.begin();
   for (const e of events) builder.onEvent(e);
   builder.saveState();
   history.commit();
+  return builder;
 }
 
 const chainAt = (pid: number, ms: number, lineage: 'parent' | 'creator' = 'parent') =>
@@ -161,6 +162,66 @@ describe('history builder', () => {
     expect(dump(history)).toEqual(split);
     expect(chainAt(210, 13.5)).toEqual([210, 200, 100, 1]);
     expect(chainAt(301, 11.5)).toEqual([301, 100, 1]);
+  });
+});
+
+const namespaced = namespacedWork(base);
+
+describe('history builder: forks inside a pid namespace', () => {
+  it('matches children of a namespaced process to its forks by their own records, not by the namespace-local pid', () => {
+    const builder = ingest(namespaced);
+    expect(chainAt(5003, 100)).toEqual([5003, 5001, 5000, 100, 1]);
+    expect(chainAt(5004, 100)).toEqual([5004, 5001, 5000, 100, 1]);
+    // Born at the namespace's forks, not first seen at their exec; 5004 showed up first
+    // but host pids go in fork order: 5003 is the first fork's child.
+    expect(ancestryAt(history.store(), { pid: 5004, atNs: at(44) }).chain[0]!.startKnown).toBe(true);
+    expect(chainAt(5003, 40.5)).toEqual([5003, 5001, 5000, 100, 1]);
+    expect(() => chainAt(5004, 40.5)).toThrow(NoProcessAtTimeError);
+    expect(chainAt(5004, 41.5)).toEqual([5004, 5001, 5000, 100, 1]);
+    // No process ever held the namespace-local pids on this host.
+    for (const ms of [40, 40.5, 41, 100, 520, 600]) expect(() => chainAt(2, ms)).toThrow(NoProcessAtTimeError);
+    expect(() => chainAt(3, 100)).toThrow(NoProcessAtTimeError);
+    expect(builder.stats.namespacedCallers).toBe(1);
+    expect(builder.stats.namespaceForksWithdrawn).toBe(2);
+  });
+
+  it('leaves host processes whose pid a namespaced fork returned under their own parent', () => {
+    ingest(namespaced);
+    for (const ms of [12, 498, 499.5, 600, 2000]) expect(chainAt(5002, ms)).toEqual([5002, 100, 1]);
+    expect(timeline(history.store(), { pid: 5002 }).entries).toHaveLength(1);
+    // The outer unshare is not made a child of the nested one (a cycle before the fix).
+    for (const ms of [35, 511, 600]) expect(chainAt(5000, ms)).toEqual([5000, 100, 1]);
+  });
+
+  it('treats descendants of a namespaced process as namespaced: a nested namespace and vfork children whose records come first', () => {
+    const builder = ingest(namespaced);
+    expect(chainAt(5005, 505)).toEqual([5005, 5001, 5000, 100, 1]);
+    expect(ancestryAt(history.store(), { pid: 5005, atNs: at(499.5) }).chain[0]!.startKnown).toBe(true);
+    expect(chainAt(5006, 600)).toEqual([5006, 5005, 5001, 5000, 100, 1]);
+    expect(chainAt(5007, 600)).toEqual([5007, 5006, 5005, 5001, 5000, 100, 1]);
+    expect(builder.stats.namespaceChildrenMatched).toBe(5);
+  });
+
+  it('does not take a multithreaded parent whose vfork children show up first for a namespaced one (their pids are near)', () => {
+    // python3 threads running subprocess: 6852 execs before 6851 does and before its own vfork record.
+    const builder = ingest([...base, fork(10, 100, 6851), exec(11, 6852, 100, ['true']), exec(12, 6851, 100, ['true']), fork(10.5, 100, 6852), exit(20, 6851, 100), exit(21, 6852, 100)]);
+    expect(builder.stats.namespacedCallers).toBe(0);
+    expect(chainAt(6851, 10.2)).toEqual([6851, 100, 1]);
+    expect(chainAt(6852, 10.7)).toEqual([6852, 100, 1]);
+  });
+
+  it('continues exactly after a restart in the middle of a namespace', () => {
+    const cut = namespaced.findIndex((e) => e.kind === 'exec' && e.pid === 5005);
+    ingest(namespaced.slice(0, cut));
+    history.close();
+    history = WritableHistory.open(join(dir, 'h.db'));
+    ingest(namespaced.slice(cut));
+    const split = dump(history);
+    history.close();
+    rmSync(join(dir, 'h.db'));
+    history = WritableHistory.open(join(dir, 'h.db'));
+    ingest(namespaced);
+    expect(dump(history)).toEqual(split);
   });
 });
 

@@ -52,6 +52,26 @@ function forkOf(inst: Instance, syscalls: ProcessSyscall[]): ProcessSyscall | un
   );
 }
 
+/**
+ * Inside a pid namespace a fork returns the child's pid in the caller's namespace, not the
+ * host pid /proc (read from the host) shows: the creation is the fork-family record of the
+ * parent /proc first showed, at the start time, returning another pid. Only for captures
+ * made to show this (scenario pid-namespace).
+ */
+function namespacedForkOf(inst: Instance, syscalls: ProcessSyscall[]): ProcessSyscall | undefined {
+  const parent = inst.probes[0]!.chain[0]!.ppid;
+  return syscalls.find(
+    (s) =>
+      FORK_SYSCALLS.has(s.name) &&
+      s.pid === parent &&
+      s.exit !== undefined &&
+      s.exit > 0 &&
+      s.exit !== inst.pid &&
+      inst.startTimeNs >= s.rec.timeNs - START_BEFORE_FORK_NS &&
+      inst.startTimeNs <= s.rec.timeNs + START_AFTER_FORK_NS,
+  );
+}
+
 /** exit/exit_group records of this instance: after its fork, before the pid's next fork. */
 function exitsOf(inst: Instance, syscalls: ProcessSyscall[]): ProcessSyscall[] {
   const from = inst.startTimeNs - START_MATCH_NS;
@@ -65,7 +85,7 @@ const captures = listAuditdCaptures();
 describe('samples/auditd captures', () => {
   it('cover every scenario the adapter and history issues ask for', () => {
     const scenarios = new Set(captures.map((c) => c.meta.scenario));
-    for (const s of ['shell-pipeline', 'exec-chain', 'daemon-double-fork', 'threads-spawn', 'pid-reuse', 'killed-by-signal', 'rotation']) {
+    for (const s of ['shell-pipeline', 'exec-chain', 'daemon-double-fork', 'threads-spawn', 'pid-reuse', 'killed-by-signal', 'rotation', 'pid-namespace']) {
       expect(scenarios, s).toContain(s);
     }
     const formats = new Set(captures.filter((c) => c.meta.scenario === 'shell-pipeline').map((c) => c.meta.logFormat));
@@ -139,7 +159,7 @@ describe.each(captures.map((c) => [c.meta.name, c] as const))('capture %s', (_na
     const others = instances.filter((i) => !(i.pid === meta.rootPid && i.startTimeNs <= rootExec!.rec.timeNs + START_MATCH_NS));
     expect(others.length).toBeGreaterThan(2);
     for (const inst of others) {
-      const fork = forkOf(inst, workload);
+      const fork = forkOf(inst, workload) ?? (meta.scenario === 'pid-namespace' ? namespacedForkOf(inst, workload) : undefined);
       expect(fork, `fork of pid ${inst.pid} started ${inst.startTimeNs}`).toBeDefined();
       // The parent /proc showed first is the process that forked it, unless that creator
       // had already exited (its exit_group logged before the probe) and the child was
@@ -312,6 +332,26 @@ describe('scenario contents', () => {
         const all = processSyscalls(scanAuditLogs(capture.logFiles).records);
         expect(all.filter((s) => s.auid !== capture.meta.markerLoginuid).length).toBeGreaterThan(syscalls.length);
       }
+    },
+  );
+
+  it.each(byScenario('pid-namespace').map((c) => [c.meta.name, c] as const))(
+    '%s: forks inside the namespace return namespace-local pids, one of them a live host process\'s pid',
+    (_n, capture) => {
+      const { syscalls, instances } = prepared(capture);
+      const namespaced = instances.filter((i) => forkOf(i, syscalls) === undefined && namespacedForkOf(i, syscalls) !== undefined);
+      // The pipeline, exec chain, background child, subshells and the nested namespace.
+      expect(namespaced.length).toBeGreaterThanOrEqual(8);
+      const returned = namespaced.map((i) => namespacedForkOf(i, syscalls)!.exit!);
+      expect(returned.some((pid) => pid < 10)).toBe(true); // a fresh namespace counts from 1
+      // A fork inside returned the pid of a host process that was alive at that moment.
+      const hostAlive = (pid: number, atNs: bigint) =>
+        instances.some((i) => i.pid === pid && i.startTimeNs <= atNs && i.probes[i.probes.length - 1]!.atNs >= atNs);
+      expect(
+        syscalls.some((s) => FORK_SYSCALLS.has(s.name) && s.exit !== undefined && s.exit > 0 && s.pid !== s.exit && hostAlive(s.exit, s.rec.timeNs) && !instances.some((i) => i.pid === s.exit && forkOf(i, [s]) !== undefined)),
+      ).toBe(true);
+      // Host processes ran beside it: some probed processes were forked the ordinary way.
+      expect(instances.filter((i) => forkOf(i, syscalls) !== undefined).length).toBeGreaterThanOrEqual(3);
     },
   );
 });
