@@ -59,6 +59,10 @@ export function formatSummary(s: IngestSummary): string {
     `lines: ${s.lines}   bytes: ${s.bytes}`,
     `events: ${kinds || 'none'}${s.alreadyStored > 0 ? `   (already stored, skipped: ${s.alreadyStored})` : ''}`,
     `instances: ${b.instancesOpened} opened, ${b.instancesClosed} ended (${b.inferredEnds} inferred), reparents ${b.reparents}, unseen pid reuses ${b.unseenPidReuses}, late forks merged ${b.lateForksMerged}, clone3 children confirmed ${b.threadsConfirmed}, losses ${b.losses}`,
+    // Only when it happened: forks inside pid namespaces return pids we must not trust.
+    ...(b.namespacedCallers > 0
+      ? [`pid namespaces: ${b.namespacedCallers} process(es) forking inside one (fork pids are namespace-local), ${b.namespaceChildrenMatched} children matched to their fork, ${b.namespaceForksWithdrawn} namespace-local pid(s) withdrawn`]
+      : []),
     `skipped records: ${skipped || 'none'}`,
     `time: ${seconds.toFixed(2)} s, ${rate} lines/s, ${s.commits} commit(s)`,
   ].join('\n');

@@ -137,3 +137,18 @@ describe('proc-tree ingest: exit status and messages on bad or odd input', () =>
     expect((await cliInProcess('ingest', '--help')).out).toMatch(/--no-loss-detection/);
   });
 });
+
+describe('proc-tree ingest: summary of what the log could not say plainly', () => {
+  it('names processes that fork inside a pid namespace, on the real pid-namespace capture', async () => {
+    const dir = fresh();
+    const r = await cliInProcess('ingest', '--db', join(dir, 'h.db'), join(REPO_ROOT, 'samples', 'auditd', 'pid-namespace', 'logs'));
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/pid namespaces: [1-9]\d* process\(es\) forking inside one .*, [1-9]\d* children matched to their fork/);
+  });
+
+  it('says nothing about pid namespaces when no process forks inside one', async () => {
+    const r = await cliInProcess('ingest', '--db', join(fresh(), 'h.db'), TRACE);
+    expect(r.code).toBe(0);
+    expect(r.err).not.toMatch(/pid namespaces/);
+  });
+});
