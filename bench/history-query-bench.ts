@@ -10,7 +10,7 @@
  * sequentially under pid_max 32768, so each pid is reused ~N/32768 times (the index must
  * pick the right instance among dozens).
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,8 +25,15 @@ const { values } = parseArgs({
     queries: { type: 'string', default: '20000' },
     db: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  // The header comment above is the help text.
+  console.log(readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0]!.replace(/^\/\*\*\n/, '').replace(/^ \* ?/gm, ''));
+  console.log('For latencies of every query kind on an existing database (before/after a change): node dist/bench/queries/measure-queries.js --help');
+  process.exit(0);
+}
 const TARGET = Number(values.instances);
 const QUERIES = Number(values.queries);
 const PID_MAX = 32_768;

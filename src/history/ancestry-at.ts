@@ -1,7 +1,8 @@
 import { formatTimeNs } from '../time/format-time.js';
-import type { HistoryStore } from './history-store.js';
-import type { InstanceRow, LossRow } from './history-types.js';
-import { commandOf, imageAt } from './image-at.js';
+import type { ChainRow, HistoryStore } from './history-store.js';
+import type { ImageRow, InstanceRow } from './history-types.js';
+import { commandOf, imageFrom } from './image-at.js';
+import { lossesNote, mayHaveEndedNote, overlapNote, parentRowNotes, sameInstantExecNote } from './link-notes.js';
 import { NoProcessAtTimeError } from './query-errors.js';
 import { resolveHost } from './resolve-host.js';
 
@@ -78,6 +79,7 @@ function ancestryAtInSnapshot(store: HistoryStore, query: AncestryQuery): Ancest
   };
   if (candidates.length > 1) uncertain(overlapNote(pid, candidates));
 
+  const links = new ChainLinks(store, atNs, lineage);
   const seen = new Set<number>();
   let current: InstanceRow | undefined = self;
   while (current !== undefined && result.chain.length < MAX_CHAIN) {
@@ -86,26 +88,28 @@ function ancestryAtInSnapshot(store: HistoryStore, query: AncestryQuery): Ancest
       break;
     }
     seen.add(current.id);
-    const link = linkOf(store, current, atNs);
+    const row = links.of(current);
+    const image = imageFrom(store, current, atNs, row.image, row.creatorImage);
+    const link = linkOf(current, image);
     result.chain.push(link);
     if (result.chain.length > 1) {
-      const note = sameInstantExecNote(store, current, atNs);
+      const note = sameInstantExecNote(store, current, image, atNs);
       if (note !== undefined) uncertain(note, link);
     }
     if (current.endCertainty === 'inferred' && current.endNs !== undefined && current.endNs > atNs) {
       // Gone by endNs without an exit record (killed?): it may already have been dead at
       // atNs, and its children reparented, if atNs is after the last sign of life.
-      const lastSeen = store.lastEvidenceNs(current.id);
-      if (lastSeen < atNs) {
-        uncertain(`pid ${current.pid} was last seen alive at ${formatTimeNs(lastSeen)} and was gone by ${formatTimeNs(current.endNs)} without an exit record: it may have ended before this time`, link);
-      }
+      const child = result.chain.length > 1 && lineage === 'parent' ? result.chain[result.chain.length - 2] : undefined;
+      const note = mayHaveEndedNote(store, current, atNs, child?.instanceId === undefined ? undefined : { pid: child.pid, instanceId: child.instanceId });
+      if (note !== undefined) uncertain(note, link);
     }
-    const step: Step = lineage === 'parent' ? parentStep(store, host, current, atNs) : creatorStep(store, current);
+    const step: Step = lineage === 'parent' ? parentStep(store, links, host, current, row, atNs) : creatorStep(store, links, current);
     if (step.ppid !== undefined) link.ppid = step.ppid;
     for (const note of step.notes) uncertain(note, link);
     if (step.parent === undefined) {
       if (step.ppid === 0 || (current.pid === 1 && step.ppid === undefined)) result.complete = true;
-      else if (step.ppid === undefined) result.notes.push(`chain ends at pid ${current.pid}: no record names its parent`);
+      // A chain that stops short of init is as doubtful as a weak link: say so (UNCERTAIN).
+      else if (step.ppid === undefined) uncertain(`chain ends at pid ${current.pid}: no record names its parent`);
       if (step.missingPid === INIT_PID) {
         // pid 1 runs from boot to shutdown (the kernel panics when it exits), so a log that
         // never names it still proves it was there: the chain is complete, not uncertain.
@@ -124,8 +128,37 @@ function ancestryAtInSnapshot(store: HistoryStore, query: AncestryQuery): Ancest
   return result;
 }
 
-function linkOf(store: HistoryStore, inst: InstanceRow, atNs: bigint): AncestryLink {
-  const image = imageAt(store, inst, atNs);
+/**
+ * The chain's rows, read ahead: `of(inst)` answers from the rows of one `chainAt` read and
+ * starts a new read only where ancestryAt stepped somewhere the read did not follow (a
+ * parent found by pid rather than by its recorded instance). One statement per chain in the
+ * common case instead of several per link.
+ */
+class ChainLinks {
+  private readonly rows = new Map<number, ChainRow>();
+
+  constructor(
+    private readonly store: HistoryStore,
+    private readonly atNs: bigint,
+    private readonly lineage: Lineage,
+  ) {}
+
+  of(inst: InstanceRow): ChainRow {
+    let row = this.rows.get(inst.id);
+    if (row === undefined) {
+      for (const r of this.store.chainAt(inst.id, this.atNs, this.lineage)) if (!this.rows.has(r.instance.id)) this.rows.set(r.instance.id, r);
+      row = this.rows.get(inst.id) ?? { instance: inst };
+    }
+    return row;
+  }
+
+  /** An instance by id: from the rows read ahead, else from the store. */
+  instance(id: number): InstanceRow | undefined {
+    return this.rows.get(id)?.instance ?? this.store.instance(id);
+  }
+}
+
+function linkOf(inst: InstanceRow, image: ImageRow | undefined): AncestryLink {
   const link: AncestryLink = { pid: inst.pid, instanceId: inst.id, startNs: inst.startNs, startKnown: inst.startKnown, cmd: commandOf(image), notes: [] };
   if (inst.endNs !== undefined) link.endNs = inst.endNs;
   if (image?.exe !== undefined) link.exe = image.exe;
@@ -145,22 +178,17 @@ interface Step {
   notes: string[];
 }
 
-function parentStep(store: HistoryStore, host: string, inst: InstanceRow, atNs: bigint): Step {
-  const row = store.parentAt(inst.id, atNs);
+function parentStep(store: HistoryStore, links: ChainLinks, host: string, inst: InstanceRow, chainRow: ChainRow, atNs: bigint): Step {
+  const row = chainRow.parent;
   if (row === undefined) {
     return { notes: [] };
   }
-  const notes: string[] = [];
-  if (row.sinceNs > atNs) notes.push(`parent of pid ${inst.pid} known only from ${formatTimeNs(row.sinceNs)} on`);
-  if (row.kind === 'reparent-unverified') notes.push(`pid ${inst.pid} changed parent to ${row.ppid} at ${formatTimeNs(row.sinceNs)} without proof of a reparent (possible pid reuse)`);
-  if (row.kind === 'orphaned') {
-    notes.push(`parent of pid ${inst.pid} exited at ${formatTimeNs(row.sinceNs)}; no later record names the new parent: assumed init (a child subreaper would not show in the log)`);
-  }
+  const notes = parentRowNotes(inst, row, atNs);
   if (row.ppid === 0) return { ppid: 0, notes };
   // The recorded parent instance, never another holder of the same pid: when it is not
   // alive then, the child was orphaned and a later holder of that pid is not its parent.
   if (row.parentId !== undefined) {
-    const recorded = store.instance(row.parentId);
+    const recorded = links.instance(row.parentId);
     if (recorded !== undefined && aliveAt(recorded, atNs)) return { ppid: row.ppid, parent: recorded, notes };
   }
   const alive = store.instancesAt(host, row.ppid, atNs);
@@ -173,9 +201,9 @@ function parentStep(store: HistoryStore, host: string, inst: InstanceRow, atNs: 
   return { ppid: row.ppid, parent, notes };
 }
 
-function creatorStep(store: HistoryStore, inst: InstanceRow): Step {
+function creatorStep(store: HistoryStore, links: ChainLinks, inst: InstanceRow): Step {
   if (inst.creatorId !== undefined) {
-    const parent = store.instance(inst.creatorId);
+    const parent = links.instance(inst.creatorId);
     if (parent !== undefined) return { ppid: parent.pid, parent, notes: [] };
   }
   if (inst.creatorPid !== undefined) return { ppid: inst.creatorPid, missingPid: inst.creatorPid, notes: [] };
@@ -187,20 +215,11 @@ function creatorStep(store: HistoryStore, inst: InstanceRow): Step {
   return parent === undefined ? { ppid: first.ppid, missingPid: first.ppid, notes: [note] } : { ppid: first.ppid, parent, notes: [note] };
 }
 
-function overlapNote(pid: number, instances: InstanceRow[]): string {
-  const starts = instances.map((i) => formatTimeNs(i.startNs)).join(', ');
-  return `${instances.length} records of pid ${pid} overlap at this time (started ${starts}): an exit was never seen; using the most likely`;
-}
-
 function addLossNotes(store: HistoryStore, host: string, result: AncestryResult, atNs: bigint, uncertain: (note: string) => void): void {
   let from = atNs;
   for (const link of result.chain) if (link.startNs !== undefined && link.startNs < from) from = link.startNs;
-  const losses: LossRow[] = store.lossesBetween(host, from, atNs);
-  if (losses.length === 0) return;
-  const count = losses.reduce((n, l) => n + (l.count ?? 0), 0);
-  uncertain(
-    `events may be missing: ${losses.length} loss record(s)${count > 0 ? ` (${count} event(s))` : ''} between ${formatTimeNs(losses[0]!.atNs)} and ${formatTimeNs(losses[losses.length - 1]!.atNs)}, e.g. ${losses[0]!.reason}`,
-  );
+  const note = lossesNote(store.lossesBetween(host, from, atNs));
+  if (note !== undefined) uncertain(note);
 }
 
 function noProcessHint(store: HistoryStore, host: string, pid: number, atNs: bigint): string {
@@ -219,19 +238,6 @@ function noProcessHint(store: HistoryStore, host: string, pid: number, atNs: big
   return `${parts.join(', ')} (see 'proc-tree timeline ${pid}')`;
 }
 
-/**
- * Audit stamps events in milliseconds: an ancestor that exec'd at exactly the query time
- * may have done so just after the event the user is asking about (laurel's confusion trace:
- * the csh that forked `id` exec'd awk in the same millisecond). Name both images.
- */
-function sameInstantExecNote(store: HistoryStore, inst: InstanceRow, atNs: bigint): string | undefined {
-  const image = imageAt(store, inst, atNs);
-  if (image === undefined || image.sinceNs !== atNs || image.kind !== 'exec') return undefined;
-  const before = commandOf(imageAt(store, inst, atNs - 1n));
-  const now = commandOf(image);
-  if (before === now) return undefined;
-  return `pid ${inst.pid} exec'd '${now}' at exactly this time; an event stamped with this time may have seen it still running '${before || '?'}'`;
-}
 
 function aliveAt(inst: InstanceRow, atNs: bigint): boolean {
   return inst.startNs <= atNs && (inst.endNs === undefined || inst.endNs > atNs);

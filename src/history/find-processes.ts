@@ -1,4 +1,4 @@
-import type { HistoryStore } from './history-store.js';
+import type { HistoryStore, ImageMatch } from './history-store.js';
 import type { ImageRow, InstanceRow } from './history-types.js';
 import { commandOf } from './image-at.js';
 
@@ -38,9 +38,13 @@ export function findProcesses(store: HistoryStore, query: FindQuery): FoundProce
 function findProcessesInSnapshot(store: HistoryStore, query: FindQuery): FoundProcess[] {
   const hosts = query.host !== undefined ? [query.host] : store.hosts();
   const out: FoundProcess[] = [];
-  const match: { cmdContains?: string; user?: string } = {};
+  const match: ImageMatch = {};
   if (query.cmd !== undefined) match.cmdContains = query.cmd;
   if (query.user !== undefined) match.user = query.user;
+  const from = query.atNs ?? query.fromNs;
+  const to = query.atNs ?? query.toNs;
+  // Time first when the question has one: a few thousand alive instances, not every image.
+  if (from !== undefined && to !== undefined) match.alive = { fromNs: from, toNs: to };
   for (const id of store.instancesWithImage(query.host, match)) {
     const inst = store.instance(id);
     if (inst === undefined || !hosts.includes(inst.host) || !alive(inst, query)) continue;

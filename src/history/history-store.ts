@@ -26,10 +26,19 @@ export interface HistoryStore {
   images(instanceId: number): ImageRow[];
   /** Time of the newest stored evidence that the instance was alive (start, parent change, image, a fork it made). */
   lastEvidenceNs(instanceId: number): bigint;
+  /**
+   * A whole chain in one read: the link of `instanceId` at `atNs`, then, while the step is
+   * certain to be the one `ancestryAt` takes, the next ancestor's link (lineage `parent`: the
+   * recorded parent instance of `parentAt`, when its ppid is not 0 and it was alive at `atNs`;
+   * `creator`: the creator instance). Rows come without evidence (ancestry does not show it).
+   */
+  chainAt(instanceId: number, atNs: bigint, lineage: 'parent' | 'creator'): ChainRow[];
   /** Instances that had `parentId` as parent or creator at some time. */
   childrenOf(parentId: number): InstanceRow[];
   /** Instances alive at `atNs` on `host`. */
   aliveAt(host: string, atNs: bigint): InstanceRow[];
+  /** `aliveAt` as links (instance, parent row and image at `atNs`) read in one statement, for trees. */
+  aliveLinksAt(host: string, atNs: bigint): ChainRow[];
   /** Instances whose lifetime overlaps [fromNs, toNs] on `host`. */
   overlapping(host: string, fromNs: bigint, toNs: bigint): InstanceRow[];
   /** Instance ids with an image row matching (substring of exe/argv/comm, or user name/uid). */
@@ -39,8 +48,25 @@ export interface HistoryStore {
   close(): void;
 }
 
+/** One link of `chainAt`: the instance with its parent row and own image row in force at the time. */
+export interface ChainRow {
+  instance: InstanceRow;
+  /** What `parentAt(instance.id, atNs)` returns. */
+  parent?: ParentRow;
+  /** What `ownImageAt(instance.id, atNs)` returns. */
+  image?: ImageRow;
+  /** Without an own image: `ownImageAt(instance.creatorId, instance.startNs)`, what it inherited at fork. */
+  creatorImage?: ImageRow;
+}
+
 export interface ImageMatch {
   cmdContains?: string;
   /** User name or numeric uid. */
   user?: string;
+  /**
+   * Only instances alive at some point of [fromNs, toNs] (fromNs = toNs: alive at that time)
+   * may be returned; others may be too, callers still filter (a database without the
+   * lifetime index answers by a scan).
+   */
+  alive?: { fromNs: bigint; toNs: bigint };
 }

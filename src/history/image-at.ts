@@ -10,10 +10,20 @@ const MAX_INHERIT_DEPTH = 64;
  * else the first thing seen of a pre-existing process.
  */
 export function imageAt(store: HistoryStore, inst: InstanceRow, atNs: bigint): ImageRow | undefined {
+  return imageFrom(store, inst, atNs, store.ownImageAt(inst.id, atNs));
+}
+
+/**
+ * `imageAt` when the caller already read `ownImageAt(inst.id, atNs)` and, perhaps, the
+ * creator's own image at the fork (`ownImageAt(inst.creatorId, inst.startNs)`), e.g. with
+ * the whole chain in one statement.
+ */
+export function imageFrom(store: HistoryStore, inst: InstanceRow, atNs: bigint, ownImage: ImageRow | undefined, creatorImage?: ImageRow): ImageRow | undefined {
+  if (ownImage === undefined && inst.creatorId !== undefined && creatorImage !== undefined) return creatorImage;
   let current: InstanceRow | undefined = inst;
   let at = atNs;
   for (let depth = 0; current !== undefined && depth < MAX_INHERIT_DEPTH; depth++) {
-    const own = store.ownImageAt(current.id, at);
+    const own = depth === 0 ? ownImage : store.ownImageAt(current.id, at);
     if (own !== undefined) return own;
     if (current.creatorId === undefined) {
       // Pre-existing process whose image was recorded only after `at`: what it was seen

@@ -1,18 +1,48 @@
 import { formatTimeNs } from '../time/format-time.js';
 import type { TreeNode } from './tree-at.js';
 
-/** pstree-style text: `cmd(pid)` with box-drawing branches, children by pid or start. */
-export function renderTreeText(roots: TreeNode[]): string {
+/**
+ * pstree-style text: `cmd(pid)` with box-drawing branches, children by pid or start.
+ * `times`: each process's lifetime after it, `[start ~T1, ended T2]` (`~`: seen since;
+ * `gone by`: the end was inferred, no exit record), for answers about a window.
+ */
+export function renderTreeText(roots: TreeNode[], options: { times?: boolean } = {}): string {
   const out: string[] = [];
   const walk = (node: TreeNode, prefix: string, last: boolean, top: boolean): void => {
     const cmd = node.execs !== undefined ? execsText(node.execs) : node.cmd || '?';
-    const label = `${cmd}(${node.pid})${node.startKnown ? '' : ' ~'}`;
+    const times = options.times === true ? `  ${lifetimeText(node)}` : '';
+    const label = `${cmd}(${node.pid})${node.startKnown ? '' : ' ~'}${node.notes !== undefined ? ' ?' : ''}${times}`;
     out.push(top ? label : `${prefix}${last ? '└─' : '├─'}${label}`);
     const childPrefix = top ? '' : prefix + (last ? '  ' : '│ ');
     node.children.forEach((c, i) => walk(c, childPrefix, i === node.children.length - 1, false));
   };
   for (const root of roots) walk(root, '', true, true);
   return out.join('\n');
+}
+
+/**
+ * What the markers of `renderTreeText` mean, and the doubts behind each `?` (as ancestry
+ * prints them: `UNCERTAIN:` then one line per reason). Empty when there is nothing to say.
+ */
+export function renderTreeNotes(roots: TreeNode[], treeNotes: string[] = []): string {
+  const doubts = [...treeNotes];
+  let seenSince = false;
+  const walk = (node: TreeNode): void => {
+    if (!node.startKnown) seenSince = true;
+    for (const n of node.notes ?? []) doubts.push(new RegExp(`\\bpid ${node.pid}\\b`).test(n) ? n : `pid ${node.pid}: ${n}`);
+    node.children.forEach(walk);
+  };
+  roots.forEach(walk);
+  const out: string[] = [];
+  if (seenSince) out.push('~ = seen since (the process existed before its first record)');
+  if (doubts.length > 0) out.push('? = uncertain: where it was, or whether it was still alive, at that time (reasons below)', 'UNCERTAIN:', ...doubts.map((d) => `  - ${d}`));
+  return out.length === 0 ? '' : out.join('\n') + '\n';
+}
+
+function lifetimeText(node: TreeNode): string {
+  const start = `start ${node.startKnown ? '' : '~'}${formatTimeNs(node.startNs)}`;
+  if (node.endNs === undefined) return `[${start}]`;
+  return `[${start}, ${node.endInferred === true ? 'gone by' : 'ended'} ${formatTimeNs(node.endNs)}]`;
 }
 
 /** A process that exec'd in a window: first → last, the middle counted (JSON has them all). */
@@ -25,8 +55,9 @@ function execsText(execs: string[]): string {
 export function renderTreeDot(roots: TreeNode[]): string {
   const lines = ['digraph proc_tree {', '  node [shape=box, fontname="monospace"];'];
   const walk = (node: TreeNode): void => {
-    const label = `${node.pid} ${node.cmd}`.slice(0, 80);
-    lines.push(`  p${node.instanceId} [label=${JSON.stringify(label)}];`);
+    const label = `${node.pid} ${node.cmd}`.slice(0, 80) + (node.notes !== undefined ? ' ?' : '');
+    // Dashed: the node's parent at that time is uncertain (its notes are in the JSON form).
+    lines.push(`  p${node.instanceId} [label=${JSON.stringify(label)}${node.notes !== undefined ? ', style=dashed' : ''}];`);
     for (const c of node.children) {
       lines.push(`  p${node.instanceId} -> p${c.instanceId};`);
       walk(c);
@@ -52,6 +83,7 @@ export function treeNodeJson(node: TreeNode): Record<string, unknown> {
     end: node.endNs === undefined ? null : formatTimeNs(node.endNs),
     endNs: node.endNs?.toString() ?? null,
     ...(node.execs !== undefined ? { execs: node.execs } : {}),
+    ...(node.notes !== undefined ? { notes: node.notes } : {}),
     children: node.children.map(treeNodeJson),
   };
 }

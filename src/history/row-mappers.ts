@@ -1,3 +1,4 @@
+import type { ChainRow } from './history-store.js';
 import type { ImageKind, ImageRow, InstanceRow, LossRow, ParentKind, ParentRow, StoredEvidence } from './history-types.js';
 
 /**
@@ -86,4 +87,49 @@ export function toLoss(r: Raw, host: string, fileOf: FileOf): LossRow {
   assign(row, 'count', num(r.count));
   assign(row, 'evidence', evidence(r, fileOf, 'src', 'off', 'line', 'rec'));
   return row;
+}
+
+/**
+ * A `chainAt` row (raw array, columns in the order of its SELECT) -> one chain link.
+ * No evidence columns: the chain is read for its answer, not for its sources.
+ */
+export function toChainRow(r: unknown[], host: string): ChainRow {
+  const inst: InstanceRow = { id: Number(r[1]), host, pid: Number(r[3]), startNs: BigInt(r[4] as bigint), startKnown: Number(r[5]) === 1 };
+  assign(inst, 'endNs', big(r[6]));
+  assign(inst, 'endCertainty', str(r[7]) as InstanceRow['endCertainty']);
+  assign(inst, 'endReason', str(r[8]));
+  assign(inst, 'exitCode', num(r[9]));
+  assign(inst, 'exitSignal', num(r[10]));
+  assign(inst, 'creatorPid', num(r[11]));
+  assign(inst, 'creatorId', num(r[12]));
+  const row: ChainRow = { instance: inst };
+  if (r[13] !== null) {
+    const parent: ParentRow = { instanceId: Number(r[13]), sinceNs: BigInt(r[14] as bigint), ppid: Number(r[15]), kind: String(r[17]) as ParentKind };
+    assign(parent, 'parentId', num(r[16]));
+    row.parent = parent;
+  }
+  const image = imageColumns(r, 18);
+  if (image !== undefined) row.image = image;
+  const inherited = imageColumns(r, 32);
+  if (inherited !== undefined) row.creatorImage = inherited;
+  return row;
+}
+
+/** 14 image columns from `at` on (instance_id first), as in `chainAt`'s SELECT. */
+function imageColumns(r: unknown[], at: number): ImageRow | undefined {
+  if (r[at] === null || r[at] === undefined) return undefined;
+  const image: ImageRow = { instanceId: Number(r[at]), sinceNs: BigInt(r[at + 1] as bigint), kind: String(r[at + 2]) as ImageKind };
+  assign(image, 'exe', str(r[at + 3]));
+  const argv = str(r[at + 4]);
+  if (argv !== undefined) image.argv = JSON.parse(argv) as string[];
+  if (num(r[at + 5]) === 1) image.argvTruncated = true;
+  assign(image, 'comm', str(r[at + 6]));
+  assign(image, 'cwd', str(r[at + 7]));
+  assign(image, 'uid', num(r[at + 8]));
+  assign(image, 'euid', num(r[at + 9]));
+  assign(image, 'gid', num(r[at + 10]));
+  assign(image, 'auid', num(r[at + 11]));
+  assign(image, 'user', str(r[at + 12]));
+  assign(image, 'euser', str(r[at + 13]));
+  return image;
 }

@@ -1,8 +1,13 @@
-import type { HistoryStore } from './history-store.js';
-import type { InstanceRow } from './history-types.js';
-import { commandOf, imageAt } from './image-at.js';
+import type { ChainRow, HistoryStore } from './history-store.js';
+import type { ImageRow, InstanceRow } from './history-types.js';
+import { formatTimeNs } from '../time/format-time.js';
+import { commandOf, imageAt, imageFrom } from './image-at.js';
+import { adoptedNote, lossesNote, mayHaveEndedNote, overlapNote, parentRowNotes, sameInstantExecNote } from './link-notes.js';
 import { NoProcessAtTimeError } from './query-errors.js';
 import { resolveHost } from './resolve-host.js';
+
+/** The host's init process: runs from boot, so a parent pid 1 is certain even unrecorded. */
+const INIT_PID = 1;
 
 export interface TreeNode {
   pid: number;
@@ -11,6 +16,8 @@ export interface TreeNode {
   startNs: bigint;
   startKnown: boolean;
   endNs?: bigint;
+  /** The end was concluded (pid reused, children reparented), not seen in an exit record. */
+  endInferred?: boolean;
   cmd: string;
   exe?: string;
   user?: string;
@@ -20,6 +27,8 @@ export interface TreeNode {
    * exec'd there (the children it forked before an exec ran the earlier command).
    */
   execs?: string[];
+  /** Why this node's place in the tree (its parent at the time) may be wrong; absent when certain. */
+  notes?: string[];
   children: TreeNode[];
 }
 
@@ -30,6 +39,10 @@ export interface TreeResult {
   roots: TreeNode[];
   /** Number of processes in the tree. */
   count: number;
+  /** True when some node's parent link is doubtful (its `notes` say why) or events may be missing. */
+  uncertain: boolean;
+  /** Doubts about the whole tree (lost events). */
+  notes: string[];
 }
 
 /**
@@ -43,31 +56,100 @@ export function treeAt(store: HistoryStore, query: { host?: string; atNs: bigint
 function treeAtInSnapshot(store: HistoryStore, query: { host?: string; atNs: bigint; pid?: number }): TreeResult {
   const { atNs } = query;
   const host = resolveHost(store, query.host, query.pid === undefined ? undefined : (h) => store.instancesAt(h, query.pid!, atNs).length > 0);
-  const alive = store.aliveAt(host, atNs);
+  // Every alive instance with its parent row and image at atNs, in one statement.
+  const links = new Map<number, ChainRow>();
+  for (const link of store.aliveLinksAt(host, atNs)) links.set(link.instance.id, link);
+  const alive = [...links.values()].map((l) => l.instance);
   const nodes = new Map<number, TreeNode>();
   const byPid = new Map<number, TreeNode>();
+  const instances = new Map<number, InstanceRow>();
+  const holders = new Map<number, InstanceRow[]>();
+  for (const inst of alive) {
+    const list = holders.get(inst.pid);
+    if (list === undefined) holders.set(inst.pid, [inst]);
+    else list.push(inst);
+  }
   for (const inst of preferKnown(alive)) {
-    const node = nodeOf(store, inst, atNs);
+    const link = links.get(inst.id)!;
+    const node = nodeOf(store, inst, atNs, imageFrom(store, inst, atNs, link.image, link.creatorImage));
     nodes.set(inst.id, node);
     byPid.set(inst.pid, node);
+    instances.set(inst.id, inst);
   }
+  const aliveIds = new Set(alive.map((i) => i.id));
   const roots: TreeNode[] = [];
   for (const node of nodes.values()) {
-    const row = store.parentAt(node.instanceId, atNs);
-    if (row !== undefined) node.ppid = row.ppid;
-    const parent = row === undefined ? undefined : (row.parentId !== undefined ? nodes.get(row.parentId) : undefined) ?? byPid.get(row.ppid);
+    const inst = instances.get(node.instanceId)!;
+    const notes: string[] = [];
+    const sameHolders = holders.get(node.pid)!;
+    if (sameHolders.length > 1) notes.push(overlapNote(node.pid, [...sameHolders].sort((a, b) => Number(b.startKnown) - Number(a.startKnown) || (a.startNs > b.startNs ? -1 : 1))));
+    const row = links.get(node.instanceId)!.parent;
+    let parent: TreeNode | undefined;
+    if (row === undefined) {
+      if (node.pid !== INIT_PID) notes.push(`chain ends at pid ${node.pid}: no record names its parent`);
+    } else {
+      node.ppid = row.ppid;
+      notes.push(...parentRowNotes(inst, row, atNs));
+      if (row.ppid !== 0) {
+        // As ancestry: the recorded parent instance, never another holder of its pid.
+        if (row.parentId === undefined) parent = byPid.get(row.ppid);
+        else if (aliveIds.has(row.parentId)) parent = nodes.get(row.parentId) ?? byPid.get(row.ppid);
+        else if (holders.has(row.ppid)) notes.push(`the recorded parent (pid ${row.ppid}) had ended by then; pid ${row.ppid} was held by another process`);
+        // pid 1 runs from boot: a log that never names it still proves the parent.
+        if (parent === undefined && row.ppid !== INIT_PID && !holders.has(row.ppid)) notes.push(`no record of pid ${row.ppid} alive at ${formatTimeNs(atNs)}`);
+      }
+    }
+    const ended = mayHaveEndedNote(store, inst, atNs);
+    if (ended !== undefined) notes.push(ended);
+    if (notes.length > 0) node.notes = notes;
     if (parent !== undefined && parent !== node) parent.children.push(node);
     else roots.push(node);
   }
   const byPidOrder = (a: TreeNode, b: TreeNode): number => a.pid - b.pid;
-  for (const node of nodes.values()) node.children.sort(byPidOrder);
+  for (const node of nodes.values()) {
+    node.children.sort(byPidOrder);
+    // A parent that may have died unseen (SIGKILL writes no record) makes its children's link doubtful too.
+    if (node.notes?.some((n) => n.includes('it may have ended before this time'))) {
+      for (const child of node.children) {
+        (child.notes ??= []).push(`pid ${child.pid}'s parent, pid ${node.pid}, may have ended before this time${adoptedNote(store, child.pid, child.instanceId, node.pid, atNs)}`);
+      }
+    }
+    // An ancestor that exec'd at exactly this time: its children may have seen the old image.
+    if (node.children.length > 0) {
+      const inst = instances.get(node.instanceId)!;
+      const link = links.get(inst.id)!;
+      const note = sameInstantExecNote(store, inst, imageFrom(store, inst, atNs, link.image, link.creatorImage), atNs);
+      if (note !== undefined) (node.notes ??= []).push(note);
+    }
+  }
   roots.sort(byPidOrder);
+  let shown = roots;
+  let count = nodes.size;
   if (query.pid !== undefined) {
     const root = byPid.get(query.pid);
     if (root === undefined) throw new NoProcessAtTimeError(query.pid, atNs, query.host, `see 'proc-tree timeline ${query.pid}'`);
-    return { host, atNs, roots: [root], count: countNodes(root) };
+    shown = [root];
+    count = countNodes(root);
   }
-  return { host, atNs, roots, count: nodes.size };
+  const notes: string[] = [];
+  const lost = lossNote(store, host, shown, atNs);
+  if (lost !== undefined) notes.push(lost);
+  return { host, atNs, roots: shown, count, uncertain: notes.length > 0 || shown.some(hasNotes), notes };
+}
+
+/** Loss records between the oldest start in the tree and the query time. */
+function lossNote(store: HistoryStore, host: string, roots: TreeNode[], atNs: bigint): string | undefined {
+  let from = atNs;
+  const walk = (n: TreeNode): void => {
+    if (n.startNs < from) from = n.startNs;
+    n.children.forEach(walk);
+  };
+  roots.forEach(walk);
+  return lossesNote(store.lossesBetween(host, from, atNs));
+}
+
+function hasNotes(node: TreeNode): boolean {
+  return node.notes !== undefined || node.children.some(hasNotes);
 }
 
 /** One instance per pid: when records overlap (an exit never seen), the known start wins, then the newest. */
@@ -80,10 +162,11 @@ function preferKnown(alive: InstanceRow[]): InstanceRow[] {
   return [...best.values()];
 }
 
-export function nodeOf(store: HistoryStore, inst: InstanceRow, atNs: bigint): TreeNode {
-  const image = imageAt(store, inst, atNs);
+/** `image`: what `imageAt(store, inst, atNs)` returns, when the caller already has it. */
+export function nodeOf(store: HistoryStore, inst: InstanceRow, atNs: bigint, image: ImageRow | undefined = imageAt(store, inst, atNs)): TreeNode {
   const node: TreeNode = { pid: inst.pid, instanceId: inst.id, startNs: inst.startNs, startKnown: inst.startKnown, cmd: commandOf(image), children: [] };
   if (inst.endNs !== undefined) node.endNs = inst.endNs;
+  if (inst.endNs !== undefined && inst.endCertainty === 'inferred') node.endInferred = true;
   if (image?.exe !== undefined) node.exe = image.exe;
   if (image?.user !== undefined) node.user = image.user;
   if (image?.uid !== undefined) node.uid = image.uid;

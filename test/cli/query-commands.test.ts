@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { cliInProcess } from './cli-in-process.js';
-import { repoRoot } from '../support/truth.js';
+import { listAuditdCaptures, repoRoot } from '../support/truth.js';
 
 /**
  * The history query commands as an incident responder meets them: real captures ingested
@@ -16,6 +16,8 @@ const execChainLogs = join(repoRoot, 'samples', 'auditd', 'exec-chain', 'logs');
 const dir = mkdtempSync(join(tmpdir(), 'proc-tree-query-cli-'));
 const execDb = join(dir, 'exec-chain.db');
 const confusionDb = join(dir, 'confusion.db');
+const killedDb = join(dir, 'killed.db');
+const killed = listAuditdCaptures().find((c) => c.meta.scenario === 'killed-by-signal')!;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const cli = cliInProcess;
@@ -23,7 +25,22 @@ const cli = cliInProcess;
 beforeAll(async () => {
   expect((await cli('ingest', '--db', execDb, execChainLogs)).code).toBe(0);
   expect((await cli('ingest', '--db', confusionDb, join(laurel, 'shell-proc-trace-confusion.txt'))).code).toBe(0);
+  expect((await cli('ingest', '--db', killedDb, killed.logDir)).code).toBe(0);
 });
+
+/** epoch ns -> the seconds form TIME takes. */
+const seconds = (ns: bigint): string => `${ns / 1_000_000_000n}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}`;
+
+/**
+ * killed-by-signal: bash 834 (`exec sleep 30`, child sleep 846) is SIGKILLed, which writes no
+ * record; /proc then showed 846 under init. The first probe where the truth shows 846 under
+ * pid 1 while the log still has 834 alive (it only learns of the reparent later).
+ */
+function reparentedProbe() {
+  const probe = killed.truth.probes.find((p) => p.chain[0]!.pid === 846 && p.chain[0]!.ppid === 1);
+  expect(probe, 'a probe of 846 after its parent was killed').toBeDefined();
+  return probe!;
+}
 
 describe('TIME arguments', () => {
   it('rejects epoch nanoseconds pasted as seconds with a usage error that shows the seconds form', async () => {
@@ -116,6 +133,78 @@ describe('ancestry --at', () => {
     expect(parent.exe).not.toBe('/usr/bin/rm');
     expect(json.uncertain).toBe(true);
     expect(parent.notes.join(' ')).toMatch(/exec'd 'awk.*at exactly this time.*'-csh -c \/tmp\/REDACTED\.csh'/);
+  });
+});
+
+describe('uncertainty is shown, never silent', () => {
+  it('marks a chain that stops short of init (no record names a parent) as UNCERTAIN, in text and JSON', async () => {
+    const at = seconds(reparentedProbe().atNs);
+    const json = JSON.parse((await cli('ancestry', '846', '--at', at, '--db', killedDb, '--json')).out);
+    const last = json.chain.at(-1);
+    expect(last.pid).not.toBe(1);
+    expect(json.complete).toBe(false);
+    expect(json.uncertain).toBe(true);
+    expect(json.notes.join(' ')).toContain(`chain ends at pid ${last.pid}`);
+    const text = (await cli('ancestry', '846', '--at', at, '--db', killedDb)).out;
+    expect(text).toMatch(new RegExp(`UNCERTAIN:[\\s\\S]*chain ends at pid ${last.pid}`));
+  });
+
+  it('names the parent the log shows later when the recorded parent may have been killed before the time', async () => {
+    const probe = reparentedProbe();
+    const json = JSON.parse((await cli('ancestry', '846', '--at', seconds(probe.atNs), '--db', killedDb, '--json')).out);
+    const parent = json.chain[1];
+    expect(parent.notes.join(' ')).toMatch(/may have ended before this time/);
+    // The alternative named is what /proc really showed.
+    expect(parent.notes.join(' ')).toContain(`pid 846's parent was then pid ${probe.chain[0]!.ppid}`);
+  });
+
+  it('flags in tree --at the links that ancestry flags, with the reasons after the tree and in the JSON', async () => {
+    const at = seconds(reparentedProbe().atNs);
+    const ancestry = JSON.parse((await cli('ancestry', '846', '--at', at, '--db', killedDb, '--json')).out);
+    const flagged = ancestry.chain.filter((l: { notes?: string[] }) => (l.notes ?? []).some((n) => !n.startsWith('started before'))).map((l: { pid: number }) => l.pid);
+    expect(flagged.length).toBeGreaterThan(0);
+    const tree = JSON.parse((await cli('tree', '--at', at, '--db', killedDb, '--json')).out);
+    expect(tree.uncertain).toBe(true);
+    const nodes = new Map<number, { notes?: string[] }>();
+    const walk = (n: { pid: number; notes?: string[]; children: unknown[] }): void => {
+      nodes.set(n.pid, n);
+      n.children.forEach((c) => walk(c as typeof n));
+    };
+    tree.roots.forEach(walk);
+    for (const pid of flagged) expect(nodes.get(pid)?.notes, `tree node ${pid}`).toBeDefined();
+    const text = (await cli('tree', '--at', at, '--db', killedDb)).out;
+    for (const pid of flagged) expect(text).toMatch(new RegExp(`\\(${pid}\\)[^\\n]* \\?`));
+    expect(text).toMatch(/UNCERTAIN:/);
+    // The dot form marks the same nodes.
+    const dot = (await cli('tree', '--at', at, '--db', killedDb, '--format', 'dot')).out;
+    expect(dot).toMatch(/style=dashed/);
+  });
+
+  it('rejects tree --json with a different --format instead of silently picking one', async () => {
+    const r = await cli('tree', '--at', '1795589404.948', '--db', killedDb, '--json', '--format', 'dot');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--json and --format dot/);
+    expect((await cli('tree', '--at', '1795589404.948', '--db', killedDb, '--json', '--format', 'json')).code).toBe(0);
+  });
+});
+
+describe('descendants --at', () => {
+  it('shows each process\'s start, and its end when known, as the JSON gives them', async () => {
+    const at = seconds(reparentedProbe().atNs);
+    const json = JSON.parse((await cli('descendants', '832', '--at', at, '--db', killedDb, '--json')).out);
+    const text = (await cli('descendants', '832', '--at', at, '--db', killedDb)).out;
+    const all: { pid: number; start: string; end: string | null; children: unknown[] }[] = [];
+    const walk = (n: (typeof all)[number]): void => {
+      all.push(n);
+      n.children.forEach((c) => walk(c as (typeof all)[number]));
+    };
+    walk(json.root);
+    expect(all.length).toBeGreaterThan(2);
+    for (const n of all) {
+      const line = text.split('\n').find((l) => l.includes(`(${n.pid})`))!;
+      expect(line).toContain(n.start);
+      if (n.end !== null) expect(line).toContain(n.end);
+    }
   });
 });
 

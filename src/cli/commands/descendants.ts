@@ -1,6 +1,6 @@
 import { descendants, type DescendantsQuery } from '../../history/descendants.js';
 import { openStore, optionalTime, parsePid, parseQueryArgs, toJsonLine } from '../../history/query-cli-args.js';
-import { renderTreeText, treeNodeJson } from '../../history/render-tree.js';
+import { renderTreeNotes, renderTreeText, treeNodeJson } from '../../history/render-tree.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../user-error.js';
 
@@ -9,7 +9,9 @@ const USAGE = [
   '',
   '--at: the descendants alive at TIME. --from/--to: everything that descended from the instance of PID',
   'alive at T1 (or first seen in the window) during [T1, T2], short-lived processes included; a process',
-  'that exec\'d in the window shows its commands in order (first → last).',
+  'that exec\'d in the window shows its commands in order (first → last). Each process is followed by its',
+  'lifetime: [start T1, ended T2]; `~` before a time: seen since (it existed before its first record);',
+  '`gone by`: no exit record, the end was inferred (pid reused, children reparented).',
   '',
   '  --at TIME          TIME: epoch seconds (1697091526.357, up to 9 decimals) or ISO-8601 with a zone (2023-10-12T06:18:46.357Z)',
   '  --from T1 --to T2  a window, both ends included',
@@ -48,7 +50,7 @@ const command: Command = {
     try {
       const result = descendants(store, query);
       if (values.json) io.stdout.write(toJsonLine({ host: result.host, pid, count: result.count, root: treeNodeJson(result.root) }));
-      else io.stdout.write(renderTreeText([result.root]) + '\n');
+      else io.stdout.write(renderTreeText([result.root], { times: true }) + '\n' + renderTreeNotes([result.root]));
       return 0;
     } finally {
       store.close();

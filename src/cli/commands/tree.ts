@@ -1,5 +1,5 @@
 import { openStore, parsePid, parseQueryArgs, toJsonLine } from '../../history/query-cli-args.js';
-import { renderTreeDot, renderTreeText, treeNodeJson } from '../../history/render-tree.js';
+import { renderTreeDot, renderTreeNotes, renderTreeText, treeNodeJson } from '../../history/render-tree.js';
 import { treeAt } from '../../history/tree-at.js';
 import { formatTimeNs } from '../../time/format-time.js';
 import { parseTimeNs } from '../../time/parse-time.js';
@@ -10,12 +10,14 @@ const USAGE = [
   'usage: proc-tree tree [PID] --at TIME [--db FILE] [--host NAME] [--format text|json|dot] [--json]',
   '',
   'pstree-style tree of the processes alive at TIME (by their parent at that time), or of PID\'s subtree.',
-  '`~` after a process: it existed before its first record (start unknown).',
+  '`~` after a process: it existed before its first record (start unknown). `?`: its parent at that time is',
+  'uncertain (lost events, an exit never seen, a parent known only later, ...): the reasons follow the tree',
+  '(JSON: "notes" on the node, "uncertain" and "notes" at the top).',
   '',
   '  --at TIME              the past moment; TIME: epoch seconds (1697091526.357, up to 9 decimals) or ISO-8601 with a zone (2023-10-12T06:18:46.357Z)',
   '  --format text|json|dot text (default), one JSON object, or Graphviz dot (| dot -Tsvg > tree.svg)',
-  '  --json                 same as --format json: {"at","atNs","host","count","roots":[{"pid","ppid","cmd",',
-  '                         "exe","user","uid","start","startNs","startKnown","end","endNs","children":[...]}]}',
+  '  --json                 same as --format json: {"at","atNs","host","count","uncertain","notes"?,"roots":[{"pid",',
+  '                         "ppid","cmd","exe","user","uid","start","startNs","startKnown","end","endNs","notes"?,"children":[...]}]}',
   '  --db FILE              history database (default ./proc-tree.db)',
   '  --host NAME            which host, when the database holds several',
   '',
@@ -28,11 +30,14 @@ const command: Command = {
   summary: 'process tree at a past time from the history database (text, json or dot)',
   usage: USAGE,
   async run(args, io) {
-    const { values, positionals } = parseQueryArgs(args, { at: { type: 'string' }, format: { type: 'string', default: 'text' } }, USAGE);
+    const { values, positionals } = parseQueryArgs(args, { at: { type: 'string' }, format: { type: 'string' } }, USAGE);
     if (positionals.length > 1) throw new UsageError(`expected at most one PID\n${USAGE}`);
     const at = values.at as string | undefined;
     if (at === undefined) throw new UsageError(`--at TIME is required\n${USAGE}`);
-    const format = values.json ? 'json' : (values.format as string);
+    const given = values.format as string | undefined;
+    // Two answers to "which output?" must not be settled silently by precedence.
+    if (values.json && given !== undefined && given !== 'json') throw new UsageError(`--json and --format ${given} ask for different outputs: give one of them`);
+    const format = values.json ? 'json' : (given ?? 'text');
     if (format !== 'text' && format !== 'json' && format !== 'dot') throw new UsageError(`--format must be text, json or dot, got '${format}'`);
     const atNs = parseTimeNs(at);
     const store = openStore(values.db);
@@ -42,9 +47,20 @@ const command: Command = {
       if (positionals[0] !== undefined) query.pid = parsePid(positionals[0], USAGE);
       const result = treeAt(store, query);
       if (format === 'json') {
-        io.stdout.write(toJsonLine({ at: formatTimeNs(atNs), atNs: atNs.toString(), host: result.host, count: result.count, roots: result.roots.map(treeNodeJson) }));
+        io.stdout.write(
+          toJsonLine({
+            at: formatTimeNs(atNs),
+            atNs: atNs.toString(),
+            host: result.host,
+            count: result.count,
+            uncertain: result.uncertain,
+            ...(result.notes.length > 0 ? { notes: result.notes } : {}),
+            roots: result.roots.map(treeNodeJson),
+          }),
+        );
       } else if (format === 'dot') io.stdout.write(renderTreeDot(result.roots) + '\n');
-      else io.stdout.write(result.count === 0 ? `no process recorded alive at ${formatTimeNs(atNs)}\n` : renderTreeText(result.roots) + '\n');
+      else if (result.count === 0) io.stdout.write(`no process recorded alive at ${formatTimeNs(atNs)}\n`);
+      else io.stdout.write(renderTreeText(result.roots) + '\n' + renderTreeNotes(result.roots, result.notes));
       return 0;
     } finally {
       store.close();

@@ -1,0 +1,71 @@
+import { formatTimeNs } from '../time/format-time.js';
+import type { HistoryStore } from './history-store.js';
+import type { ImageRow, InstanceRow, LossRow, ParentRow } from './history-types.js';
+import { commandOf, imageAt } from './image-at.js';
+
+/**
+ * Why a link between a process and its parent at a time may be wrong, worded for the
+ * investigator. Shared by ancestry (per link) and tree (per node) so both flag the same
+ * links the same way.
+ */
+
+/** Doubts carried by the parent row in force (`parentAt`) itself. */
+export function parentRowNotes(inst: InstanceRow, row: ParentRow, atNs: bigint): string[] {
+  const notes: string[] = [];
+  if (row.sinceNs > atNs) notes.push(`parent of pid ${inst.pid} known only from ${formatTimeNs(row.sinceNs)} on`);
+  if (row.kind === 'reparent-unverified') notes.push(`pid ${inst.pid} changed parent to ${row.ppid} at ${formatTimeNs(row.sinceNs)} without proof of a reparent (possible pid reuse)`);
+  if (row.kind === 'orphaned') {
+    notes.push(`parent of pid ${inst.pid} exited at ${formatTimeNs(row.sinceNs)}; no later record names the new parent: assumed init (a child subreaper would not show in the log)`);
+  }
+  return notes;
+}
+
+/**
+ * Gone by `endNs` without an exit record (killed?): it may already have been dead at
+ * `atNs`, and its children reparented, when `atNs` is after its last sign of life.
+ * `child`: the process whose parent it is in the answer, to name the other possible parent.
+ */
+export function mayHaveEndedNote(store: HistoryStore, inst: InstanceRow, atNs: bigint, child?: { pid: number; instanceId: number }): string | undefined {
+  if (inst.endCertainty !== 'inferred' || inst.endNs === undefined || inst.endNs <= atNs) return undefined;
+  const lastSeen = store.lastEvidenceNs(inst.id);
+  if (lastSeen >= atNs) return undefined;
+  const then = child === undefined ? '' : adoptedNote(store, child.pid, child.instanceId, inst.pid, atNs);
+  return `pid ${inst.pid} was last seen alive at ${formatTimeNs(lastSeen)} and was gone by ${formatTimeNs(inst.endNs)} without an exit record: it may have ended before this time${then}`;
+}
+
+/**
+ * A process killed without an exit record leaves only "gone by" evidence, often a later
+ * record of its child under a new parent. The log cannot tell when between its last sign of
+ * life and that record it died (a SIGKILL writes nothing), so name the other possible
+ * answer: the parent the child's next record shows.
+ */
+export function adoptedNote(store: HistoryStore, childPid: number, childId: number, parentPid: number, atNs: bigint): string {
+  const next = store.parents(childId).find((r) => r.sinceNs > atNs && r.ppid !== parentPid);
+  if (next === undefined) return '';
+  return `; if it had, pid ${childPid}'s parent was then pid ${next.ppid} (as its record at ${formatTimeNs(next.sinceNs)} shows)`;
+}
+
+export function overlapNote(pid: number, instances: InstanceRow[]): string {
+  const starts = instances.map((i) => formatTimeNs(i.startNs)).join(', ');
+  return `${instances.length} records of pid ${pid} overlap at this time (started ${starts}): an exit was never seen; using the most likely`;
+}
+
+/**
+ * Audit stamps events in milliseconds: an ancestor that exec'd at exactly the query time
+ * may have done so just after the event the user is asking about (laurel's confusion trace:
+ * the csh that forked `id` exec'd awk in the same millisecond). Name both images.
+ */
+export function sameInstantExecNote(store: HistoryStore, inst: InstanceRow, image: ImageRow | undefined, atNs: bigint): string | undefined {
+  if (image === undefined || image.sinceNs !== atNs || image.kind !== 'exec') return undefined;
+  const before = commandOf(imageAt(store, inst, atNs - 1n));
+  const now = commandOf(image);
+  if (before === now) return undefined;
+  return `pid ${inst.pid} exec'd '${now}' at exactly this time; an event stamped with this time may have seen it still running '${before || '?'}'`;
+}
+
+/** Loss records (events may be missing) as one note, or undefined when there are none. */
+export function lossesNote(losses: LossRow[]): string | undefined {
+  if (losses.length === 0) return undefined;
+  const count = losses.reduce((n, l) => n + (l.count ?? 0), 0);
+  return `events may be missing: ${losses.length} loss record(s)${count > 0 ? ` (${count} event(s))` : ''} between ${formatTimeNs(losses[0]!.atNs)} and ${formatTimeNs(losses[losses.length - 1]!.atNs)}, e.g. ${losses[0]!.reason}`;
+}
