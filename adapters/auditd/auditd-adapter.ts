@@ -6,6 +6,7 @@ import { detach } from './decode-value.js';
 import { DEFAULT_REASSEMBLY_LIMITS, Reassembler, type ReassemblyLimits } from './reassemble.js';
 import { LOSS_WINDOW_SERIALS, SerialGapTracker } from './serial-gaps.js';
 import { toProcEvents } from './to-proc-events.js';
+import { ExecveArgs } from './execve-argv.js';
 
 /**
  * A real audit record is at most ~9 KB (kernel MAX_AUDIT_MESSAGE_LENGTH 8970) plus
@@ -113,6 +114,7 @@ export function createAuditdAdapter(sink: EventSink, options: AuditdAdapterOptio
 
   const convertContext = {
     defaultHost,
+    execve: new ExecveArgs(),
     emit,
     unusable: (reason: string, detail: string, position: SourcePosition) => warn(reason, detail, position),
   };
@@ -122,6 +124,9 @@ export function createAuditdAdapter(sink: EventSink, options: AuditdAdapterOptio
       onEvent(event) {
         stats.auditEvents++;
         toProcEvents(event, convertContext);
+        // Drop this event's arguments now: held by the long-lived reader until the next
+        // exec, their slices would keep 32 KiB pieces of the log alive into the old generation.
+        convertContext.execve.reset();
       },
       onLateRecord(record, position) {
         warn('late-record', `${record.type} record of event ${record.id} arrived after the event was complete`, position);

@@ -95,6 +95,8 @@ export function scanHeader(line: string, out: HeaderScan): RecordError['error'] 
     c = line.charCodeAt(++i);
   }
   if (i === secStart || c !== CH_DOT) return failScan(out, 'missing-timestamp', 'bad msg=audit(SEC.MS:SERIAL) header', line);
+  // Hundreds of digits (a damaged line) would make Infinity, and BigInt(Infinity) throws.
+  if (sec > Number.MAX_SAFE_INTEGER) return failScan(out, 'missing-timestamp', 'audit timestamp out of range', line);
   c = line.charCodeAt(++i);
   const msStart = i;
   let ms = 0;

@@ -51,6 +51,19 @@ interface HostSerials {
   runMark: SerialMark[];
 }
 
+/** Where a record's time and id are in its line (the adapter's HeaderScan). */
+interface MarkHeader {
+  sec: number;
+  ms: number;
+  idStart: number;
+  idEnd: number;
+}
+
+/** Made only when a mark is kept (a hole opens): `see` runs for every line. */
+function markOf(line: string, header: MarkHeader, position: SourcePosition): SerialMark {
+  return { sec: header.sec, ms: header.ms, id: detach(line.slice(header.idStart, header.idEnd)), position };
+}
+
 export class SerialGapTracker {
   private readonly hosts = new Map<string | undefined, HostSerials>();
 
@@ -67,10 +80,9 @@ export class SerialGapTracker {
     node: string | undefined,
     serial: number,
     line: string,
-    header: { sec: number; ms: number; idStart: number; idEnd: number },
+    header: MarkHeader,
     position: SourcePosition,
   ): void {
-    const mark = (): SerialMark => ({ sec: header.sec, ms: header.ms, id: detach(line.slice(header.idStart, header.idEnd)), position });
     const host = this.hosts.get(node);
     if (host === undefined) {
       this.hosts.set(node, { next: (serial + 1) >>> 0, runStart: [], runEnd: [], runMark: [] });
@@ -89,11 +101,11 @@ export class SerialGapTracker {
         host.runStart.length = 0;
         host.runEnd.length = 0;
         host.runMark.length = 0;
-        this.callbacks.onReset(node, mark(), expected);
+        this.callbacks.onReset(node, markOf(line, header, position), expected);
       }
       return;
     }
-    this.addAhead(host, d, mark);
+    this.addAhead(host, d, line, header, position);
     const last = host.runEnd.length - 1;
     // Resolve in batches (at 2x the window, down to 1x) so a log full of holes stays cheap.
     if (last >= 0 && host.runEnd[last]! > 2 * this.window) this.resolveHoles(node, host, this.window);
@@ -105,7 +117,7 @@ export class SerialGapTracker {
   }
 
   /** Records distance `d` (> 0, or 0 while runs exist) from `next`. */
-  private addAhead(host: HostSerials, d: number, mark: () => SerialMark): void {
+  private addAhead(host: HostSerials, d: number, line: string, header: MarkHeader, position: SourcePosition): void {
     const { runStart, runEnd, runMark } = host;
     let i = runEnd.length - 1;
     // Find the last run starting at or before d (usually the last one).
@@ -122,11 +134,11 @@ export class SerialGapTracker {
       }
     } else if (i + 1 < runStart.length && runStart[i + 1] === d + 1) {
       runStart[i + 1] = d;
-      runMark[i + 1] = mark();
+      runMark[i + 1] = markOf(line, header, position);
     } else {
       runStart.splice(i + 1, 0, d);
       runEnd.splice(i + 1, 0, d);
-      runMark.splice(i + 1, 0, mark());
+      runMark.splice(i + 1, 0, markOf(line, header, position));
     }
     if (runStart[0] === 0) this.advance(host);
   }

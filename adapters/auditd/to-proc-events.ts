@@ -2,7 +2,7 @@ import type { SourcePosition } from '../../src/events/event-sink.js';
 import type { Credentials, EvidenceRef, ExecEvent, ExitEvent, ForkEvent, ObservedEvent, ProcEvent, ProcessImage } from '../../src/events/proc-event.js';
 import type { AuditRecord } from './audit-record.js';
 import { decodeUntrusted, detach } from './decode-value.js';
-import { argvFromExecve, argvFromProctitle } from './execve-argv.js';
+import { argvFromProctitle, ExecveArgs } from './execve-argv.js';
 import { singleField } from './parse-record.js';
 import type { AssembledEvent } from './reassemble.js';
 import { readSyscallFields, type SyscallFields } from './syscall-fields.js';
@@ -22,6 +22,21 @@ const CLONE_PARENT = 0x8000;
 const NS_PER_SECOND = 1_000_000_000n;
 const NS_PER_MS = 1_000_000n;
 
+/** ms * 1e6 as bigints, and the last second seen in ns: one bigint addition per event instead of four bigints. */
+const MS_NS: bigint[] = Array.from({ length: 1000 }, (_, ms) => BigInt(ms) * NS_PER_MS);
+let cachedSec = -1;
+let cachedSecNs = 0n;
+
+/** `sec.ms` of an audit header in ns since the epoch. */
+export function timestampOf(sec: number, ms: number): bigint {
+  if (sec !== cachedSec) {
+    cachedSecNs = BigInt(sec) * NS_PER_SECOND;
+    cachedSec = sec;
+  }
+  const msNs = MS_NS[ms];
+  return cachedSecNs + (msNs ?? BigInt(ms) * NS_PER_MS);
+}
+
 /** Why an event produced nothing; stable keys for the summary. */
 export type UnusableEventReason = 'event-without-syscall' | 'truncated-record';
 
@@ -30,6 +45,8 @@ export interface ToProcEventsContext {
   defaultHost: string | undefined;
   emit(event: ProcEvent): void;
   unusable(reason: UnusableEventReason, detail: string, position: SourcePosition): void;
+  /** Reused reader of EXECVE records (one per adapter); made on first use when absent. */
+  execve?: ExecveArgs;
 }
 
 /**
@@ -76,14 +93,14 @@ function singleFieldOf(records: readonly AuditRecord[], type: string, key: strin
 }
 
 /** comm/exe from SYSCALL, plus argv (EXECVE, else PROCTITLE) and cwd (CWD) when present. */
-function imageOf(f: SyscallFields, records: readonly AuditRecord[], withExecve: boolean): ProcessImage {
+function imageOf(f: SyscallFields, records: readonly AuditRecord[], execve: ExecveArgs | undefined): ProcessImage {
   const image: ProcessImage = {};
   const comm = decodeUntrusted(f.comm);
   if (comm !== undefined) image.comm = comm;
   const exe = decodeUntrusted(f.exe);
   if (exe !== undefined) image.exe = exe;
   if (records.length > 1) {
-    const args = (withExecve ? argvFromExecve(records) : undefined) ?? argvFromProctitle(singleFieldOf(records, 'PROCTITLE', 'proctitle'));
+    const args = execve?.result() ?? argvFromProctitle(singleFieldOf(records, 'PROCTITLE', 'proctitle'));
     if (args !== undefined) {
       image.argv = args.argv;
       if (args.truncated) image.argvTruncated = true;
@@ -97,6 +114,9 @@ function imageOf(f: SyscallFields, records: readonly AuditRecord[], withExecve: 
 export function toProcEvents(event: AssembledEvent, context: ToProcEventsContext): void {
   let syscall: AuditRecord | undefined;
   let syscallIndex = -1;
+  // EXECVE records are read here, once: whether one was cut off (a warning for any event)
+  // and its arguments (used by an exec).
+  let execve: ExecveArgs | undefined;
   for (let i = 0; i < event.records.length; i++) {
     const record = event.records[i]!;
     if (record.type === 'SYSCALL') {
@@ -104,8 +124,14 @@ export function toProcEvents(event: AssembledEvent, context: ToProcEventsContext
         syscall = record;
         syscallIndex = i;
       }
-    } else if (record.type === 'EXECVE' && record.fields === undefined) {
-      context.unusable('truncated-record', `${record.type} record of event ${event.id} ends inside a quoted value`, event.positions[i]!);
+    } else if (record.type === 'EXECVE') {
+      if (execve === undefined) {
+        execve = context.execve ??= new ExecveArgs();
+        execve.reset();
+      }
+      if (!execve.add(record)) {
+        context.unusable('truncated-record', `${record.type} record of event ${event.id} ends inside a quoted value`, event.positions[i]!);
+      }
     }
   }
   if (syscall === undefined) {
@@ -128,7 +154,7 @@ export function toProcEvents(event: AssembledEvent, context: ToProcEventsContext
   const kind = classifySyscall(f.arch, f.syscall, f.SYSCALL);
   const exitValue = f.exit;
 
-  const timestampNs = BigInt(event.sec) * NS_PER_SECOND + BigInt(event.ms) * NS_PER_MS;
+  const timestampNs = timestampOf(event.sec, event.ms);
   const host = event.node === undefined ? context.defaultHost : detach(event.node);
   const evidence: EvidenceRef = { file: position.file, offset: position.offset, id: detach(event.id) };
   if (position.line !== undefined) evidence.line = position.line;
@@ -162,7 +188,7 @@ export function toProcEvents(event: AssembledEvent, context: ToProcEventsContext
         evidence,
         childPid: exitValue,
         parentPid,
-        parentImage: imageOf(f, event.records, false),
+        parentImage: imageOf(f, event.records, undefined),
         parentCreds: credsOf(f),
       };
       if (parentPid === pid && ppid !== undefined) fork.parentPpid = ppid;
@@ -173,7 +199,7 @@ export function toProcEvents(event: AssembledEvent, context: ToProcEventsContext
     case 'execve':
     case 'execveat': {
       if (f.success !== true) break;
-      const exec: ExecEvent = { kind: 'exec', timestampNs, host, evidence, pid, image: imageOf(f, event.records, true), creds: credsOf(f) };
+      const exec: ExecEvent = { kind: 'exec', timestampNs, host, evidence, pid, image: imageOf(f, event.records, execve), creds: credsOf(f) };
       if (ppid !== undefined) exec.ppid = ppid;
       context.emit(exec);
       return;
@@ -191,7 +217,7 @@ export function toProcEvents(event: AssembledEvent, context: ToProcEventsContext
       // failed fork/exec, and every other syscall: evidence the process is alive.
       break;
   }
-  const observed: ObservedEvent = { kind: 'observed', timestampNs, host, evidence, pid, image: imageOf(f, event.records, false), creds: credsOf(f) };
+  const observed: ObservedEvent = { kind: 'observed', timestampNs, host, evidence, pid, image: imageOf(f, event.records, undefined), creds: credsOf(f) };
   if (ppid !== undefined) observed.ppid = ppid;
   context.emit(observed);
 }

@@ -1,13 +1,20 @@
 import type { Credentials, EvidenceRef, ExecEvent, ExitEvent, ForkEvent, ObservedEvent, ProcEvent, ProcessImage } from '../events/proc-event.js';
 
 /**
- * ProcEvents <-> one flat array of primitives, for the hop from the parse worker to the
- * ingest thread. Structured-cloning the event objects themselves made the receiving
- * thread (the busy one: it also writes SQLite) spend ~15% of its time rebuilding objects
- * property by property; a flat array of numbers and strings is read back much faster, and
- * the evidence file name is sent once per batch instead of once per event.
- * Kinds the auditd adapter does not emit in bulk travel as the objects themselves.
- * Decoding gives objects with the same fields set as the encoded ones (absent stays absent).
+ * ProcEvents <-> a compact batch for the hop from the parse worker to the ingest thread:
+ * every number of a batch in one Float64Array (timestamps as int64 in the same 8-byte
+ * slots, through a BigInt64Array view), every string once in a table, kinds the auditd
+ * adapter does not emit in bulk as the objects themselves.
+ *
+ * Why: the receiving thread is the busy one (it also writes SQLite). Structured-cloning
+ * event objects cost it ~15% of its time; a flat `unknown[]` of numbers, strings and
+ * bigints still cost ~4.5 us per event to deserialise and decode (bench/stages/
+ * event-codec-bench.ts). A typed array is transferred without a copy and read back without
+ * type checks, and a batch's repeated strings (comm, exe, user names, common arguments)
+ * are cloned and decoded once.
+ *
+ * Decoding gives objects with the same fields set as the encoded ones (absent stays absent,
+ * `host: undefined` stays present), in the order the auditd adapter sets them.
  */
 const RAW = 0;
 const FORK = 1;
@@ -15,208 +22,367 @@ const EXEC = 2;
 const EXIT = 3;
 const OBSERVED = 4;
 
+/** String references: an index into `strings`, or one of these. */
+const ABSENT = -1;
+/** Only `host`: the property is there with the value undefined (the default host). */
+const UNDEFINED = -2;
+
+/** Slots of the scratch array at first; doubled as needed (about 40 per event). */
+const INITIAL_SLOTS = 16 * 1024;
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
 export interface EncodedEvents {
+  /** Evidence file names. */
   files: string[];
-  data: unknown[];
+  /** Every other string, once per batch. */
+  strings: string[];
+  /** `used` 8-byte slots: numbers as float64 (NaN = absent), timestamps as int64. */
+  slots: ArrayBuffer;
+  used: number;
+  /** Events of kinds not flattened, in order (a RAW slot says where). */
+  raw: ProcEvent[];
 }
 
-export function encodeEvents(events: readonly ProcEvent[]): EncodedEvents {
-  const files: string[] = [];
-  const data: unknown[] = [];
-  const fileIndex = (file: string): number => {
+/** The transferable part of an encoded batch (for postMessage's transfer list). */
+export function transferablesOf(encoded: EncodedEvents): ArrayBuffer[] {
+  return [encoded.slots];
+}
+
+class Encoder {
+  private f64 = new Float64Array(INITIAL_SLOTS);
+  private i64 = new BigInt64Array(this.f64.buffer);
+  private k = 0;
+  private files: string[] = [];
+  private strings: string[] = [];
+  private stringIndex = new Map<string, number>();
+  private raw: ProcEvent[] = [];
+
+  encode(events: readonly ProcEvent[]): EncodedEvents {
+    // Written into one scratch array kept across batches, then copied out at its used size:
+    // the copy is what gets transferred (a fresh, exactly-sized buffer per batch).
+    this.k = 0;
+    this.files = [];
+    this.strings = [];
+    this.raw = [];
+    for (const e of events) this.event(e);
+    const out: EncodedEvents = { files: this.files, strings: this.strings, slots: this.f64.slice(0, this.k).buffer, used: this.k, raw: this.raw };
+    // Keep nothing of this batch: strings held until the next one would be promoted to the
+    // old generation. (A new Map each batch: a cleared one kept what it had referenced, see
+    // ExecveArgs.reset in adapters/auditd/execve-argv.ts.)
+    this.stringIndex = new Map();
+    this.files = [];
+    this.strings = [];
+    this.raw = [];
+    return out;
+  }
+
+  private event(e: ProcEvent): void {
+    const ts = e.timestampNs;
+    const flat =
+      e.kind === 'fork' ||
+      e.kind === 'exec' ||
+      e.kind === 'exit' ||
+      (e.kind === 'observed' && (e.startTimeNs === undefined || (e.startTimeNs >= INT64_MIN && e.startTimeNs <= INT64_MAX)));
+    // Out of int64 (never from a real clock) or not flattened: the object travels whole.
+    if (!flat || typeof ts !== 'bigint' || ts < INT64_MIN || ts > INT64_MAX) {
+      this.num(RAW);
+      this.raw.push(e);
+      return;
+    }
+    switch (e.kind) {
+      case 'fork':
+        this.base(FORK, e);
+        this.num(e.childPid);
+        this.num(e.parentPid);
+        this.opt(e.parentTid);
+        this.opt(e.parentPpid);
+        this.bool(e.maybeThread);
+        this.image(e.parentImage);
+        this.creds(e.parentCreds);
+        break;
+      case 'exec':
+        this.base(EXEC, e);
+        this.num(e.pid);
+        this.opt(e.ppid);
+        this.image(e.image);
+        this.creds(e.creds);
+        break;
+      case 'exit':
+        this.base(EXIT, e);
+        this.num(e.pid);
+        this.opt(e.ppid);
+        this.opt(e.exitCode);
+        this.opt(e.exitSignal);
+        this.str(e.certainty);
+        break;
+      case 'observed':
+        this.base(OBSERVED, e);
+        this.num(e.pid);
+        this.opt(e.ppid);
+        if (e.startTimeNs === undefined) this.num(0);
+        else {
+          this.num(1);
+          this.big(e.startTimeNs);
+        }
+        this.image(e.image);
+        this.creds(e.creds);
+        break;
+    }
+  }
+
+  /** tag, host, timestamp, evidence: 4 slots, +4 with evidence. */
+  private base(tag: number, e: ProcEvent): void {
+    this.num(tag);
+    if (!('host' in e)) this.num(ABSENT);
+    else if (e.host === undefined) this.num(UNDEFINED);
+    else this.num(this.ref(e.host));
+    this.big(e.timestampNs);
+    const ev = e.evidence;
+    if (ev === undefined) {
+      this.num(-1);
+      return;
+    }
+    this.num(this.fileNo(ev.file));
+    this.num(ev.offset);
+    this.opt(ev.line);
+    // Ids are unique per event: no table lookup.
+    if (ev.id === undefined) this.num(ABSENT);
+    else {
+      this.strings.push(ev.id);
+      this.num(this.strings.length - 1);
+    }
+  }
+
+  private image(i: ProcessImage | undefined): void {
+    if (i === undefined) {
+      this.num(0);
+      return;
+    }
+    this.num(1);
+    this.str(i.comm);
+    this.str(i.exe);
+    const argv = i.argv;
+    if (argv === undefined) this.num(-1);
+    else {
+      this.num(argv.length);
+      for (let j = 0; j < argv.length; j++) this.num(this.ref(argv[j]!));
+    }
+    this.bool(i.argvTruncated);
+    this.str(i.cwd);
+  }
+
+  private creds(c: Credentials | undefined): void {
+    if (c === undefined) {
+      this.num(0);
+      return;
+    }
+    this.num(1);
+    this.opt(c.uid);
+    this.opt(c.euid);
+    this.opt(c.gid);
+    this.opt(c.egid);
+    this.opt(c.auid);
+    this.str(c.user);
+    this.str(c.euser);
+    this.str(c.auser);
+  }
+
+  private fileNo(file: string): number {
+    const files = this.files;
     const last = files.length - 1;
     if (last >= 0 && files[last] === file) return last;
     const i = files.indexOf(file);
     if (i >= 0) return i;
     files.push(file);
     return files.length - 1;
-  };
-  for (const e of events) {
-    switch (e.kind) {
-      case 'fork':
-        data.push(FORK);
-        base(e);
-        data.push(e.childPid, e.parentPid, e.parentTid, e.parentPpid, e.maybeThread);
-        image(e.parentImage);
-        creds(e.parentCreds);
-        break;
-      case 'exec':
-        data.push(EXEC);
-        base(e);
-        data.push(e.pid, e.ppid);
-        image(e.image);
-        creds(e.creds);
-        break;
-      case 'exit':
-        data.push(EXIT);
-        base(e);
-        data.push(e.pid, e.ppid, e.exitCode, e.exitSignal, e.certainty);
-        break;
-      case 'observed':
-        data.push(OBSERVED);
-        base(e);
-        data.push(e.pid, e.ppid, e.startTimeNs);
-        image(e.image);
-        creds(e.creds);
-        break;
-      default:
-        data.push(RAW, e);
-    }
   }
-  return { files, data };
 
-  function base(e: ProcEvent): void {
-    // host: 1 = present (value follows), 0 = absent.
-    if ('host' in e) data.push(1, e.host);
-    else data.push(0);
-    data.push(e.timestampNs);
-    const ev = e.evidence;
-    if (ev === undefined) data.push(-1);
-    else data.push(fileIndex(ev.file), ev.offset, ev.line, ev.id);
+  private ref(s: string): number {
+    let i = this.stringIndex.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.stringIndex.set(s, i);
+    }
+    return i;
   }
-  function image(i: ProcessImage | undefined): void {
-    if (i === undefined) data.push(0);
-    else data.push(1, i.comm, i.exe, i.argv, i.argvTruncated, i.cwd);
+
+  private str(s: string | undefined): void {
+    this.num(s === undefined ? ABSENT : this.ref(s));
   }
-  function creds(c: Credentials | undefined): void {
-    if (c === undefined) data.push(0);
-    else data.push(1, c.uid, c.euid, c.gid, c.egid, c.auid, c.user, c.euser, c.auser);
+
+  private bool(b: boolean | undefined): void {
+    this.num(b === undefined ? NaN : b ? 1 : 0);
+  }
+
+  private opt(n: number | undefined): void {
+    this.num(n === undefined ? NaN : n);
+  }
+
+  private num(n: number): void {
+    if (this.k === this.f64.length) this.grow();
+    this.f64[this.k++] = n;
+  }
+
+  private big(n: bigint): void {
+    if (this.k === this.f64.length) this.grow();
+    this.i64[this.k++] = n;
+  }
+
+  private grow(): void {
+    const bigger = new Float64Array(this.f64.length * 2);
+    bigger.set(this.f64);
+    this.f64 = bigger;
+    this.i64 = new BigInt64Array(bigger.buffer);
   }
 }
 
+const encoder = new Encoder();
+
+export function encodeEvents(events: readonly ProcEvent[]): EncodedEvents {
+  return encoder.encode(events);
+}
+
 export function decodeEvents(encoded: EncodedEvents): ProcEvent[] {
-  const { files, data } = encoded;
+  const { files, strings, raw, used } = encoded;
+  const f64 = new Float64Array(encoded.slots, 0, used);
+  const i64 = new BigInt64Array(encoded.slots, 0, used);
   const out: ProcEvent[] = [];
   let k = 0;
-  let v: unknown;
-  const next = (): unknown => data[k++];
-  while (k < data.length) {
-    const tag = next() as number;
+  let rawNo = 0;
+  let v = 0;
+  while (k < used) {
+    const tag = f64[k++]!;
     if (tag === RAW) {
-      out.push(next() as ProcEvent);
+      out.push(raw[rawNo++]!);
       continue;
     }
-    const hasHost = next() === 1;
-    const host = hasHost ? (next() as string | undefined) : undefined;
-    const timestampNs = next() as bigint;
+    const hostRef = f64[k++]!;
+    const timestampNs = i64[k++]!;
     let evidence: EvidenceRef | undefined;
-    const fileNo = next() as number;
+    const fileNo = f64[k++]!;
     if (fileNo >= 0) {
-      evidence = { file: files[fileNo]!, offset: next() as number };
-      const line = next() as number | undefined;
-      const id = next() as string | undefined;
-      if (id !== undefined) evidence.id = id;
-      if (line !== undefined) evidence.line = line;
+      evidence = { file: files[fileNo]!, offset: f64[k++]! };
+      const line = f64[k++]!;
+      const id = f64[k++]!;
+      if (id >= 0) evidence.id = strings[id]!;
+      if (line === line) evidence.line = line;
     }
     let e: ProcEvent;
     switch (tag) {
       case FORK: {
         const f = { kind: 'fork', timestampNs } as ForkEvent;
-        if (hasHost) f.host = host!;
+        if (hostRef !== ABSENT) f.host = hostRef === UNDEFINED ? undefined : strings[hostRef]!;
         if (evidence !== undefined) f.evidence = evidence;
-        f.childPid = next() as number;
-        f.parentPid = next() as number;
-        v = next();
-        if (v !== undefined) f.parentTid = v as never;
-        v = next();
-        if (v !== undefined) f.parentPpid = v as never;
-        v = next();
-        if (v !== undefined) f.maybeThread = v as never;
-        v = readImage();
-        if (v !== undefined) f.parentImage = v as never;
-        v = readCreds();
-        if (v !== undefined) f.parentCreds = v as never;
+        f.childPid = f64[k++]!;
+        f.parentPid = f64[k++]!;
+        const parentTid = f64[k++]!;
+        const parentPpid = f64[k++]!;
+        const maybeThread = f64[k++]!;
+        const image = readImage();
+        if (image !== undefined) f.parentImage = image;
+        const creds = readCreds();
+        if (creds !== undefined) f.parentCreds = creds;
+        if (parentTid === parentTid) f.parentTid = parentTid;
+        if (parentPpid === parentPpid) f.parentPpid = parentPpid;
+        if (maybeThread === maybeThread) f.maybeThread = maybeThread === 1;
         e = f;
         break;
       }
       case EXEC: {
         const x = { kind: 'exec', timestampNs } as ExecEvent;
-        if (hasHost) x.host = host!;
+        if (hostRef !== ABSENT) x.host = hostRef === UNDEFINED ? undefined : strings[hostRef]!;
         if (evidence !== undefined) x.evidence = evidence;
-        x.pid = next() as number;
-        v = next();
-        if (v !== undefined) x.ppid = v as never;
-        v = readImage();
-        if (v !== undefined) x.image = v as never;
-        v = readCreds();
-        if (v !== undefined) x.creds = v as never;
+        x.pid = f64[k++]!;
+        const ppid = f64[k++]!;
+        const image = readImage();
+        if (image !== undefined) x.image = image;
+        const creds = readCreds();
+        if (creds !== undefined) x.creds = creds;
+        if (ppid === ppid) x.ppid = ppid;
         e = x;
         break;
       }
       case EXIT: {
         const x = { kind: 'exit', timestampNs } as ExitEvent;
-        if (hasHost) x.host = host!;
+        if (hostRef !== ABSENT) x.host = hostRef === UNDEFINED ? undefined : strings[hostRef]!;
         if (evidence !== undefined) x.evidence = evidence;
-        x.pid = next() as number;
-        v = next();
-        if (v !== undefined) x.ppid = v as never;
-        v = next();
-        if (v !== undefined) x.exitCode = v as never;
-        v = next();
-        if (v !== undefined) x.exitSignal = v as never;
-        v = next();
-        if (v !== undefined) x.certainty = v as never;
+        x.pid = f64[k++]!;
+        const ppid = f64[k++]!;
+        const exitCode = f64[k++]!;
+        const exitSignal = f64[k++]!;
+        const certainty = f64[k++]!;
+        if (certainty >= 0) x.certainty = strings[certainty] as ExitEvent['certainty'];
+        if (ppid === ppid) x.ppid = ppid;
+        if (exitCode === exitCode) x.exitCode = exitCode;
+        if (exitSignal === exitSignal) x.exitSignal = exitSignal;
         e = x;
         break;
       }
       case OBSERVED: {
         const o = { kind: 'observed', timestampNs } as ObservedEvent;
-        if (hasHost) o.host = host!;
+        if (hostRef !== ABSENT) o.host = hostRef === UNDEFINED ? undefined : strings[hostRef]!;
         if (evidence !== undefined) o.evidence = evidence;
-        o.pid = next() as number;
-        v = next();
-        if (v !== undefined) o.ppid = v as never;
-        v = next();
-        if (v !== undefined) o.startTimeNs = v as never;
-        v = readImage();
-        if (v !== undefined) o.image = v as never;
-        v = readCreds();
-        if (v !== undefined) o.creds = v as never;
+        o.pid = f64[k++]!;
+        const ppid = f64[k++]!;
+        const startTimeNs = f64[k++] === 1 ? i64[k++]! : undefined;
+        const image = readImage();
+        if (image !== undefined) o.image = image;
+        const creds = readCreds();
+        if (creds !== undefined) o.creds = creds;
+        if (ppid === ppid) o.ppid = ppid;
+        if (startTimeNs !== undefined) o.startTimeNs = startTimeNs;
         e = o;
         break;
       }
       default:
-        throw new Error(`event batch: unknown tag ${tag} at ${k - 1}`);
+        throw new Error(`event batch: unknown tag ${tag} at slot ${k - 1}`);
     }
     out.push(e);
   }
   return out;
 
   function readImage(): ProcessImage | undefined {
-    if (next() === 0) return undefined;
+    if (f64[k++] === 0) return undefined;
     const i: ProcessImage = {};
-    v = next();
-    if (v !== undefined) i.comm = v as never;
-    v = next();
-    if (v !== undefined) i.exe = v as never;
-    v = next();
-    if (v !== undefined) i.argv = v as never;
-    v = next();
-    if (v !== undefined) i.argvTruncated = v as never;
-    v = next();
-    if (v !== undefined) i.cwd = v as never;
+    v = f64[k++]!;
+    if (v >= 0) i.comm = strings[v]!;
+    v = f64[k++]!;
+    if (v >= 0) i.exe = strings[v]!;
+    const argc = f64[k++]!;
+    if (argc >= 0) {
+      const argv = new Array<string>(argc);
+      for (let j = 0; j < argc; j++) argv[j] = strings[f64[k++]!]!;
+      i.argv = argv;
+    }
+    v = f64[k++]!;
+    if (v === v) i.argvTruncated = v === 1;
+    v = f64[k++]!;
+    if (v >= 0) i.cwd = strings[v]!;
     return i;
   }
+
   function readCreds(): Credentials | undefined {
-    if (next() === 0) return undefined;
+    if (f64[k++] === 0) return undefined;
     const c: Credentials = {};
-    v = next();
-    if (v !== undefined) c.uid = v as never;
-    v = next();
-    if (v !== undefined) c.euid = v as never;
-    v = next();
-    if (v !== undefined) c.gid = v as never;
-    v = next();
-    if (v !== undefined) c.egid = v as never;
-    v = next();
-    if (v !== undefined) c.auid = v as never;
-    v = next();
-    if (v !== undefined) c.user = v as never;
-    v = next();
-    if (v !== undefined) c.euser = v as never;
-    v = next();
-    if (v !== undefined) c.auser = v as never;
+    v = f64[k++]!;
+    if (v === v) c.uid = v;
+    v = f64[k++]!;
+    if (v === v) c.euid = v;
+    v = f64[k++]!;
+    if (v === v) c.gid = v;
+    v = f64[k++]!;
+    if (v === v) c.egid = v;
+    v = f64[k++]!;
+    if (v === v) c.auid = v;
+    v = f64[k++]!;
+    if (v >= 0) c.user = strings[v]!;
+    v = f64[k++]!;
+    if (v >= 0) c.euser = strings[v]!;
+    v = f64[k++]!;
+    if (v >= 0) c.auser = strings[v]!;
     return c;
   }
 }
-

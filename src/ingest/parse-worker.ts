@@ -1,10 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { encodeEvents } from './event-batch-codec.js';
+import { encodeEvents, transferablesOf } from './event-batch-codec.js';
 import { ParseStage, type StageBatch, type StageSource } from './parse-stage.js';
 
 /**
  * Worker-thread side of the parse stage (see parse-client.ts): one message in, one batch
- * out, in order. Events travel as structured clones; input pieces arrive transferred.
+ * out, in order. Input pieces arrive transferred; events leave encoded (event-batch-codec.ts).
  */
 export type ParseCommand = { op: 'open'; source: StageSource } | { op: 'push'; chunk: Uint8Array } | { op: 'end' } | { op: 'finish' };
 
@@ -32,9 +32,11 @@ if (port !== null) {
       port.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       return;
     }
-    // Events as one flat array (see event-batch-codec.ts), decoded by parse-client.ts.
-    batch.encoded = encodeEvents(batch.events);
+    // Events as typed slots + a string table (see event-batch-codec.ts), decoded by
+    // parse-client.ts; the slots' buffer is transferred, not copied.
+    const encoded = encodeEvents(batch.events);
+    batch.encoded = encoded;
     batch.events = [];
-    port.postMessage(batch);
+    port.postMessage(batch, transferablesOf(encoded));
   });
 }

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { createAuditdAdapter } from '../../adapters/auditd/index.js';
 import type { ProcEvent } from '../../src/events/proc-event.js';
-import { decodeEvents, encodeEvents } from '../../src/ingest/event-batch-codec.js';
+import { decodeEvents, encodeEvents, transferablesOf } from '../../src/ingest/event-batch-codec.js';
 import { repoRoot } from '../support/truth.js';
 
 function adapterEvents(file: string): ProcEvent[] {
@@ -39,5 +40,25 @@ describe('event batch codec', () => {
     expect(decoded).toEqual(events);
     expect('host' in decoded[6]!).toBe(false);
     expect(decoded[5]).toEqual(events[5]);
+  });
+
+  it('crosses a MessagePort with the slots transferred, not copied,, and keeps exotic values exact', async () => {
+    const events: ProcEvent[] = [
+      ...adapterEvents(join(repoRoot, 'samples', 'auditd', 'exec-chain-enriched-node', 'logs', 'audit.log')),
+      // Out of int64: travels as the object itself.
+      { kind: 'exit', timestampNs: 2n ** 70n, host: 'h', pid: 1, exitCode: 0 },
+      { kind: 'observed', timestampNs: -5n, pid: 2, startTimeNs: 2n ** 63n - 1n, image: { argv: ['\u00e9t\u00e9', '', '\u{1F600}', '\u00e9t\u00e9'], argvTruncated: false } },
+      { kind: 'observed', timestampNs: 6n, pid: 3, startTimeNs: 2n ** 64n },
+      { kind: 'fork', timestampNs: 7n, host: undefined, childPid: 5, parentPid: 4, parentTid: 6, maybeThread: false, parentCreds: { uid: 0, user: 'root' } },
+    ];
+    const encoded = encodeEvents(events);
+    const { port1, port2 } = new MessageChannel();
+    const received = new Promise<typeof encoded>((resolve) => port2.once('message', resolve));
+    port1.postMessage(encoded, transferablesOf(encoded));
+    expect(encoded.slots.byteLength).toBe(0); // moved, not copied
+    const decoded = decodeEvents(await received);
+    port1.close();
+    expect(decoded).toEqual(events);
+    expect('host' in decoded.at(-1)!).toBe(true);
   });
 });

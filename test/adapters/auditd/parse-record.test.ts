@@ -56,6 +56,9 @@ describe('parseRecord', () => {
     expect(parseRecord(syscall.slice(0, 30))).toMatchObject({ error: 'missing-timestamp' });
     expect(parseRecord('\u00ff\u00fe garbage')).toMatchObject({ error: 'malformed-line' });
     expect(parseRecord('type=SYSCALL')).toMatchObject({ error: 'truncated-record' });
+    // A second count of hundreds of digits is Infinity as a number: refused, not thrown later.
+    const hugeSecond = syscall.replace(/audit\(\d+/, `audit(${'9'.repeat(400)}`);
+    expect(parseRecord(hugeSecond)).toMatchObject({ error: 'missing-timestamp' });
   });
 
   it('parses every record line of the corpus traces that has a msg=audit header', () => {
