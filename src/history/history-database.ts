@@ -32,7 +32,9 @@ export class WritableHistory {
     this.inTransaction = true;
   }
 
+  /** Writes the rows the writer still holds, then commits (some callers never save the builder's state). */
   commit(): void {
+    this.writer.flush();
     if (!this.inTransaction) return;
     this.db.prepare('COMMIT').run();
     this.inTransaction = false;
@@ -42,15 +44,40 @@ export class WritableHistory {
     if (!this.inTransaction) return;
     this.db.prepare('ROLLBACK').run();
     this.inTransaction = false;
+    this.writer.discard();
   }
 
-  /** A query view on the same connection (sees uncommitted rows of this connection). */
+  /**
+   * A query view on the same connection: it sees uncommitted rows of this connection,
+   * including the ones the writer still holds in memory (each call flushes them first).
+   */
   store(): HistoryStore {
-    return new SqliteHistoryStore(this.db, false);
+    return flushingStore(new SqliteHistoryStore(this.db, false), () => this.writer.flush());
   }
 
   close(): void {
+    // Rows written outside begin()..commit() were committed one by one before the writer
+    // held any back: keep that. Inside a transaction, closing still discards it.
+    if (!this.inTransaction) this.writer.flush();
     this.rollback();
     this.db.close();
   }
+}
+
+/**
+ * Wraps every method of a store so that `flush()` runs before it. A Proxy rather than a
+ * hand-written forwarder: the HistoryStore interface grows with the queries, and a method
+ * added there must not silently miss rows the writer holds.
+ */
+function flushingStore(store: HistoryStore, flush: () => void): HistoryStore {
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]): unknown => {
+        flush();
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
 }

@@ -28,8 +28,16 @@ export class LastInstanceCache {
   private readonly byId = new Map<number, CachedLast>();
   private size = 0;
 
-  /** `hasAny(hostId)` is asked once per host, before this writer writes anything for it. */
-  constructor(private readonly hasAny: (hostId: number) => boolean) {}
+  /**
+   * `hasAny(hostId)` is asked once per host, before this writer writes anything for it.
+   * `onForget(hostId, pid)` is called when that pid's answer becomes unknown (its newest
+   * instance moved back in time), `onForget()` when every answer does: the writer must then
+   * make sure SQLite, or its own merge, has what the cache no longer answers for.
+   */
+  constructor(
+    private readonly hasAny: (hostId: number) => boolean,
+    private readonly onForget: (hostId?: number, pid?: number) => void = () => {},
+  ) {}
 
   /** The cached answer: an instance, null (none), or undefined (unknown: ask SQLite). */
   get(hostId: number, pid: number): CachedLast | null | undefined {
@@ -50,12 +58,14 @@ export class LastInstanceCache {
     this.host(hostId);
   }
 
-  inserted(hostId: number, pid: number, id: number, startNs: bigint, startKnown: boolean): void {
+  /** Returns true when the pid's answer is known here after the insert (false: ask SQLite). */
+  inserted(hostId: number, pid: number, id: number, startNs: bigint, startKnown: boolean): boolean {
     const h = this.host(hostId);
     const cur = h.byPid.get(pid);
-    if (cur === STALE || (cur === undefined && !h.fresh)) return; // unknown stays unknown
+    if (cur === STALE || (cur === undefined && !h.fresh)) return false; // unknown stays unknown
     // Ids grow, so a later row wins unless it starts earlier (a "seen since" /proc start).
     if (cur === undefined || cur === null || startNs >= cur.startNs) this.put(h, pid, { hostId, pid, id, startNs, startKnown });
+    return h.byPid.has(pid); // false when put() passed the bound and forgot everything
   }
 
   forkStartSet(id: number, startNs: bigint): void {
@@ -75,6 +85,7 @@ export class LastInstanceCache {
     const h = this.host(e.hostId);
     this.byId.delete(id);
     h.byPid.set(e.pid, STALE);
+    this.onForget(e.hostId, e.pid);
   }
 
   ended(id: number, endNs: bigint, certainty: LastInstance['endCertainty']): void {
@@ -102,6 +113,7 @@ export class LastInstanceCache {
     }
     this.byId.clear();
     this.size = 0;
+    this.onForget();
   }
 
   private host(hostId: number): HostCache {

@@ -14,9 +14,12 @@ const CACHE_KIB = 64 * 1024;
 /**
  * ... and a writer. Smaller for the writer: it must stay within the ingest's 256 MB
  * budget beside two V8 heaps (parse worker), and index pages it drops are re-read from
- * the OS page cache (on a 320 MiB log: peak RSS -17 MiB, speed within noise of 64 MiB).
+ * the OS page cache. Only `instances_by_pid` is written at random places (every other
+ * index grows at its end), and its leaves outgrow any cache we could afford on a long log
+ * anyway: 64 -> 24 MiB cost nothing measurable on a 320 MiB log, nor 24 -> 12 MiB on the
+ * 1.8 GB query log (peak RSS 246-249 -> 236 MiB with the file not mapped, see below).
  */
-const WRITER_CACHE_KIB = 24 * 1024;
+const WRITER_CACHE_KIB = 12 * 1024;
 
 export interface OpenHistoryOptions {
   /** Open for queries only: never creates or migrates (a missing file is an error). */
@@ -56,8 +59,11 @@ export function openHistoryDb(path: string, options: OpenHistoryOptions = {}): S
     }
     // Queries jump around a file of hundreds of MB: reading pages through a memory map
     // instead of one pread per page halved ancestryAt's cost on 1M instances (bench/
-    // history-query-bench.ts); the page cache keeps the upper index levels hot for ingest.
-    db.pragma(`mmap_size = ${MMAP_BYTES}`);
+    // history-query-bench.ts). Not for the writer: every page it touches through the map
+    // stays in its resident set, so an ingest's peak RSS grew with the database: 633 MiB
+    // (452 MiB of it the mapped 425 MiB file) at the end of the 1.8 GB query log, 246 MiB
+    // unmapped at the same speed. Its own page cache is bounded instead.
+    db.pragma(`mmap_size = ${readonly ? MMAP_BYTES : 0}`);
     db.pragma(`cache_size = -${readonly ? CACHE_KIB : WRITER_CACHE_KIB}`);
     db.pragma('foreign_keys = OFF'); // rows are written in dependency order; checks cost ingest time
     return db;

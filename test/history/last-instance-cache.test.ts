@@ -19,6 +19,7 @@ afterEach(() => {
 
 /** The answer straight from SQLite, as the writer gave it before the cache existed. */
 function fromSql(hostId: number, pid: number): LastInstance | undefined {
+  history.writer.flush(); // rows the writer still holds (pending-instances.ts) go to SQLite first
   const r = history.db.prepare('SELECT * FROM instances WHERE host_id = ? AND pid = ? ORDER BY start_ns DESC, id DESC LIMIT 1').safeIntegers(true).get(hostId, pid) as Record<string, bigint | string | null> | undefined;
   if (r === undefined) return undefined;
   const last: LastInstance = { id: Number(r.id), startNs: r.start_ns as bigint, startKnown: Number(r.start_known) === 1 };

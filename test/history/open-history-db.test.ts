@@ -65,4 +65,14 @@ describe('openHistoryDb', () => {
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'extra'").get()).toEqual({ n: 1 });
     db.close();
   });
+
+  it('maps the file into memory for queries but not for an ingest, whose resident set must not grow with the database', () => {
+    const path = join(dir, 'mapped.db');
+    const writer = openHistoryDb(path);
+    expect(writer.pragma('mmap_size', { simple: true })).toBe(0);
+    const reader = openHistoryDb(path, { readonly: true });
+    expect(reader.pragma('mmap_size', { simple: true })).toBeGreaterThan(0);
+    reader.close();
+    writer.close();
+  });
 });
