@@ -1,11 +1,22 @@
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
 import { UserError } from '../cli/user-error.js';
 import { loadMigrations, type Migration } from './migrations.js';
 
 /** `PRAGMA application_id` of a proc-tree history database: ASCII "ptre". */
 export const HISTORY_APPLICATION_ID = 0x70747265;
 
-export type SqliteDatabase = Database.Database;
+export type SqliteDatabase = BetterSqlite3.Database;
+
+/**
+ * better-sqlite3 loaded with `require` and its addon by path: importing the CommonJS package
+ * through the ESM loader and letting it search for its `.node` file cost ~20-40 ms of every
+ * CLI query's start-up here (profiled), more than the query itself.
+ */
+const requireCjs = createRequire(import.meta.url);
+const Database = requireCjs('better-sqlite3') as typeof BetterSqlite3;
+const NATIVE_BINDING = join(dirname(requireCjs.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
 
 /** Address space mapped for reads (not memory used: the OS pages it in on demand). */
 const MMAP_BYTES = 1 << 30;
@@ -37,7 +48,7 @@ export function openHistoryDb(path: string, options: OpenHistoryOptions = {}): S
   const readonly = options.readonly === true;
   let db: SqliteDatabase;
   try {
-    db = new Database(path, { readonly, fileMustExist: readonly });
+    db = new Database(path, { readonly, fileMustExist: readonly, nativeBinding: NATIVE_BINDING });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (readonly && /unable to open|does not exist/i.test(message)) {
