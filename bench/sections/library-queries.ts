@@ -48,6 +48,10 @@ export async function libraryQueries(ctx: BenchContext, qdb: QueryDatabase): Pro
     });
     results.push({ query: 'ancestryAt(pid, T)', ...ancestry, agreement: compared > 0 ? `${((100 * agree) / compared).toFixed(1)}% = truth` : undefined });
     ctx.log(`  library ancestry: ${ancestry.latency.count} calls`);
+    // The first pass touches each probe's index and table pages for the first time in this
+    // process (mmap faults) while V8 is still tiering the code; a long-lived user (a server,
+    // a notebook) pays that once. The same probes again show the steady state.
+    results.push({ query: 'ancestryAt(pid, T), 2nd pass', ...timeCalls(probes, (p) => ancestryAt(store, { host: p.host, pid: p.pid, atNs: at(p) })) });
     results.push({ query: 'treeAt(T), whole host', ...timeCalls(probes.slice(0, 100), (p) => treeAt(store, { host: p.host, atNs: at(p) })) });
     results.push({ query: 'treeAt(T, pid)', ...timeCalls(probes, (p) => treeAt(store, { host: p.host, atNs: at(p), pid: p.pid })) });
     results.push({ query: 'descendants(pid, T)', ...timeCalls(probes, (p) => descendants(store, { host: p.host, pid: p.pid, atNs: at(p) })) });

@@ -3,11 +3,9 @@ import type { ChainRow, HistoryStore } from './history-store.js';
 import type { ImageRow, InstanceRow } from './history-types.js';
 import { commandOf, imageFrom } from './image-at.js';
 import { lossesNote, mayHaveEndedNote, overlapNote, parentRowNotes, sameInstantExecNote } from './link-notes.js';
-import { NoProcessAtTimeError } from './query-errors.js';
+import { INIT_PID, initFromBootNote, initSeenLater, outsideHistory, withinHistory } from './history-span.js';
+import { noProcessAtTime } from './query-errors.js';
 import { resolveHost } from './resolve-host.js';
-
-/** The host's init process: its pid never changes hands while the host is up. */
-const INIT_PID = 1;
 
 export type Lineage = 'parent' | 'creator';
 
@@ -16,6 +14,11 @@ export interface AncestryQuery {
   host?: string;
   pid: number;
   atNs: bigint;
+  /**
+   * The time is an audit event id (`audit(SECONDS.MS:SERIAL)`): its serial orders the
+   * records of the same millisecond, so an exec recorded by a later event is not in force yet.
+   */
+  atSerial?: number;
   /** `parent` (default): the kernel parent at that time, what /proc showed; `creator`: who forked each. */
   lineage?: Lineage;
 }
@@ -51,6 +54,8 @@ export interface AncestryResult {
   uncertain: boolean;
   /** True when the chain reaches the root (pid 1, or a process whose parent is 0). */
   complete: boolean;
+  /** The time is before the first or after the last record of the host's history (a note says which; `uncertain`). */
+  outsideHistory?: 'before' | 'after';
   notes: string[];
 }
 
@@ -70,16 +75,25 @@ function ancestryAtInSnapshot(store: HistoryStore, query: AncestryQuery): Ancest
   const lineage = query.lineage ?? 'parent';
   const host = resolveHost(store, query.host, (h) => store.instancesAt(h, pid, atNs).length > 0);
   const candidates = store.instancesAt(host, pid, atNs);
-  const self = candidates[0];
-  if (self === undefined) throw new NoProcessAtTimeError(pid, atNs, query.host, noProcessHint(store, host, pid, atNs));
   const result: AncestryResult = { host, pid, atNs, lineage, chain: [], uncertain: false, complete: false, notes: [] };
   const uncertain = (note: string, link?: AncestryLink): void => {
     result.uncertain = true;
     (link?.notes ?? result.notes).push(note);
   };
+  let self = candidates[0];
+  if (self === undefined && pid === INIT_PID && withinHistory(store, host, atNs)) {
+    // init runs from boot to shutdown: within the history it was there, recorded or not.
+    self = initSeenLater(store, host, atNs);
+    if (self === undefined) {
+      result.chain.push(unrecordedInit());
+      result.complete = true;
+      return result;
+    }
+  }
+  if (self === undefined) throw noProcessAtTime(store, host, pid, atNs, query.host);
   if (candidates.length > 1) uncertain(overlapNote(pid, candidates));
 
-  const links = new ChainLinks(store, atNs, lineage);
+  const links = new ChainLinks(store, atNs, lineage, query.atSerial);
   const seen = new Set<number>();
   let current: InstanceRow | undefined = self;
   while (current !== undefined && result.chain.length < MAX_CHAIN) {
@@ -91,9 +105,10 @@ function ancestryAtInSnapshot(store: HistoryStore, query: AncestryQuery): Ancest
     const row = links.of(current);
     const image = imageFrom(store, current, atNs, row.image, row.creatorImage);
     const link = linkOf(current, image);
+    if (current.pid === INIT_PID && current.startNs > atNs) link.notes.push(initFromBootNote(current));
     result.chain.push(link);
     if (result.chain.length > 1) {
-      const note = sameInstantExecNote(store, current, image, atNs);
+      const note = sameInstantExecNote(store, current, image, atNs, query.atSerial);
       if (note !== undefined) uncertain(note, link);
     }
     if (current.endCertainty === 'inferred' && current.endNs !== undefined && current.endNs > atNs) {
@@ -105,6 +120,7 @@ function ancestryAtInSnapshot(store: HistoryStore, query: AncestryQuery): Ancest
     }
     const step: Step = lineage === 'parent' ? parentStep(store, links, host, current, row, atNs) : creatorStep(store, links, current);
     if (step.ppid !== undefined) link.ppid = step.ppid;
+    else if (current.pid === INIT_PID) link.ppid = 0; // init's parent is the kernel, recorded or not
     for (const note of step.notes) uncertain(note, link);
     if (step.parent === undefined) {
       if (step.ppid === 0 || (current.pid === 1 && step.ppid === undefined)) result.complete = true;
@@ -113,7 +129,7 @@ function ancestryAtInSnapshot(store: HistoryStore, query: AncestryQuery): Ancest
       if (step.missingPid === INIT_PID) {
         // pid 1 runs from boot to shutdown (the kernel panics when it exits), so a log that
         // never names it still proves it was there: the chain is complete, not uncertain.
-        result.chain.push({ pid: INIT_PID, ppid: 0, startKnown: false, cmd: '', notes: ['init: runs from boot; no record in the log names its command'] });
+        result.chain.push(unrecordedInit());
         result.complete = true;
       } else if (step.missingPid !== undefined) {
         // The parent pid is known but no record shows that process at the time.
@@ -125,7 +141,18 @@ function ancestryAtInSnapshot(store: HistoryStore, query: AncestryQuery): Ancest
     current = step.parent;
   }
   addLossNotes(store, host, result, atNs, uncertain);
+  // A process of the chain that ended after atNs proves the history goes on past it.
+  const outside = outsideHistory(store, host, atNs, result.chain.some((l) => l.endNs !== undefined && l.endNs > atNs));
+  if (outside !== undefined) {
+    result.outsideHistory = outside.side;
+    uncertain(outside.note);
+  }
   return result;
+}
+
+/** pid 1 when no record in the log shows it: it was there all the same (see INIT_PID). */
+function unrecordedInit(): AncestryLink {
+  return { pid: INIT_PID, ppid: 0, startKnown: false, cmd: '', notes: ['init: runs from boot; no record in the log names its command'] };
 }
 
 /**
@@ -141,12 +168,13 @@ class ChainLinks {
     private readonly store: HistoryStore,
     private readonly atNs: bigint,
     private readonly lineage: Lineage,
+    private readonly atSerial: number | undefined,
   ) {}
 
   of(inst: InstanceRow): ChainRow {
     let row = this.rows.get(inst.id);
     if (row === undefined) {
-      for (const r of this.store.chainAt(inst.id, this.atNs, this.lineage)) if (!this.rows.has(r.instance.id)) this.rows.set(r.instance.id, r);
+      for (const r of this.store.chainAt(inst.id, this.atNs, this.lineage, this.atSerial)) if (!this.rows.has(r.instance.id)) this.rows.set(r.instance.id, r);
       row = this.rows.get(inst.id) ?? { instance: inst };
     }
     return row;
@@ -181,8 +209,10 @@ interface Step {
 function parentStep(store: HistoryStore, links: ChainLinks, host: string, inst: InstanceRow, chainRow: ChainRow, atNs: bigint): Step {
   const row = chainRow.parent;
   if (row === undefined) {
-    return { notes: [] };
+    return inst.pid === INIT_PID ? { ppid: 0, notes: [] } : { notes: [] };
   }
+  // init's parent is always the kernel: when its record comes later, that is no doubt.
+  if (inst.pid === INIT_PID && row.ppid === 0) return { ppid: 0, notes: [] };
   const notes = parentRowNotes(inst, row, atNs);
   if (row.ppid === 0) return { ppid: 0, notes };
   // The recorded parent instance, never another holder of the same pid: when it is not
@@ -193,6 +223,11 @@ function parentStep(store: HistoryStore, links: ChainLinks, host: string, inst: 
   }
   const alive = store.instancesAt(host, row.ppid, atNs);
   const parent = row.parentId !== undefined ? alive.find((i) => i.id === row.parentId) : alive[0];
+  if (parent === undefined && row.ppid === INIT_PID && alive.length === 0) {
+    // init seen only later in the log is the same process (it runs from boot).
+    const init = initSeenLater(store, host, atNs);
+    if (init !== undefined) return { ppid: INIT_PID, parent: init, notes };
+  }
   if (parent === undefined) {
     if (row.parentId !== undefined && alive.length > 0) notes.push(`the recorded parent (pid ${row.ppid}) had ended by then; pid ${row.ppid} was held by another process`);
     return { ppid: row.ppid, missingPid: row.ppid, notes };
@@ -221,23 +256,6 @@ function addLossNotes(store: HistoryStore, host: string, result: AncestryResult,
   const note = lossesNote(store.lossesBetween(host, from, atNs));
   if (note !== undefined) uncertain(note);
 }
-
-function noProcessHint(store: HistoryStore, host: string, pid: number, atNs: bigint): string {
-  const all = store.instancesOfPid(host, pid);
-  if (all.length === 0) return 'the history has no record of that pid';
-  let before: InstanceRow | undefined;
-  let after: InstanceRow | undefined;
-  for (const i of all) {
-    if (i.startNs > atNs) {
-      after ??= i;
-    } else before = i;
-  }
-  const parts: string[] = [];
-  if (before?.endNs !== undefined) parts.push(`the previous holder ended at ${formatTimeNs(before.endNs)}`);
-  if (after !== undefined) parts.push(`the next one ${after.startKnown ? 'started' : 'was first seen'} at ${formatTimeNs(after.startNs)}`);
-  return `${parts.join(', ')} (see 'proc-tree timeline ${pid}')`;
-}
-
 
 function aliveAt(inst: InstanceRow, atNs: bigint): boolean {
   return inst.startNs <= atNs && (inst.endNs === undefined || inst.endNs > atNs);

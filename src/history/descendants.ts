@@ -1,9 +1,10 @@
 import type { HistoryStore } from './history-store.js';
 import type { InstanceRow } from './history-types.js';
 import { commandOf } from './image-at.js';
-import { NoProcessAtTimeError } from './query-errors.js';
+import { INIT_PID, outsideHistory } from './history-span.js';
+import { noProcessAtTime } from './query-errors.js';
 import { resolveHost } from './resolve-host.js';
-import { countNodes, nodeOf, type TreeNode } from './tree-at.js';
+import { countNodes, nodeOf, treeAt, type TreeNode } from './tree-at.js';
 
 export interface DescendantsQuery {
   host?: string;
@@ -20,6 +21,12 @@ export interface DescendantsResult {
   /** The process instance itself, its descendants as children. */
   root: TreeNode;
   count: number;
+  /** True when a node's place is doubtful (its `notes`) or the whole answer is (`notes`). */
+  uncertain: boolean;
+  /** The time (a window: its end) is after the last record of the host's history; `before`: before its first. */
+  outsideHistory?: 'before' | 'after';
+  /** Doubts about the whole answer (a time outside the history). */
+  notes: string[];
 }
 
 /** Guard against cycles in damaged data and absurd fan-out. */
@@ -42,9 +49,19 @@ function descendantsInSnapshot(store: HistoryStore, query: DescendantsQuery): De
   if (fromNs === undefined || toNs === undefined) throw new Error('descendants: give atNs, or fromNs and toNs');
   const host = resolveHost(store, query.host, (h) => findRoot(store, h, query.pid, fromNs, toNs) !== undefined);
   const rootInst = findRoot(store, host, query.pid, fromNs, toNs);
-  if (rootInst === undefined) throw new NoProcessAtTimeError(query.pid, fromNs, query.host, `see 'proc-tree timeline ${query.pid}'`);
+  if (rootInst === undefined && query.pid === INIT_PID && !window) {
+    // init runs from boot: the tree draws it, recorded or not, with the processes whose parent it was.
+    const tree = treeAt(store, { host, atNs: fromNs, pid: INIT_PID });
+    const { roots, notes, uncertain } = tree;
+    return { host, root: roots[0]!, count: tree.count - 1, uncertain, notes, ...(tree.outsideHistory !== undefined ? { outsideHistory: tree.outsideHistory } : {}) };
+  }
+  if (rootInst === undefined) throw noProcessAtTime(store, host, query.pid, fromNs, query.host);
   const at = query.atNs ?? lastMomentIn(rootInst, toNs);
   const root = nodeOf(store, rootInst, at);
+  // The root's parent, as ancestry names it (init's is the kernel, recorded or not).
+  const rootParent = store.parentAt(rootInst.id, at);
+  if (rootInst.pid === INIT_PID && (rootParent === undefined || rootParent.ppid === 0)) root.ppid = 0;
+  else if (rootParent !== undefined) root.ppid = rootParent.ppid;
   if (window) addExecs(store, root, rootInst, fromNs, at);
   const visited = new Set<number>([rootInst.id]);
   const queue: TreeNode[] = [root];
@@ -68,7 +85,25 @@ function descendantsInSnapshot(store: HistoryStore, query: DescendantsQuery): De
     }
     node.children.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : a.pid - b.pid));
   }
-  return { host, root, count: countNodes(root) - 1 };
+  const result: DescendantsResult = { host, root, count: countNodes(root) - 1, uncertain: false, notes: [] };
+  let recordAfter = false;
+  const walk = (n: TreeNode): void => {
+    if (n.endNs !== undefined && n.endNs > toNs) recordAfter = true;
+    n.children.forEach(walk);
+  };
+  walk(root);
+  const outside = outsideHistory(store, host, toNs, recordAfter);
+  // A window that starts before the history still has an answer from its first record on.
+  if (outside !== undefined && (!window || outside.side === 'after')) {
+    result.outsideHistory = outside.side;
+    result.notes.push(outside.note);
+  }
+  result.uncertain = result.notes.length > 0 || hasNotes(root);
+  return result;
+}
+
+function hasNotes(node: TreeNode): boolean {
+  return node.notes !== undefined || node.children.some(hasNotes);
 }
 
 /**

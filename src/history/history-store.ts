@@ -21,8 +21,12 @@ export interface HistoryStore {
   /** The parent row in force at `atNs` (the first row when `atNs` precedes them all). */
   parentAt(instanceId: number, atNs: bigint): ParentRow | undefined;
   parents(instanceId: number): ParentRow[];
-  /** The instance's own image row in force at `atNs` (forked children may have none yet). */
-  ownImageAt(instanceId: number, atNs: bigint): ImageRow | undefined;
+  /**
+   * The instance's own image row in force at `atNs` (forked children may have none yet).
+   * `atSerial`: the time is an audit event; rows of the same millisecond recorded by a later
+   * event (higher serial) were not in force yet.
+   */
+  ownImageAt(instanceId: number, atNs: bigint, atSerial?: number): ImageRow | undefined;
   images(instanceId: number): ImageRow[];
   /** Time of the newest stored evidence that the instance was alive (start, parent change, image, a fork it made). */
   lastEvidenceNs(instanceId: number): bigint;
@@ -31,18 +35,28 @@ export interface HistoryStore {
    * certain to be the one `ancestryAt` takes, the next ancestor's link (lineage `parent`: the
    * recorded parent instance of `parentAt`, when its ppid is not 0 and it was alive at `atNs`;
    * `creator`: the creator instance). Rows come without evidence (ancestry does not show it).
+   * `atSerial`: as for `ownImageAt` (images and parent rows).
    */
-  chainAt(instanceId: number, atNs: bigint, lineage: 'parent' | 'creator'): ChainRow[];
+  chainAt(instanceId: number, atNs: bigint, lineage: 'parent' | 'creator', atSerial?: number): ChainRow[];
   /** Instances that had `parentId` as parent or creator at some time. */
   childrenOf(parentId: number): InstanceRow[];
   /** Instances alive at `atNs` on `host`. */
   aliveAt(host: string, atNs: bigint): InstanceRow[];
   /** `aliveAt` as links (instance, parent row and image at `atNs`) read in one statement, for trees. */
-  aliveLinksAt(host: string, atNs: bigint): ChainRow[];
+  aliveLinksAt(host: string, atNs: bigint, atSerial?: number): ChainRow[];
   /** Instances whose lifetime overlaps [fromNs, toNs] on `host`. */
   overlapping(host: string, fromNs: bigint, toNs: bigint): InstanceRow[];
   /** Instance ids with an image row matching (substring of exe/argv/comm, or user name/uid). */
   instancesWithImage(host: string | undefined, match: ImageMatch): number[];
+  /** The first record of `host`'s history (index seeks, no scan); undefined for a host with no records. */
+  historyStartNs(host: string): bigint | undefined;
+  /**
+   * The last record of `host`'s history: its last process start (index seeks), or a later
+   * end, exec or parent change of a process alive then (reads every instance alive at the
+   * last start, a tree's worth). With `atNs`: when the last start is at or after `atNs`,
+   * that start is returned without the second read (enough to tell atNs is not after the history).
+   */
+  historyEndNs(host: string, atNs?: bigint): bigint | undefined;
   /** Loss records on `host` within [fromNs, toNs]. */
   lossesBetween(host: string, fromNs: bigint, toNs: bigint): LossRow[];
   close(): void;

@@ -7,10 +7,11 @@ const MAX_INHERIT_DEPTH = 64;
 /**
  * The image in force for `inst` at `atNs`: its own latest row at or before then, else what
  * it inherited from its creator at fork (a child runs its parent's image until it execs),
- * else the first thing seen of a pre-existing process.
+ * else the first thing seen of a pre-existing process. `atSerial`: the time is an audit
+ * event id (see HistoryStore.ownImageAt).
  */
-export function imageAt(store: HistoryStore, inst: InstanceRow, atNs: bigint): ImageRow | undefined {
-  return imageFrom(store, inst, atNs, store.ownImageAt(inst.id, atNs));
+export function imageAt(store: HistoryStore, inst: InstanceRow, atNs: bigint, atSerial?: number): ImageRow | undefined {
+  return imageFrom(store, inst, atNs, store.ownImageAt(inst.id, atNs, atSerial));
 }
 
 /**
@@ -21,9 +22,16 @@ export function imageAt(store: HistoryStore, inst: InstanceRow, atNs: bigint): I
 export function imageFrom(store: HistoryStore, inst: InstanceRow, atNs: bigint, ownImage: ImageRow | undefined, creatorImage?: ImageRow): ImageRow | undefined {
   if (ownImage === undefined && inst.creatorId !== undefined && creatorImage !== undefined) return creatorImage;
   let current: InstanceRow | undefined = inst;
+  let child: InstanceRow | undefined;
   let at = atNs;
   for (let depth = 0; current !== undefined && depth < MAX_INHERIT_DEPTH; depth++) {
-    const own = depth === 0 ? ownImage : store.ownImageAt(current.id, at);
+    let own = depth === 0 ? ownImage : store.ownImageAt(current.id, at);
+    if (own !== undefined && child !== undefined && own.sinceNs === at) {
+      // The creator exec'd in the millisecond of the fork: the audit serials say which came
+      // first (a shell that forked, then exec'd, gave its child the old image).
+      const forkSerial = auditSerialOf((child.startEvidence ?? store.instance(child.id)?.startEvidence)?.id);
+      if (forkSerial !== undefined) own = store.ownImageAt(current.id, at, forkSerial);
+    }
     if (own !== undefined) return own;
     if (current.creatorId === undefined) {
       // Pre-existing process whose image was recorded only after `at`: what it was seen
@@ -32,9 +40,16 @@ export function imageFrom(store: HistoryStore, inst: InstanceRow, atNs: bigint, 
       return first?.kind === 'seen' ? first : undefined;
     }
     at = current.startNs;
+    child = current;
     current = store.instance(current.creatorId);
   }
   return undefined;
+}
+
+/** The serial of an audit record id `SECONDS.MS:SERIAL`, undefined for other ids. */
+export function auditSerialOf(id: string | undefined): number | undefined {
+  const m = id === undefined ? null : /:(\d+)$/.exec(id);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** A command line for people: argv joined, else the kernel task name. */

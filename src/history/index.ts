@@ -6,7 +6,8 @@ export { HistoryBuilder, type HistoryBuilderStats, LATE_FORK_MERGE_NS, MAX_PENDI
 export type { HistoryStore, ImageMatch } from './history-store.js';
 export type * from './history-types.js';
 export { ancestryAt, type AncestryQuery, type AncestryResult, type AncestryLink, type Lineage } from './ancestry-at.js';
-export { treeAt, type TreeNode, type TreeResult } from './tree-at.js';
+export { treeAt, type TreeNode, type TreeQuery, type TreeResult } from './tree-at.js';
+export { outsideHistory, historySpanText, type OutsideHistory } from './history-span.js';
 export { descendants, type DescendantsQuery, type DescendantsResult } from './descendants.js';
 export { findProcesses, type FindQuery, type FoundProcess } from './find-processes.js';
 export { timeline, type TimelineEntry, type TimelineResult } from './timeline.js';

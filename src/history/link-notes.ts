@@ -1,7 +1,7 @@
 import { formatTimeNs } from '../time/format-time.js';
 import type { HistoryStore } from './history-store.js';
 import type { ImageRow, InstanceRow, LossRow, ParentRow } from './history-types.js';
-import { commandOf, imageAt } from './image-at.js';
+import { auditSerialOf, commandOf, imageAt } from './image-at.js';
 
 /**
  * Why a link between a process and its parent at a time may be wrong, worded for the
@@ -55,12 +55,27 @@ export function overlapNote(pid: number, instances: InstanceRow[]): string {
  * may have done so just after the event the user is asking about (laurel's confusion trace:
  * the csh that forked `id` exec'd awk in the same millisecond). Name both images.
  */
-export function sameInstantExecNote(store: HistoryStore, inst: InstanceRow, image: ImageRow | undefined, atNs: bigint): string | undefined {
+export function sameInstantExecNote(store: HistoryStore, inst: InstanceRow, image: ImageRow | undefined, atNs: bigint, atSerial?: number): string | undefined {
+  if (atSerial !== undefined) return execAfterEventNote(store, inst, image, atNs, atSerial);
   if (image === undefined || image.sinceNs !== atNs || image.kind !== 'exec') return undefined;
   const before = commandOf(imageAt(store, inst, atNs - 1n));
   const now = commandOf(image);
   if (before === now) return undefined;
   return `pid ${inst.pid} exec'd '${now}' at exactly this time; an event stamped with this time may have seen it still running '${before || '?'}'`;
+}
+
+/**
+ * The time is an audit event id: the serials order the events of its millisecond, so the
+ * image in force at the event is known. Still say when the process exec'd in the same
+ * millisecond after the event (a reader of timestamps alone would take the new image).
+ */
+function execAfterEventNote(store: HistoryStore, inst: InstanceRow, image: ImageRow | undefined, atNs: bigint, atSerial: number): string | undefined {
+  const latest = store.ownImageAt(inst.id, atNs);
+  if (latest === undefined || latest.sinceNs !== atNs || latest.kind !== 'exec') return undefined;
+  const serial = auditSerialOf(latest.evidence?.id);
+  if (serial === undefined || serial <= atSerial) return undefined;
+  const now = commandOf(image);
+  return `pid ${inst.pid} exec'd '${commandOf(latest)}' in the same millisecond, after this event (audit serial ${serial}): at serial ${atSerial} it still ran '${now || '?'}'`;
 }
 
 /** Loss records (events may be missing) as one note, or undefined when there are none. */

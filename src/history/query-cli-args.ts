@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import { parseCommandArgs } from '../cli/parse-command-args.js';
 import { UsageError, UserError } from '../cli/user-error.js';
-import { parseTimeNs } from '../time/parse-time.js';
+import { auditEventSerial, parseTimeNs } from '../time/parse-time.js';
 import type { HistoryStore } from './history-store.js';
 import { openHistoryStore } from './sqlite-history-store.js';
 
@@ -34,6 +34,19 @@ export function parsePid(text: string | undefined, usage: string): number {
   return pid;
 }
 
+/** A TIME argument: its time, and the audit serial when it was given as an event id. */
+export interface AtArg {
+  atNs: bigint;
+  /** `audit(1697091526.357:2638035)` -> 2638035: orders the records of that millisecond. */
+  atSerial?: number;
+}
+
+export function parseAtArg(text: string): AtArg {
+  const atNs = parseTimeNs(text);
+  const atSerial = auditEventSerial(text);
+  return atSerial === undefined ? { atNs } : { atNs, atSerial };
+}
+
 export function optionalTime(text: string | undefined): bigint | undefined {
   return text === undefined ? undefined : parseTimeNs(text);
 }
@@ -50,6 +63,14 @@ export function openStore(db: string | undefined): HistoryStore {
 /** JSON.stringify with bigints as decimal strings. */
 export function toJsonLine(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n';
+}
+
+/**
+ * A USER column cell: the name, else `uid:N` (a bare `0` would read like a name or a pid;
+ * names cannot contain `:`), else `?`. JSON keeps `user` and the numeric `uid` apart.
+ */
+export function userText(user: string | undefined, uid: number | undefined): string {
+  return user ?? (uid === undefined ? '?' : `uid:${uid}`);
 }
 
 /** Left-aligned columns, the last one unpadded. */

@@ -51,11 +51,16 @@ function execsText(execs: string[]): string {
   return `${execs[0]} → (${execs.length - 2} more) → ${execs[execs.length - 1]}`;
 }
 
+/** Longest dot label (pid and command), in characters, before it is cut with `…`. */
+const DOT_LABEL_MAX = 80;
+
 /** Graphviz: one node per process instance, edges parent -> child. */
 export function renderTreeDot(roots: TreeNode[]): string {
   const lines = ['digraph proc_tree {', '  node [shape=box, fontname="monospace"];'];
   const walk = (node: TreeNode): void => {
-    const label = `${node.pid} ${node.cmd}`.slice(0, 80) + (node.notes !== undefined ? ' ?' : '');
+    const full = `${node.pid} ${node.cmd}`;
+    // A cut path or argument must not read as the whole one: mark the cut.
+    const label = (full.length > DOT_LABEL_MAX ? `${full.slice(0, DOT_LABEL_MAX - 1)}…` : full) + (node.notes !== undefined ? ' ?' : '');
     // Dashed: the node's parent at that time is uncertain (its notes are in the JSON form).
     lines.push(`  p${node.instanceId} [label=${JSON.stringify(label)}${node.notes !== undefined ? ', style=dashed' : ''}];`);
     for (const c of node.children) {

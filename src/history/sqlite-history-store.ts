@@ -144,8 +144,12 @@ export class SqliteHistoryStore implements HistoryStore {
     return (this.st.parents!.all(instanceId) as Raw[]).map((r) => toParent(r, this.fileOf));
   }
 
-  ownImageAt(instanceId: number, atNs: bigint): ImageRow | undefined {
-    const r = this.st.imageAt!.get(instanceId, atNs) as Raw | undefined;
+  ownImageAt(instanceId: number, atNs: bigint, atSerial?: number): ImageRow | undefined {
+    const r = (
+      atSerial === undefined
+        ? this.st.imageAt!.get(instanceId, atNs)
+        : this.lazyStatement('imageAtEvent', () => `SELECT * FROM images WHERE instance_id = @id AND since_ns <= @at${notAfterEvent} ORDER BY since_ns DESC, id DESC LIMIT 1`).get({ id: instanceId, at: atNs, serial: atSerial })
+    ) as Raw | undefined;
     return r === undefined ? undefined : toImage(r, this.fileOf);
   }
 
@@ -158,9 +162,12 @@ export class SqliteHistoryStore implements HistoryStore {
     return r?.x ?? 0n;
   }
 
-  chainAt(instanceId: number, atNs: bigint, lineage: 'parent' | 'creator'): ChainRow[] {
-    const st = lineage === 'parent' ? this.st.chainByParent! : this.st.chainByCreator!;
-    const rows = st.all({ self: instanceId, at: atNs }) as unknown[][];
+  chainAt(instanceId: number, atNs: bigint, lineage: 'parent' | 'creator', atSerial?: number): ChainRow[] {
+    const rows = (
+      atSerial === undefined
+        ? (lineage === 'parent' ? this.st.chainByParent! : this.st.chainByCreator!).all({ self: instanceId, at: atNs })
+        : this.lazyStatement(`chainAtEvent${lineage}`, () => chainSql(lineage, true), true).all({ self: instanceId, at: atNs, serial: atSerial })
+    ) as unknown[][];
     // Rows come in recursion order in practice; sort on the depth column so it is not assumed.
     rows.sort((a, b) => Number(a[0]) - Number(b[0]));
     return rows.map((r) => toChainRow(r, this.hostNames.get(Number(r[2])) ?? ''));
@@ -178,14 +185,15 @@ export class SqliteHistoryStore implements HistoryStore {
     return this.insts(st.all({ h: hostId, from: atNs, to: atNs }));
   }
 
-  aliveLinksAt(host: string, atNs: bigint): ChainRow[] {
+  aliveLinksAt(host: string, atNs: bigint, atSerial?: number): ChainRow[] {
     const hostId = this.hostIds.get(host);
     if (hostId === undefined) return [];
     const live = this.byLifetime
       ? liveIdsCte('>')
       : 'live(id) AS (SELECT id FROM instances WHERE host_id = @h AND start_ns <= @to AND (end_ns IS NULL OR end_ns > @from))';
-    const st = this.lazyStatement(`aliveLinksAt${this.byLifetime}`, () => `WITH ${live} ${linkSelect('live.id', 'live', parentRowAt('live.id'))}`, true);
-    const rows = st.all({ h: hostId, from: atNs, to: atNs, at: atNs }) as unknown[][];
+    const event = atSerial !== undefined;
+    const st = this.lazyStatement(`aliveLinksAt${this.byLifetime}${event}`, () => `WITH ${live} ${linkSelect('live.id', 'live', parentRowAt('live.id', event), '0', event)}`, true);
+    const rows = st.all({ h: hostId, from: atNs, to: atNs, at: atNs, ...(event ? { serial: atSerial } : {}) }) as unknown[][];
     return rows.map((r) => toChainRow(r, host));
   }
 
@@ -239,6 +247,41 @@ export class SqliteHistoryStore implements HistoryStore {
     return (this.db.prepare(sql).all(...params) as { id: number }[]).map((r) => Number(r.id));
   }
 
+  historyStartNs(host: string): bigint | undefined {
+    return this.startBound(host, 'min');
+  }
+
+  /** min/max of the starts (and loss records) of `host`. */
+  private startBound(host: string, fn: 'min' | 'max'): bigint | undefined {
+    const hostId = this.hostIds.get(host);
+    if (hostId === undefined) return undefined;
+    const sql = this.byLifetime
+      ? // Per lifetime class, the first (last) start is one index seek: 14 seeks, not a scan.
+        () => startBound(fn)
+      : // Older files without the lifetime index: one scan (such files are small).
+        () => `SELECT ${fn}(x) AS x FROM (SELECT ${fn}(start_ns) AS x FROM instances WHERE host_id = @h ${lossBound(fn)})`;
+    const r = this.lazyStatement(`${fn}Start${this.byLifetime}`, sql).get({ h: hostId }) as { x: bigint | null } | undefined;
+    return r?.x ?? undefined;
+  }
+
+  historyEndNs(host: string, atNs?: bigint): bigint | undefined {
+    const lastStartNs = this.startBound(host, 'max');
+    if (lastStartNs === undefined || (atNs !== undefined && lastStartNs >= atNs)) return lastStartNs;
+    const hostId = this.hostIds.get(host)!;
+    // After the last start, only what was alive then can carry a later record (its end, an
+    // exec, a reparent): the instances alive at that time, read like a tree at that time.
+    const live = this.byLifetime ? liveIdsCte('>') : 'live(id) AS (SELECT id FROM instances WHERE host_id = @h AND start_ns <= @to AND (end_ns IS NULL OR end_ns > @from))';
+    const st = this.lazyStatement(
+      `historyEnd${this.byLifetime}`,
+      () => `WITH ${live} SELECT max(x) AS x FROM (
+        SELECT max(i.end_ns) AS x FROM live JOIN instances i ON i.id = live.id
+        UNION ALL SELECT (SELECT max(since_ns) FROM images WHERE instance_id = live.id) FROM live
+        UNION ALL SELECT (SELECT max(since_ns) FROM parents WHERE instance_id = live.id) FROM live)`,
+    );
+    const later = (st.get({ h: hostId, from: lastStartNs, to: lastStartNs }) as { x: bigint | null } | undefined)?.x;
+    return later != null && later > lastStartNs ? later : lastStartNs;
+  }
+
   lossesBetween(host: string, fromNs: bigint, toNs: bigint): LossRow[] {
     const hostId = this.hostIds.get(host);
     if (hostId === undefined) return [];
@@ -250,9 +293,26 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 }
 
+/**
+ * With a query time given as an audit event id (@serial): a row of the same millisecond
+ * whose record came after that event was not in force yet. Rows whose `rec` has no serial
+ * (other sources) count as in force.
+ */
+const notAfterEvent = ` AND NOT (since_ns = @at AND instr(rec, ':') > 0 AND CAST(substr(rec, instr(rec, ':') + 1) AS INTEGER) > @serial)`;
+
+/** The audit serial of a `rec` column (`SECONDS.MS:SERIAL`), NULL for other ids. */
+const serialOf = (rec: string): string => `(CASE WHEN instr(${rec}, ':') > 0 THEN CAST(substr(${rec}, instr(${rec}, ':') + 1) AS INTEGER) END)`;
+
+/**
+ * The creator's image at a fork of the same millisecond as an exec of the creator: the
+ * audit serials say which came first (a shell that forks, then execs in the same ms, gave
+ * its child the old image). Without serials on both rows, the exec counts as before.
+ */
+const execAfterFork = ` AND NOT coalesce(since_ns = i.start_ns AND ${serialOf('rec')} > ${serialOf('i.start_rec')}, 0)`;
+
 /** `parentAt` as a scalar: the parent row in force at @at, else the instance's first one. */
-const parentRowAt = (id: string): string =>
-  `coalesce((SELECT id FROM parents WHERE instance_id = ${id} AND since_ns <= @at ORDER BY since_ns DESC, id DESC LIMIT 1),
+const parentRowAt = (id: string, event = false): string =>
+  `coalesce((SELECT id FROM parents WHERE instance_id = ${id} AND since_ns <= @at${event ? notAfterEvent : ''} ORDER BY since_ns DESC, id DESC LIMIT 1),
             (SELECT id FROM parents WHERE instance_id = ${id} ORDER BY since_ns, id LIMIT 1))`;
 
 /**
@@ -261,13 +321,13 @@ const parentRowAt = (id: string): string =>
  * reads each link's columns in the order `toChainRow` expects. Measured on 1M instances, an
  * 8-link chain: ~36 us, against ~4 statements per link before.
  */
-function chainSql(lineage: 'parent' | 'creator'): string {
+function chainSql(lineage: 'parent' | 'creator', event = false): string {
   const chain =
     lineage === 'parent'
       ? `chain(n, id, pr) AS (
-           SELECT 0, @self, ${parentRowAt('@self')}
+           SELECT 0, @self, ${parentRowAt('@self', event)}
            UNION ALL
-           SELECT c.n + 1, p.parent_id, ${parentRowAt('p.parent_id')}
+           SELECT c.n + 1, p.parent_id, ${parentRowAt('p.parent_id', event)}
            FROM chain c JOIN parents p ON p.id = c.pr JOIN instances up ON up.id = p.parent_id
            WHERE c.n < 255 AND p.ppid <> 0 AND up.start_ns <= @at AND (up.end_ns IS NULL OR up.end_ns > @at))`
       : `chain(n, id, pr) AS (
@@ -276,8 +336,8 @@ function chainSql(lineage: 'parent' | 'creator'): string {
            SELECT c.n + 1, i.creator_id, NULL
            FROM chain c JOIN instances i ON i.id = c.id JOIN instances up ON up.id = i.creator_id
            WHERE c.n < 255)`;
-  const pr = lineage === 'parent' ? 'c.pr' : parentRowAt('c.id');
-  return `WITH RECURSIVE ${chain} ${linkSelect('c.id', 'chain c', pr, 'c.n')}`;
+  const pr = lineage === 'parent' ? 'c.pr' : parentRowAt('c.id', event);
+  return `WITH RECURSIVE ${chain} ${linkSelect('c.id', 'chain c', pr, 'c.n', event)}`;
 }
 
 /**
@@ -285,15 +345,15 @@ function chainSql(lineage: 'parent' | 'creator'): string {
  * the instance, its parent row `parentRowId`, its own image at @at and, without one, the
  * image its creator had at the fork.
  */
-function linkSelect(idExpr: string, from: string, parentRowId: string, depth = '0'): string {
+function linkSelect(idExpr: string, from: string, parentRowId: string, depth = '0', event = false): string {
   return `SELECT ${depth}, i.id, i.host_id, i.pid, i.start_ns, i.start_known, i.end_ns, i.end_certainty, i.end_reason, i.exit_code, i.exit_signal, i.creator_pid, i.creator_id,
            p.instance_id, p.since_ns, p.ppid, p.parent_id, p.kind,
            im.instance_id, im.since_ns, im.kind, im.exe, im.argv, im.argv_truncated, im.comm, im.cwd, im.uid, im.euid, im.gid, im.auid, im.user, im.euser,
            ih.instance_id, ih.since_ns, ih.kind, ih.exe, ih.argv, ih.argv_truncated, ih.comm, ih.cwd, ih.uid, ih.euid, ih.gid, ih.auid, ih.user, ih.euser
     FROM ${from} JOIN instances i ON i.id = ${idExpr}
     LEFT JOIN parents p ON p.id = ${parentRowId}
-    LEFT JOIN images im ON im.id = (SELECT id FROM images WHERE instance_id = i.id AND since_ns <= @at ORDER BY since_ns DESC, id DESC LIMIT 1)
-    LEFT JOIN images ih ON im.id IS NULL AND ih.id = (SELECT id FROM images WHERE instance_id = i.creator_id AND since_ns <= i.start_ns ORDER BY since_ns DESC, id DESC LIMIT 1)`;
+    LEFT JOIN images im ON im.id = (SELECT id FROM images WHERE instance_id = i.id AND since_ns <= @at${event ? notAfterEvent : ''} ORDER BY since_ns DESC, id DESC LIMIT 1)
+    LEFT JOIN images ih ON im.id IS NULL AND ih.id = (SELECT id FROM images WHERE instance_id = i.creator_id AND since_ns <= i.start_ns${execAfterFork} ORDER BY since_ns DESC, id DESC LIMIT 1)`;
 }
 
 /**
@@ -301,6 +361,15 @@ function linkSelect(idExpr: string, from: string, parentRowId: string, depth = '
  * expression index only for the same expression): digits of the lifetime in ms, 0 = no end.
  */
 const lifetimeClass = (t: string): string => `(CASE WHEN ${t}.end_ns IS NULL THEN 0 ELSE length(max(${t}.end_ns - ${t}.start_ns, 0) / 1000000) END)`;
+
+/** `min`/`max` of start_ns of host @h and of its loss records: one index seek per lifetime class. */
+function startBound(fn: 'min' | 'max'): string {
+  const perClass = Array.from({ length: 14 }, (_, k) => `SELECT (SELECT ${fn}(i.start_ns) FROM instances i WHERE i.host_id = @h AND ${lifetimeClass('i')} = ${k}) AS x`);
+  return `SELECT ${fn}(x) AS x FROM (${perClass.join(' UNION ALL ')} ${lossBound(fn)})`;
+}
+
+/** A loss record is a record too (losses_by_time: one seek). */
+const lossBound = (fn: 'min' | 'max'): string => `UNION ALL SELECT (SELECT ${fn}(at_ns) FROM losses WHERE host_id = @h)`;
 
 /** Classes 1..13: an int64 ns lifetime is below 9.3e12 ms, 13 digits at most. */
 const LIFETIME_SPANS = Array.from({ length: 13 }, (_, i) => `(${i + 1}, ${10n ** BigInt(i + 1) * 1_000_000n})`).join(', ');

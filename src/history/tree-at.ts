@@ -3,15 +3,14 @@ import type { ImageRow, InstanceRow } from './history-types.js';
 import { formatTimeNs } from '../time/format-time.js';
 import { commandOf, imageAt, imageFrom } from './image-at.js';
 import { adoptedNote, lossesNote, mayHaveEndedNote, overlapNote, parentRowNotes, sameInstantExecNote } from './link-notes.js';
-import { NoProcessAtTimeError } from './query-errors.js';
+import { INIT_PID, initSeenLater, outsideHistory, withinHistory } from './history-span.js';
+import { noProcessAtTime } from './query-errors.js';
 import { resolveHost } from './resolve-host.js';
-
-/** The host's init process: runs from boot, so a parent pid 1 is certain even unrecorded. */
-const INIT_PID = 1;
 
 export interface TreeNode {
   pid: number;
   ppid?: number;
+  /** 0 only for init (pid 1) when no record in the log shows it: it runs from boot all the same. */
   instanceId: number;
   startNs: bigint;
   startKnown: boolean;
@@ -41,24 +40,34 @@ export interface TreeResult {
   count: number;
   /** True when some node's parent link is doubtful (its `notes` say why) or events may be missing. */
   uncertain: boolean;
-  /** Doubts about the whole tree (lost events). */
+  /** The time is before the first or after the last record of the host's history (a note says which; `uncertain`). */
+  outsideHistory?: 'before' | 'after';
+  /** Doubts about the whole tree (lost events, a time outside the history). */
   notes: string[];
+}
+
+export interface TreeQuery {
+  host?: string;
+  atNs: bigint;
+  /** The time is an audit event id: see AncestryQuery.atSerial. */
+  atSerial?: number;
+  pid?: number;
 }
 
 /**
  * What was alive at `atNs`, as a tree by the parent at that time. With `pid`, only that
  * process's subtree (NoProcessAtTimeError when it was not alive then).
  */
-export function treeAt(store: HistoryStore, query: { host?: string; atNs: bigint; pid?: number }): TreeResult {
+export function treeAt(store: HistoryStore, query: TreeQuery): TreeResult {
   return store.read(() => treeAtInSnapshot(store, query));
 }
 
-function treeAtInSnapshot(store: HistoryStore, query: { host?: string; atNs: bigint; pid?: number }): TreeResult {
-  const { atNs } = query;
+function treeAtInSnapshot(store: HistoryStore, query: TreeQuery): TreeResult {
+  const { atNs, atSerial } = query;
   const host = resolveHost(store, query.host, query.pid === undefined ? undefined : (h) => store.instancesAt(h, query.pid!, atNs).length > 0);
   // Every alive instance with its parent row and image at atNs, in one statement.
   const links = new Map<number, ChainRow>();
-  for (const link of store.aliveLinksAt(host, atNs)) links.set(link.instance.id, link);
+  for (const link of store.aliveLinksAt(host, atNs, atSerial)) links.set(link.instance.id, link);
   const alive = [...links.values()].map((l) => l.instance);
   const nodes = new Map<number, TreeNode>();
   const byPid = new Map<number, TreeNode>();
@@ -78,8 +87,21 @@ function treeAtInSnapshot(store: HistoryStore, query: { host?: string; atNs: big
   }
   const aliveIds = new Set(alive.map((i) => i.id));
   const roots: TreeNode[] = [];
+  // init runs from boot to shutdown: draw it when its children are drawn (or it is asked
+  // for), even when the log records it only later or never.
+  const wantInit = (): boolean => (query.pid === INIT_PID ? withinHistory(store, host, atNs) : alive.some((i) => links.get(i.id)!.parent?.ppid === INIT_PID));
+  if (!byPid.has(INIT_PID) && wantInit()) {
+    const inst = initSeenLater(store, host, atNs);
+    const init: TreeNode = inst !== undefined ? nodeOf(store, inst, atNs) : unrecordedInit(store.historyStartNs(host) ?? atNs);
+    init.ppid = 0;
+    if (inst !== undefined) aliveIds.add(inst.id);
+    byPid.set(INIT_PID, init);
+    nodes.set(init.instanceId, init);
+    roots.push(init);
+  }
   for (const node of nodes.values()) {
-    const inst = instances.get(node.instanceId)!;
+    const inst = instances.get(node.instanceId);
+    if (inst === undefined) continue; // the init drawn without a record of it alive then
     const notes: string[] = [];
     const sameHolders = holders.get(node.pid)!;
     if (sameHolders.length > 1) notes.push(overlapNote(node.pid, [...sameHolders].sort((a, b) => Number(b.startKnown) - Number(a.startKnown) || (a.startNs > b.startNs ? -1 : 1))));
@@ -87,6 +109,9 @@ function treeAtInSnapshot(store: HistoryStore, query: { host?: string; atNs: big
     let parent: TreeNode | undefined;
     if (row === undefined) {
       if (node.pid !== INIT_PID) notes.push(`chain ends at pid ${node.pid}: no record names its parent`);
+      else node.ppid = 0; // init's parent is the kernel, recorded or not
+    } else if (node.pid === INIT_PID && row.ppid === 0) {
+      node.ppid = 0; // init's parent is always the kernel: a later record of it is no doubt
     } else {
       node.ppid = row.ppid;
       notes.push(...parentRowNotes(inst, row, atNs));
@@ -115,10 +140,10 @@ function treeAtInSnapshot(store: HistoryStore, query: { host?: string; atNs: big
       }
     }
     // An ancestor that exec'd at exactly this time: its children may have seen the old image.
-    if (node.children.length > 0) {
-      const inst = instances.get(node.instanceId)!;
+    const inst = instances.get(node.instanceId);
+    if (node.children.length > 0 && inst !== undefined) {
       const link = links.get(inst.id)!;
-      const note = sameInstantExecNote(store, inst, imageFrom(store, inst, atNs, link.image, link.creatorImage), atNs);
+      const note = sameInstantExecNote(store, inst, imageFrom(store, inst, atNs, link.image, link.creatorImage), atNs, atSerial);
       if (note !== undefined) (node.notes ??= []).push(note);
     }
   }
@@ -127,14 +152,27 @@ function treeAtInSnapshot(store: HistoryStore, query: { host?: string; atNs: big
   let count = nodes.size;
   if (query.pid !== undefined) {
     const root = byPid.get(query.pid);
-    if (root === undefined) throw new NoProcessAtTimeError(query.pid, atNs, query.host, `see 'proc-tree timeline ${query.pid}'`);
+    if (root === undefined) throw noProcessAtTime(store, host, query.pid, atNs, query.host);
     shown = [root];
     count = countNodes(root);
   }
   const notes: string[] = [];
   const lost = lossNote(store, host, shown, atNs);
   if (lost !== undefined) notes.push(lost);
-  return { host, atNs, roots: shown, count, uncertain: notes.length > 0 || shown.some(hasNotes), notes };
+  const result: TreeResult = { host, atNs, roots: shown, count, uncertain: false, notes };
+  // Any process of the tree that ended after atNs proves the history goes on past it.
+  const outside = outsideHistory(store, host, atNs, alive.some((i) => i.endNs !== undefined && i.endNs > atNs));
+  if (outside !== undefined) {
+    result.outsideHistory = outside.side;
+    notes.push(outside.note);
+  }
+  result.uncertain = notes.length > 0 || shown.some(hasNotes);
+  return result;
+}
+
+/** pid 1 when no record in the log shows it: seen since the history's first record. */
+function unrecordedInit(historyStartNs: bigint): TreeNode {
+  return { pid: INIT_PID, ppid: 0, instanceId: 0, startNs: historyStartNs, startKnown: false, cmd: '', children: [] };
 }
 
 /** Loss records between the oldest start in the tree and the query time. */

@@ -1,7 +1,6 @@
 import { ancestryAt, type AncestryLink, type Lineage } from '../../history/ancestry-at.js';
-import { openStore, parsePid, parseQueryArgs, table, toJsonLine } from '../../history/query-cli-args.js';
+import { openStore, parseAtArg, parsePid, parseQueryArgs, table, toJsonLine, userText } from '../../history/query-cli-args.js';
 import { formatTimeNs } from '../../time/format-time.js';
-import { parseTimeNs } from '../../time/parse-time.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../user-error.js';
 
@@ -9,9 +8,11 @@ const USAGE = [
   'usage: proc-tree ancestry PID --at TIME [--db FILE] [--host NAME] [--lineage parent|creator] [--json]',
   '',
   'The ancestry of PID at a past time from the history database: the process first, then its',
-  'parent at that time (what /proc showed then), up to pid 1. TIME is epoch seconds or ISO-8601 with a zone.',
+  'parent at that time (what /proc showed then), up to pid 1. TIME is epoch seconds, ISO-8601 with a zone, or',
+  'an audit event id (audit(1697091526.357:2638035): the answer is as of that event, after the earlier ones of its millisecond).',
   '  --lineage creator   follow who forked each process instead of the parent at that time',
-  '  --json   {"pid","at","atNs","host","lineage","chain":[{"pid","ppid","cmd","exe","argv","comm","user","uid","start","startNs","startKnown","end","endNs","notes"?}],"complete","uncertain","notes"?}',
+  '  --json   {"pid","at","atNs","host","lineage","chain":[{"pid","ppid","cmd","exe","argv","comm","user","uid","start","startNs","startKnown","end","endNs","notes"?}],"complete","uncertain","outsideHistory"?,"notes"?}',
+  '           outsideHistory: "before"|"after" when TIME is outside the recorded history (then uncertain)',
 ].join('\n');
 
 function linkJson(l: AncestryLink): Record<string, unknown> {
@@ -42,12 +43,18 @@ const command: Command = {
     const pid = parsePid(positionals[0], USAGE);
     const at = values.at as string | undefined;
     if (at === undefined) throw new UsageError(`--at TIME is required\n${USAGE}`);
-    const atNs = parseTimeNs(at);
+    const { atNs, atSerial } = parseAtArg(at);
     const lineage = values.lineage;
     if (lineage !== 'parent' && lineage !== 'creator') throw new UsageError(`--lineage must be parent or creator, got '${lineage}'`);
     const store = openStore(values.db);
     try {
-      const result = ancestryAt(store, { pid, atNs, lineage: lineage as Lineage, ...(values.host !== undefined ? { host: values.host } : {}) });
+      const result = ancestryAt(store, {
+        pid,
+        atNs,
+        lineage: lineage as Lineage,
+        ...(atSerial !== undefined ? { atSerial } : {}),
+        ...(values.host !== undefined ? { host: values.host } : {}),
+      });
       if (values.json) {
         io.stdout.write(
           toJsonLine({
@@ -59,6 +66,7 @@ const command: Command = {
             chain: result.chain.map(linkJson),
             complete: result.complete,
             uncertain: result.uncertain,
+            ...(result.outsideHistory !== undefined ? { outsideHistory: result.outsideHistory } : {}),
             ...(result.notes.length > 0 ? { notes: result.notes } : {}),
           }),
         );
@@ -67,7 +75,7 @@ const command: Command = {
         for (const l of result.chain) {
           // A space where `~` would be keeps the times aligned.
           const start = l.startNs === undefined ? ' ?' : `${l.startKnown ? ' ' : '~'}${formatTimeNs(l.startNs)}`;
-          rows.push([String(l.pid), l.ppid === undefined ? '?' : String(l.ppid), l.user ?? (l.uid === undefined ? '?' : String(l.uid)), start, l.cmd || l.exe || '?']);
+          rows.push([String(l.pid), l.ppid === undefined ? '?' : String(l.ppid), userText(l.user, l.uid), start, l.cmd || l.exe || '?']);
         }
         let text = table(rows) + '\n';
         if (result.chain.some((l) => !l.startKnown)) text += '~ = seen since (the process existed before its first record)\n';

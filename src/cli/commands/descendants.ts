@@ -17,8 +17,9 @@ const USAGE = [
   '  --from T1 --to T2  a window, both ends included',
   '  --db FILE          history database (default ./proc-tree.db)',
   '  --host NAME        which host, when the database holds several',
-  '  --json             {"host","pid","count","root":{"pid","ppid","cmd","exe","user","uid","start","startNs",',
-  '                     "startKnown","end","endNs","execs"?,"children":[...]}}',
+  '  --json             {"host","pid","count","uncertain","outsideHistory"?,"notes"?,"root":{"pid","ppid","cmd","exe",',
+  '                     "user","uid","start","startNs","startKnown","end","endNs","execs"?,"notes"?,"children":[...]}}',
+  '                     outsideHistory: "before"|"after" when TIME (a window: T2) is outside the recorded history',
   '',
   'examples:',
   '  proc-tree descendants 4242 --at 2026-11-25T14:03:22.517Z',
@@ -49,8 +50,19 @@ const command: Command = {
     const store = openStore(values.db);
     try {
       const result = descendants(store, query);
-      if (values.json) io.stdout.write(toJsonLine({ host: result.host, pid, count: result.count, root: treeNodeJson(result.root) }));
-      else io.stdout.write(renderTreeText([result.root], { times: true }) + '\n' + renderTreeNotes([result.root]));
+      if (values.json) {
+        io.stdout.write(
+          toJsonLine({
+            host: result.host,
+            pid,
+            count: result.count,
+            uncertain: result.uncertain,
+            ...(result.outsideHistory !== undefined ? { outsideHistory: result.outsideHistory } : {}),
+            ...(result.notes.length > 0 ? { notes: result.notes } : {}),
+            root: treeNodeJson(result.root),
+          }),
+        );
+      } else io.stdout.write(renderTreeText([result.root], { times: true }) + '\n' + renderTreeNotes([result.root], result.notes));
       return 0;
     } finally {
       store.close();

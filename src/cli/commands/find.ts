@@ -1,5 +1,7 @@
 import { findProcesses, type FindQuery } from '../../history/find-processes.js';
-import { openStore, optionalTime, parseQueryArgs, table, toJsonLine } from '../../history/query-cli-args.js';
+import { outsideHistory } from '../../history/history-span.js';
+import type { HistoryStore } from '../../history/history-store.js';
+import { openStore, optionalTime, parseQueryArgs, table, toJsonLine, userText } from '../../history/query-cli-args.js';
 import { formatTimeNs } from '../../time/format-time.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../user-error.js';
@@ -17,7 +19,8 @@ const USAGE = [
   '  --db FILE         history database (default ./proc-tree.db)',
   '  --host NAME       only that host (default: every host in the database)',
   '  --json            {"count","processes":[{"host","pid","cmd","exe","user","uid","start","startNs","startKnown",',
-  '                    "end","endNs","matches":[{"since","sinceNs","kind","cmd","exe","user","uid"}]}]}',
+  '                    "end","endNs","matches":[{"since","sinceNs","kind","cmd","exe","user","uid"}]}],',
+  '                    "uncertain"?,"outsideHistory"?,"notes"?} (--at TIME outside the recorded history: "before"|"after")',
   '',
   '`~` before START: seen since (existed before its first record). CMD is the first matching image.',
   'Exit status: 0 when something matched, 1 when nothing did (also with --json), 2 for a bad invocation.',
@@ -53,10 +56,12 @@ const command: Command = {
     const store = openStore(values.db);
     try {
       const found = findProcesses(store, query);
+      const outside = outsideNotes(store, query);
       if (values.json) {
         io.stdout.write(
           toJsonLine({
             count: found.length,
+            ...(outside.notes.length > 0 ? { uncertain: true, outsideHistory: outside.side, notes: outside.notes } : {}),
             processes: found.map((f) => ({
               host: f.host,
               pid: f.pid,
@@ -78,8 +83,9 @@ const command: Command = {
         // Same status as the text form: scripts test `if proc-tree find ...` either way.
         return found.length === 0 ? 1 : 0;
       }
+      const uncertain = outside.notes.length > 0 ? `UNCERTAIN:\n${outside.notes.map((n) => `  - ${n}`).join('\n')}\n` : '';
       if (found.length === 0) {
-        io.stderr.write(noMatchMessage(query));
+        io.stderr.write(noMatchMessage(query) + uncertain);
         return 1;
       }
       const multiHost = new Set(found.map((f) => f.host)).size > 1;
@@ -91,17 +97,33 @@ const command: Command = {
           String(f.pid),
           `${f.startKnown ? ' ' : '~'}${formatTimeNs(f.startNs)}`, // a space keeps times aligned
           f.endNs === undefined ? '-' : formatTimeNs(f.endNs),
-          m?.user ?? (m?.uid === undefined ? '?' : String(m.uid)),
+          userText(m?.user, m?.uid),
           m?.cmd ?? '',
         ]);
       }
-      io.stdout.write(table(rows) + '\n');
+      io.stdout.write(table(rows) + '\n' + uncertain);
       return 0;
     } finally {
       store.close();
     }
   },
 };
+
+/**
+ * --at TIME before the first or after the last record of a host's history: "alive" then
+ * only means no exit was recorded (or nothing is known). One note per host concerned.
+ */
+function outsideNotes(store: HistoryStore, query: FindQuery): { side?: 'before' | 'after'; notes: string[] } {
+  if (query.atNs === undefined) return { notes: [] };
+  const out: { side?: 'before' | 'after'; notes: string[] } = { notes: [] };
+  for (const host of query.host !== undefined ? [query.host] : store.hosts()) {
+    const o = outsideHistory(store, host, query.atNs);
+    if (o === undefined) continue;
+    out.side ??= o.side;
+    out.notes.push(o.note);
+  }
+  return out;
+}
 
 /**
  * Raw audit logs (and proc-connector captures) carry uids, not names: a name that matches

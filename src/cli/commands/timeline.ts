@@ -60,11 +60,15 @@ const command: Command = {
             ...(atNs !== undefined ? { at: formatTimeNs(atNs), atNs } : {}),
             instances: result.entries.map((e) => ({
               ...e.instance,
+              // Every key the usage lists, null when unknown (a missing key reads as a format change).
               start: t(e.instance.startNs),
               end: t(e.instance.endNs),
+              endNs: e.instance.endNs ?? null,
+              endCertainty: e.instance.endCertainty ?? null,
+              creatorPid: e.instance.creatorPid ?? null,
               aliveAtQuery: e.aliveAtQuery,
               parents: e.parents.map((p) => ({ ...p, since: t(p.sinceNs) })),
-              images: e.images.map((im) => ({ ...im, since: t(im.sinceNs) })),
+              images: e.images.map((im) => ({ ...im, exe: im.exe ?? null, argv: im.argv ?? null, comm: im.comm ?? null, uid: im.uid ?? null, user: im.user ?? null, since: t(im.sinceNs) })),
             })),
           }),
         );

@@ -1,10 +1,10 @@
-import { openStore, parsePid, parseQueryArgs, toJsonLine } from '../../history/query-cli-args.js';
+import { historySpanText } from '../../history/history-span.js';
+import { openStore, parseAtArg, parsePid, parseQueryArgs, toJsonLine } from '../../history/query-cli-args.js';
 import { renderTreeDot, renderTreeNotes, renderTreeText, treeNodeJson } from '../../history/render-tree.js';
-import { treeAt } from '../../history/tree-at.js';
+import { treeAt, type TreeQuery } from '../../history/tree-at.js';
 import { formatTimeNs } from '../../time/format-time.js';
-import { parseTimeNs } from '../../time/parse-time.js';
 import type { Command } from '../command.js';
-import { UsageError } from '../user-error.js';
+import { UsageError, UserError } from '../user-error.js';
 
 const USAGE = [
   'usage: proc-tree tree [PID] --at TIME [--db FILE] [--host NAME] [--format text|json|dot] [--json]',
@@ -14,10 +14,13 @@ const USAGE = [
   'uncertain (lost events, an exit never seen, a parent known only later, ...): the reasons follow the tree',
   '(JSON: "notes" on the node, "uncertain" and "notes" at the top).',
   '',
-  '  --at TIME              the past moment; TIME: epoch seconds (1697091526.357, up to 9 decimals) or ISO-8601 with a zone (2023-10-12T06:18:46.357Z)',
+  '  --at TIME              the past moment; TIME: epoch seconds (1697091526.357, up to 9 decimals), ISO-8601 with a zone (2023-10-12T06:18:46.357Z)',
+  '                         or an audit event id (audit(1697091526.357:2638035): as of that event within its millisecond)',
   '  --format text|json|dot text (default), one JSON object, or Graphviz dot (| dot -Tsvg > tree.svg)',
   '  --json                 same as --format json: {"at","atNs","host","count","uncertain","notes"?,"roots":[{"pid",',
-  '                         "ppid","cmd","exe","user","uid","start","startNs","startKnown","end","endNs","notes"?,"children":[...]}]}',
+  '                         "ppid","cmd","exe","user","uid","start","startNs","startKnown","end","endNs","notes"?,"children":[...]}],',
+  '                         "outsideHistory"?: "before"|"after" when TIME is outside the recorded history}',
+  '                         Nothing recorded alive at TIME: exit status 1 and the span of the history.',
   '  --db FILE              history database (default ./proc-tree.db)',
   '  --host NAME            which host, when the database holds several',
   '',
@@ -39,13 +42,16 @@ const command: Command = {
     if (values.json && given !== undefined && given !== 'json') throw new UsageError(`--json and --format ${given} ask for different outputs: give one of them`);
     const format = values.json ? 'json' : (given ?? 'text');
     if (format !== 'text' && format !== 'json' && format !== 'dot') throw new UsageError(`--format must be text, json or dot, got '${format}'`);
-    const atNs = parseTimeNs(at);
+    const { atNs, atSerial } = parseAtArg(at);
     const store = openStore(values.db);
     try {
-      const query: { atNs: bigint; host?: string; pid?: number } = { atNs };
+      const query: TreeQuery = { atNs };
+      if (atSerial !== undefined) query.atSerial = atSerial;
       if (values.host !== undefined) query.host = values.host;
       if (positionals[0] !== undefined) query.pid = parsePid(positionals[0], USAGE);
       const result = treeAt(store, query);
+      // Nothing alive: as ancestry and descendants, a non-zero exit, and where the history is.
+      if (result.count === 0) throw new UserError(`no process recorded alive at ${formatTimeNs(atNs)}: ${historySpanText(store, result.host)}`);
       if (format === 'json') {
         io.stdout.write(
           toJsonLine({
@@ -54,12 +60,12 @@ const command: Command = {
             host: result.host,
             count: result.count,
             uncertain: result.uncertain,
+            ...(result.outsideHistory !== undefined ? { outsideHistory: result.outsideHistory } : {}),
             ...(result.notes.length > 0 ? { notes: result.notes } : {}),
             roots: result.roots.map(treeNodeJson),
           }),
         );
       } else if (format === 'dot') io.stdout.write(renderTreeDot(result.roots) + '\n');
-      else if (result.count === 0) io.stdout.write(`no process recorded alive at ${formatTimeNs(atNs)}\n`);
       else io.stdout.write(renderTreeText(result.roots) + '\n' + renderTreeNotes(result.roots, result.notes));
       return 0;
     } finally {

@@ -1,0 +1,67 @@
+import { formatTimeNs } from '../time/format-time.js';
+import type { HistoryStore } from './history-store.js';
+import type { InstanceRow } from './history-types.js';
+
+/** The host's init process: its pid never changes hands while the host is up. */
+export const INIT_PID = 1;
+
+/** A query time outside what the history of its host recorded. */
+export interface OutsideHistory {
+  side: 'before' | 'after';
+  /** For the investigator: where the history ends (begins) and what that means for the answer. */
+  note: string;
+}
+
+const ofHost = (host: string): string => (host === '' ? 'the history' : `the history of host ${host}`);
+
+/**
+ * Whether `atNs` is before the first or after the last record of `host`'s history. After
+ * it, "alive" only means that no exit was recorded; before it, nothing is known.
+ * `recordAfter`: the caller already holds a record later than `atNs` (the common case: a
+ * process of the answer ended after it), so the time cannot be after the history and the
+ * store is not asked.
+ */
+export function outsideHistory(store: HistoryStore, host: string, atNs: bigint, recordAfter = false): OutsideHistory | undefined {
+  if (!recordAfter) {
+    const endNs = store.historyEndNs(host, atNs);
+    if (endNs !== undefined && atNs > endNs) {
+      return { side: 'after', note: `${ofHost(host)} ends at ${formatTimeNs(endNs)}: after it, 'alive' only means no exit was recorded` };
+    }
+  }
+  const startNs = store.historyStartNs(host);
+  if (startNs !== undefined && atNs < startNs) {
+    return { side: 'before', note: `${ofHost(host)} begins at ${formatTimeNs(startNs)}: nothing is known of the processes before it` };
+  }
+  return undefined;
+}
+
+/** `the history of host H spans A to B` (for "nothing there" answers), or that it is empty. */
+export function historySpanText(store: HistoryStore, host: string): string {
+  const startNs = store.historyStartNs(host);
+  const endNs = store.historyEndNs(host);
+  if (startNs === undefined || endNs === undefined) return `${ofHost(host)} has no process records`;
+  return `${ofHost(host)} spans ${formatTimeNs(startNs)} to ${formatTimeNs(endNs)}`;
+}
+
+/** Whether `atNs` lies within the recorded history of `host` (ends included). */
+export function withinHistory(store: HistoryStore, host: string, atNs: bigint): boolean {
+  const startNs = store.historyStartNs(host);
+  if (startNs === undefined || atNs < startNs) return false;
+  const endNs = store.historyEndNs(host, atNs);
+  return endNs !== undefined && atNs <= endNs;
+}
+
+/**
+ * pid 1 at a time no record shows it alive: init runs from boot to shutdown, so it was there.
+ * When its first record after `atNs` is a "seen since" one, that is the same process seen
+ * late: use it (its command is known). Undefined when the history has no such record.
+ */
+export function initSeenLater(store: HistoryStore, host: string, atNs: bigint): InstanceRow | undefined {
+  const next = store.instancesOfPid(host, INIT_PID).find((i) => i.startNs > atNs);
+  return next !== undefined && !next.startKnown ? next : undefined;
+}
+
+/** The note on an init link whose first record comes after the query time. */
+export function initFromBootNote(inst: InstanceRow): string {
+  return `init: runs from boot; first recorded at ${formatTimeNs(inst.startNs)}`;
+}

@@ -1,0 +1,170 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ancestryAt } from '../../src/history/ancestry-at.js';
+import { descendants } from '../../src/history/descendants.js';
+import type { HistoryStore } from '../../src/history/history-store.js';
+import { NoProcessAtTimeError } from '../../src/history/query-errors.js';
+import { openHistoryStore } from '../../src/history/sqlite-history-store.js';
+import { treeAt } from '../../src/history/tree-at.js';
+import { runIngest } from '../../src/ingest/run-ingest.js';
+import { formatTimeNs } from '../../src/time/format-time.js';
+import { loadCapture, repoRoot, type Capture } from '../support/truth.js';
+
+/**
+ * Query times at the edges of what a history recorded, and init (pid 1), on real captures:
+ * killed-by-signal (asked about long after its last record), pid-reuse (pid 1 first seen in
+ * the middle of the log) and daemon-double-fork (pid 1 never recorded with a parent).
+ */
+const SECOND = 1_000_000_000n;
+const dir = mkdtempSync(join(tmpdir(), 'proc-tree-span-'));
+const captures: Record<string, Capture> = {};
+const stores: Record<string, HistoryStore> = {};
+const names = ['killed-by-signal', 'pid-reuse', 'daemon-double-fork'];
+
+beforeAll(async () => {
+  for (const name of names) {
+    captures[name] = loadCapture(resolve(repoRoot, 'samples', 'auditd', name));
+    const db = join(dir, `${name}.db`);
+    await runIngest({ db, inputs: [captures[name]!.logDir] });
+    stores[name] = openHistoryStore(db);
+  }
+});
+afterAll(() => {
+  for (const s of Object.values(stores)) s.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** First and last `audit(SECONDS.MS:` stamp of a capture's logs, read from the raw text. */
+function logStamps(c: Capture): { first: bigint; last: bigint } {
+  const stamps = c.logFiles.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/audit\((\d+)\.(\d{3}):/g)].map((m) => BigInt(m[1]!) * SECOND + BigInt(m[2]!) * 1_000_000n));
+  return { first: stamps.reduce((a, b) => (b < a ? b : a)), last: stamps.reduce((a, b) => (b > a ? b : a)) };
+}
+
+describe('the span of a history', () => {
+  it('starts at the first record of the log and ends within it, for each capture', () => {
+    for (const name of names) {
+      const { first, last } = logStamps(captures[name]!);
+      // The first audit records of a capture may be about the daemon, not a process.
+      const start = stores[name]!.historyStartNs('')!;
+      expect(start).toBeGreaterThanOrEqual(first);
+      expect(start - first).toBeLessThan(SECOND);
+      const end = stores[name]!.historyEndNs('')!;
+      expect(end).toBeGreaterThan(start);
+      expect(end).toBeLessThanOrEqual(last);
+    }
+  });
+});
+
+describe('a time after the last record', () => {
+  const after = (name: string): bigint => logStamps(captures[name]!).last + 3600n * SECOND;
+
+  it('marks ancestry uncertain and says where the history ends, instead of a confident "alive"', () => {
+    const store = stores['killed-by-signal']!;
+    // A process the log shows alive at its end (no exit recorded).
+    const open = store.aliveAt('', after('killed-by-signal')).find((i) => i.pid !== 1)!.pid;
+    const answer = ancestryAt(store, { pid: open, atNs: after('killed-by-signal') });
+    expect(answer.outsideHistory).toBe('after');
+    expect(answer.uncertain).toBe(true);
+    expect(answer.notes.join('\n')).toContain(`ends at ${formatTimeNs(store.historyEndNs('')!)}`);
+  });
+
+  it('leaves every truth probe within the history unflagged', () => {
+    const store = stores['killed-by-signal']!;
+    const end = store.historyEndNs('')!;
+    let asked = 0;
+    for (const probe of captures['killed-by-signal']!.truth.probes) {
+      if (probe.atNs > end) continue;
+      try {
+        expect(ancestryAt(store, { pid: probe.pid, atNs: probe.atNs }).outsideHistory).toBeUndefined();
+        asked++;
+      } catch (e) {
+        if (!(e instanceof NoProcessAtTimeError)) throw e;
+      }
+    }
+    expect(asked).toBeGreaterThan(10);
+  });
+
+  it('flags the tree and the descendants the same way', () => {
+    const store = stores['killed-by-signal']!;
+    const tree = treeAt(store, { atNs: after('killed-by-signal') });
+    expect(tree.count).toBeGreaterThan(0);
+    expect(tree.outsideHistory).toBe('after');
+    expect(tree.uncertain).toBe(true);
+    const root = tree.roots.find((r) => r.children.length > 0)!;
+    const d = descendants(store, { pid: root.pid, atNs: after('killed-by-signal') });
+    expect(d.outsideHistory).toBe('after');
+    expect(d.uncertain).toBe(true);
+  });
+});
+
+describe('a time before the first record', () => {
+  it('is no process, with the start of the history in the message, for ancestry and tree', () => {
+    const store = stores['pid-reuse']!;
+    const before = store.historyStartNs('')! - 60n * SECOND;
+    const pid = captures['pid-reuse']!.truth.probes[0]!.pid;
+    expect(() => ancestryAt(store, { pid, atNs: before })).toThrow(`begins at ${formatTimeNs(store.historyStartNs('')!)}`);
+    expect(treeAt(store, { atNs: before }).count).toBe(0);
+    // init too: it runs from boot, but nothing is known of a time before the log.
+    expect(() => ancestryAt(store, { pid: 1, atNs: before })).toThrow(NoProcessAtTimeError);
+  });
+});
+
+describe('init (pid 1)', () => {
+  // pid-reuse: the log first shows pid 1 at 06:49:50.856 (seen since); `sleep 2` (1298) ran
+  // under it from 06:49:48.832.
+  const beforeInitRecord = 1795589388_900_000_000n;
+
+  it('exists at any time within the history, with ppid 0, as the same instance its children name', () => {
+    const store = stores['pid-reuse']!;
+    const init = ancestryAt(store, { pid: 1, atNs: beforeInitRecord });
+    expect(init.chain.map((l) => [l.pid, l.ppid])).toEqual([[1, 0]]);
+    expect(init.complete).toBe(true);
+    const child = ancestryAt(store, { pid: 1298, atNs: 1795589389_150_000_000n });
+    const last = child.chain[child.chain.length - 1]!;
+    expect(last.pid).toBe(1);
+    expect(last.ppid).toBe(0);
+    expect(last.instanceId).toBe(init.chain[0]!.instanceId);
+  });
+
+  it('gives init ppid 0 and a complete chain in a log that never records its parent', () => {
+    const store = stores['daemon-double-fork']!;
+    const at = captures['daemon-double-fork']!.truth.probes.find((p) => p.atNs <= store.historyEndNs('')! && store.instancesAt('', 1, p.atNs).length > 0)!.atNs;
+    const init = ancestryAt(store, { pid: 1, atNs: at });
+    expect(init.chain.map((l) => [l.pid, l.ppid])).toEqual([[1, 0]]);
+    expect(init.complete).toBe(true);
+    expect(init.uncertain).toBe(false);
+  });
+
+  it('is drawn as the root over its children in the tree, and has them as descendants', () => {
+    const store = stores['pid-reuse']!;
+    const at = 1795589389_200_000_000n;
+    const tree = treeAt(store, { atNs: at });
+    const init = tree.roots.find((r) => r.pid === 1)!;
+    expect(init).toBeDefined();
+    expect(init.ppid).toBe(0);
+    expect(init.children.map((c) => c.pid)).toContain(1298);
+    expect(tree.roots.map((r) => r.pid)).not.toContain(1298);
+    const d = descendants(store, { pid: 1, atNs: at });
+    expect(d.root.children.map((c) => c.pid)).toContain(1298);
+  });
+});
+
+describe('a pid first recorded after the time asked, its start unknown', () => {
+  it('says the process may already have been running, not a flat "no process"', () => {
+    const store = stores['pid-reuse']!;
+    const first = store.instancesOfPid('', 1295)[0]!;
+    expect(first.startKnown).toBe(false);
+    const at = first.startNs - 64_000_000n;
+    let message = '';
+    try {
+      ancestryAt(store, { pid: 1295, atNs: at });
+    } catch (e) {
+      expect(e).toBeInstanceOf(NoProcessAtTimeError);
+      message = (e as Error).message;
+    }
+    expect(message).toContain(`pid 1295 was first recorded at ${formatTimeNs(first.startNs)} (start unknown): it may already have been running at ${formatTimeNs(at)}`);
+    expect(message).not.toMatch(/^no process/);
+  });
+});
