@@ -3,6 +3,7 @@ import type { IngestWarning } from '../../src/events/event-sink.js';
 import type { LossEvent, ProcEvent } from '../../src/events/proc-event.js';
 import type { HistoryBuilderStats } from '../../src/history/history-builder.js';
 import { WritableHistory } from '../../src/history/history-database.js';
+import { leaveSelfContained } from '../../src/history/open-history-db.js';
 import { FULL_HEAD_BYTES, sha256, SourceRegistry, type SourceKey } from '../../src/ingest/source-registry.js';
 import type { LiveSummary } from './live-connector.js';
 import { runLiveConnector } from './live-connector.js';
@@ -74,6 +75,9 @@ export async function watchIntoHistory(options: WatchOptions): Promise<WatchSumm
     });
     commit();
     history.commit();
+    // A clean stop leaves one self-contained file (no -wal/-shm), readable from a
+    // write-protected evidence copy; while watching, WAL let queries read concurrently.
+    leaveSelfContained(history.db);
     return { live, history: builder.stats, commits, warnings };
   } finally {
     history.close();

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { UserError } from '../cli/user-error.js';
@@ -57,7 +58,7 @@ export function openHistoryDb(path: string, options: OpenHistoryOptions = {}): S
     throw new UserError(`cannot open history database ${path}: ${message}`);
   }
   try {
-    checkIdentity(db, path);
+    checkIdentity(db, path, readonly);
     if (!readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
@@ -90,18 +91,73 @@ function newerError(path: string, version: number, known: number): UserError {
   );
 }
 
-function checkIdentity(db: SqliteDatabase, path: string): void {
+function checkIdentity(db: SqliteDatabase, path: string, readonly: boolean): void {
   let appId: number;
   try {
     appId = db.pragma('application_id', { simple: true }) as number;
   } catch (error) {
-    // "file is not a database" surfaces on the first read.
-    throw new UserError(`${path} is not a SQLite database (${error instanceof Error ? error.message : String(error)}): pass a proc-tree history file with --db`);
+    // Errors of the file itself surface on the first read, not on open.
+    throw firstReadError(error, path, readonly);
   }
   if (appId === HISTORY_APPLICATION_ID) return;
   const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
   if (appId !== 0 || tables.n > 0) {
     throw new UserError(`${path} is a SQLite database of another application, not a proc-tree history: pass another --db FILE`);
+  }
+}
+
+/**
+ * Says what the first read of a database failed on. Only SQLITE_NOTADB means "not a
+ * database"; a write-protected copy of a history left in WAL mode fails here too (a reader
+ * must create FILE-shm beside it), and needs a different remedy. Not read with SQLite's
+ * immutable=1 instead: better-sqlite3's build ignores URI filenames (SQLITE_USE_URI=0), and
+ * immutable would silently skip changes still in FILE-wal.
+ */
+function firstReadError(error: unknown, path: string, readonly: boolean): UserError {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : '';
+  if (code === 'SQLITE_NOTADB') {
+    return new UserError(`${path} is not a SQLite database (${message}): pass a proc-tree history file with --db`);
+  }
+  if (readonly && /^SQLITE_(READONLY|CANTOPEN)/.test(code)) {
+    const wal = `${path}-wal`;
+    const walBytes = fileSize(wal);
+    const where = dirname(path);
+    if (walBytes !== undefined && walBytes > 0) {
+      return new UserError(
+        `cannot read ${path}: part of its history is still in ${wal} (${walBytes} bytes) and SQLite cannot create ${path}-shm to read it (${message}; is ${where} writable?): copy ${path} and ${wal} together to a writable directory and query the copy`,
+      );
+    }
+    return new UserError(
+      `cannot read ${path}: it is in WAL journal mode (written by an older proc-tree, or an ingest --follow/watch that did not stop cleanly) and SQLite cannot create ${path}-shm beside it (${message}; is ${where} writable?): copy it to a writable directory and query the copy`,
+    );
+  }
+  return new UserError(`cannot read history database ${path}: ${message}`);
+}
+
+function fileSize(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Leaves a database self-contained at the end of a plain ingest: rollback-journal mode,
+ * no -wal/-shm needed, so a write-protected evidence copy in a read-only directory can be
+ * queried. Only when this is the only connection (an ingest --follow or a query may have
+ * it open: then it stays in WAL, which they need); returns whether it switched.
+ */
+export function leaveSelfContained(db: SqliteDatabase): boolean {
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  try {
+    db.pragma('busy_timeout = 0'); // another connection: do not wait, keep WAL
+    return db.pragma('journal_mode = DELETE', { simple: true }) === 'delete';
+  } catch {
+    return false;
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
   }
 }
 

@@ -2,8 +2,10 @@ import { createAuditdAdapter, type AuditdAdapter } from '../../adapters/auditd/i
 import type { SourcePosition } from '../events/event-sink.js';
 import { UserError } from '../cli/user-error.js';
 import { WritableHistory } from '../history/history-database.js';
+import { leaveSelfContained } from '../history/open-history-db.js';
 import { createLineSplitter } from '../sources/line-splitter.js';
 import { CommitPacer, piecesOf } from './commit-pacer.js';
+import { damageNote } from './damage-note.js';
 import { sourceKeyOf } from './follow-plan.js';
 import { followStreams, type FollowStream } from './follow-streams.js';
 import { IngestSession } from './ingest-session.js';
@@ -55,7 +57,11 @@ export async function runFollowIngest(options: FollowIngestOptions): Promise<Ing
   try {
     const run = new FollowRun(history, options);
     await run.run();
-    return run.summary(Date.now() - started);
+    const summary = run.summary(Date.now() - started);
+    // Stopped cleanly, all committed: leave no -wal/-shm behind (queries reading
+    // concurrently keep it in WAL: leaveSelfContained does not wait for them).
+    leaveSelfContained(history.db);
+    return summary;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') throw new UserError(`cannot read ${options.path}: permission denied (audit logs are root-only: try sudo)`);
@@ -106,7 +112,7 @@ class FollowRun {
           // A damaged .gz being finished: keep what came before the damage, report it, go on.
           if (!(error instanceof UserError)) throw error;
           this.session.warn({ reason: 'damaged-input', detail: error.message, position: { file: rs.name, offset: rs.consumedOffset } });
-          rs.report.note = `${error.message}; ingested up to byte ${rs.consumedOffset}`;
+          rs.report.note = damageNote(error.message, rs);
           rs.report.unread = rs.report.note;
           continue;
         }

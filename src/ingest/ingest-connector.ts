@@ -3,6 +3,7 @@ import type { EventSink } from '../events/event-sink.js';
 import type { InputReport } from './ingest-summary.js';
 import type { IngestSession } from './ingest-session.js';
 import type { PlannedInput } from './plan-inputs.js';
+import { sameContentNote } from './same-content-note.js';
 import { sha256, type SourceInfo, type SourceKey } from './source-registry.js';
 
 export interface ConnectorOptions {
@@ -22,6 +23,8 @@ export async function ingestConnectorCapture(session: IngestSession, input: Plan
   session.reports.push(report);
   if (found?.complete) {
     report.status = found.size === input.size ? 'already-ingested' : 'skipped';
+    const same = sameContentNote(input.path, found);
+    if (same !== undefined && found.size === input.size) report.note = same;
     if (found.size !== input.size) {
       report.note = 'the capture grew since it was ingested; a capture is ingested whole, once: ingest a new capture file instead';
       session.warn({ reason: 'capture-grew', detail: input.path });

@@ -3,6 +3,7 @@ import type { ProcEvent } from '../events/proc-event.js';
 import type { HistoryBuilder } from '../history/history-builder.js';
 import type { WritableHistory } from '../history/history-database.js';
 import { commitPositions } from './commit-positions.js';
+import { filteredLogHint } from './loss-hint.js';
 import type { IngestSummary, InputReport } from './ingest-summary.js';
 import type { ReadPosition } from './position-ring.js';
 import { SourceList } from './read-source.js';
@@ -38,6 +39,9 @@ export class IngestSession {
   private readonly events: Record<string, number> = {};
   private readonly skipped: Record<string, number> = {};
   private commits = 0;
+  /** Serial-gap losses seen in the auditd inputs, for the filtered-log hint (loss-hint.ts). */
+  private serialGaps = 0;
+  private missingEvents = 0;
 
   constructor(
     readonly history: WritableHistory,
@@ -62,6 +66,10 @@ export class IngestSession {
   onAuditdEvent = (e: ProcEvent): void => {
     // Serial gaps in a filtered log (grep, ausearch) are not losses.
     if (e.kind === 'loss' && !this.detectLoss) return;
+    if (e.kind === 'loss') {
+      this.serialGaps++;
+      this.missingEvents += e.count ?? 0;
+    }
     const guard = this.guard;
     const src = e.evidence === undefined ? undefined : this.sources.idOf(e.evidence.file);
     if (!guard.isStored(e, src, this.sources.ordOf)) this.store(e);
@@ -103,7 +111,9 @@ export class IngestSession {
   summary(lines: number, durationMs: number): IngestSummary {
     let bytes = 0;
     for (const r of this.reports) bytes += r.bytes;
+    const hint = filteredLogHint({ gaps: this.serialGaps, missingEvents: this.missingEvents, records: lines });
     return {
+      ...(hint !== undefined ? { filteredLogHint: hint } : {}),
       inputs: this.reports,
       lines,
       bytes,

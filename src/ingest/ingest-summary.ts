@@ -1,4 +1,5 @@
 import type { HistoryBuilderStats } from '../history/history-builder.js';
+import type { FilteredLogHint } from './loss-hint.js';
 
 export type InputStatus = 'read' | 'resumed' | 'already-ingested' | 'skipped';
 
@@ -33,6 +34,8 @@ export interface IngestSummary {
   builder: HistoryBuilderStats;
   commits: number;
   durationMs: number;
+  /** Set when the serial gaps look like a filtered or edited log rather than lost events. */
+  filteredLogHint?: FilteredLogHint;
 }
 
 /** The ingest summary for people (stderr). */
@@ -63,6 +66,7 @@ export function formatSummary(s: IngestSummary): string {
     ...(b.namespacedCallers > 0
       ? [`pid namespaces: ${b.namespacedCallers} process(es) forking inside one (fork pids are namespace-local), ${b.namespaceChildrenMatched} children matched to their fork, ${b.namespaceForksWithdrawn} namespace-local pid(s) withdrawn`]
       : []),
+    ...(s.filteredLogHint !== undefined ? [`note: ${s.filteredLogHint.message}`] : []),
     `skipped records: ${skipped || 'none'}`,
     `time: ${seconds.toFixed(2)} s, ${rate} lines/s, ${s.commits} commit(s)`,
   ].join('\n');

@@ -1,7 +1,9 @@
 import { openInputs } from '../sources/open-inputs.js';
 import { skipBytes } from '../sources/peek-stream.js';
+import type { InputReport } from './ingest-summary.js';
 import type { IngestSession } from './ingest-session.js';
 import type { PlannedInput } from './plan-inputs.js';
+import { sameContentNote } from './same-content-note.js';
 import { newReadSource, type ReadSource } from './read-source.js';
 import { FULL_HEAD_BYTES, sha256, type SourceInfo, type SourceKey, type SourceRow } from './source-registry.js';
 
@@ -42,7 +44,7 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
       const key: SourceKey = { hostId: session.defaultHostId, format: 'auditd', headSha256: sha256(`${archive}!/${entry}`), headBytes: FULL_HEAD_BYTES };
       const found = session.registry.find(key);
       if (found?.complete) {
-        reportDone(session, opened.name, found.committedOffset);
+        reportDone(session, opened.name, found);
         continue;
       }
       yield prepare(session, opened.name, key, { ...base, path: opened.name }, found, skipBytes(opened.chunks, found?.committedOffset ?? 0));
@@ -56,7 +58,7 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
   if (found !== undefined) {
     // Read to its end before and unchanged since: nothing to do (no need to decompress).
     if (found.complete && found.size === input.size) {
-      reportDone(session, input.path, found.committedOffset);
+      reportDone(session, input.path, found);
       return;
     }
     if (input.compression === 'none' && input.size !== undefined && input.size < found.committedOffset) {
@@ -72,8 +74,11 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
   }
 }
 
-function reportDone(session: IngestSession, path: string, offset: number): void {
-  session.reports.push({ path, format: 'auditd', status: 'already-ingested', fromOffset: offset, bytes: 0, lines: 0 });
+function reportDone(session: IngestSession, path: string, found: SourceRow): void {
+  const report: InputReport = { path, format: 'auditd', status: 'already-ingested', fromOffset: found.committedOffset, bytes: 0, lines: 0 };
+  const note = sameContentNote(path, found);
+  if (note !== undefined) report.note = note;
+  session.reports.push(report);
 }
 
 /** Registers the source (a new registry row when unknown) at its committed position. */

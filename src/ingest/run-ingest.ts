@@ -1,5 +1,7 @@
 import { UserError } from '../cli/user-error.js';
 import { WritableHistory } from '../history/history-database.js';
+import { leaveSelfContained } from '../history/open-history-db.js';
+import { damageNote } from './damage-note.js';
 import { CommitPacer, piecesOf } from './commit-pacer.js';
 import { ingestConnectorCapture } from './ingest-connector.js';
 import { IngestSession } from './ingest-session.js';
@@ -56,7 +58,11 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
     }
     const lines = auditd.length > 0 ? await ingestAuditd(session, auditd, options) : 0;
     for (const p of connector) await ingestConnectorCapture(session, p, options);
-    return session.summary(lines, Date.now() - started);
+    const summary = session.summary(lines, Date.now() - started);
+    // Everything is committed: no -wal/-shm needed by whoever reads the file next (a
+    // write-protected evidence copy cannot create them).
+    leaveSelfContained(history.db);
+    return summary;
   } finally {
     history.close();
   }
@@ -124,7 +130,7 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
       if (!(error instanceof UserError)) throw error;
       await drain(0);
       session.warn({ reason: 'damaged-input', detail: error.message, position: { file: rs.name, offset: rs.consumedOffset } });
-      rs.report.note = `${error.message}; ingested up to byte ${rs.consumedOffset}`;
+      rs.report.note = damageNote(error.message, rs);
       rs.report.unread = rs.report.note;
     }
     if (probe !== undefined) probed.push({ rs, probe, input });

@@ -24,6 +24,8 @@ export interface SourceRow {
   complete: boolean;
   size?: number;
   headBytes: number;
+  /** When an ingest last wrote to it (ns since the epoch): for "same content as ..." notes. */
+  lastIngestNs?: bigint;
 }
 
 export interface SourceInfo {
@@ -95,5 +97,6 @@ function toRow(r: Record<string, unknown>): SourceRow {
   };
   if (r.committed_line !== null) row.committedLine = Number(r.committed_line);
   if (r.size !== null) row.size = Number(r.size);
+  if (typeof r.last_ingest_ns === 'number' || typeof r.last_ingest_ns === 'bigint') row.lastIngestNs = BigInt(r.last_ingest_ns);
   return row;
 }

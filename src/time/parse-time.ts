@@ -7,7 +7,16 @@ const ISO_WITH_ZONE =
   /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/i;
 
 /** An audit event id as it appears in a log line: `audit(1697091526.357:2638035)` or without `audit(...)`. */
-const AUDIT_EVENT_ID = /^(?:msg=)?(?:audit\()?(\d+\.\d{3}):\d+\)?:?$/;
+const AUDIT_EVENT_ID = /^(?:msg=)?(?:audit\()?(\d+\.\d{3}):(\d+)\)?:?$/;
+
+/**
+ * The serial of a TIME given as an audit event id (`audit(1697091526.357:2638035)` ->
+ * 2638035), undefined for other forms: events of the same millisecond are ordered by it.
+ */
+export function auditEventSerial(text: string): number | undefined {
+  const m = AUDIT_EVENT_ID.exec(text.trim());
+  return m ? Number(m[2]) : undefined;
+}
 
 /**
  * Parses a user-supplied TIME: epoch seconds with an optional decimal fraction
@@ -34,6 +43,13 @@ export function parseTimeNs(text: string): bigint {
     if (!Number.isNaN(wholeMs)) {
       return BigInt(wholeMs) * 1_000_000n + BigInt(fraction.padEnd(9, '0') || '0');
     }
+  }
+  // A date and clock without a zone is the commonest slip (copied from a local log view):
+  // name the fix rather than the whole grammar.
+  if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/.test(trimmed)) {
+    throw new UsageError(
+      `cannot read time '${text}': it has no time zone; add Z for UTC or an offset like +01:00 (${trimmed.replace(' ', 'T')}Z)`,
+    );
   }
   throw new UsageError(
     `cannot read time '${text}': give epoch seconds (1697091526.357), ISO-8601 with a zone (2023-10-12T06:18:46.357Z) or an audit event id (audit(1697091526.357:2638035))`,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -22,11 +22,11 @@ const fresh = (): string => {
 };
 
 /** The built CLI as user nobody (root reads every file: only another user meets a permission error). */
-function asNobody(args: string[]): Promise<{ code: number; stderr: string }> {
+function asNobody(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const main = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
   return new Promise((done) => {
-    execFile(process.execPath, [main, ...args], { uid: 65534, gid: 65534, cwd: work }, (error, _stdout, stderr) => {
-      done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stderr });
+    execFile(process.execPath, [main, ...args], { uid: 65534, gid: 65534, cwd: work }, (error, stdout, stderr) => {
+      done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
     });
   });
 }
@@ -41,7 +41,11 @@ describe('proc-tree ingest: exit status and messages on bad or odd input', () =>
     copyFileSync(TRACE, join(logs, 'audit.log'));
     const r = await cliInProcess('ingest', '--db', join(dir, 'h.db'), '--json', logs);
     expect(r.code).toBe(EXIT_INCOMPLETE);
-    expect(r.err).toMatch(/audit\.log\.1\.gz \[auditd\] read: \d+ bytes, [1-9]\d* lines \(cannot read .*unexpected end of file.*ingested up to byte [1-9]/);
+    const line = /audit\.log\.1\.gz \[auditd\] read: (\d+) bytes, [1-9]\d* lines \(cannot read .*unexpected end of file.*; decompressed bytes read: up to byte (\d+); stored: up to byte ([1-9]\d*), the end of the last complete record/.exec(r.err);
+    expect(line).not.toBeNull();
+    // Each count says what it counts: all decoded bytes were read; fewer are stored.
+    expect(line![2]).toBe(line![1]);
+    expect(Number(line![3])).toBeLessThanOrEqual(Number(line![2]));
     expect(r.err).toMatch(/partial ingest: 1 input\(s\) could not be read completely: .*audit\.log\.1\.gz/);
     const summary = JSON.parse(r.out) as { inputs: { unread?: string; lines: number }[] };
     expect(summary.inputs[0]!.unread).toMatch(/unexpected end of file/);
@@ -135,6 +139,25 @@ describe('proc-tree ingest: exit status and messages on bad or odd input', () =>
     expect(noGaps.skipped['serial-reset']).toBeUndefined();
     expect(noGaps.events.exec).toBe(withGaps.events.exec);
     expect((await cliInProcess('ingest', '--help')).out).toMatch(/--no-loss-detection/);
+  });
+});
+
+describe('proc-tree ingest: a history that is write-protected evidence', () => {
+  it('leaves a self-contained file that user nobody can query read-only (chmod 444) in a directory they cannot write', async () => {
+    const dir = fresh();
+    const db = join(dir, 'pid-reuse.db');
+    const log = join(REPO_ROOT, 'samples', 'auditd', 'pid-reuse', 'logs', 'audit.log');
+    expect((await cliInProcess('ingest', '--db', db, log)).code).toBe(0);
+    // Rollback-journal mode in the header (bytes 18-19 are 2 in WAL mode), nothing beside it.
+    expect([...readFileSync(db).subarray(18, 20)]).toEqual([1, 1]);
+    expect(readdirSync(dir)).toEqual(['pid-reuse.db']);
+    chmodSync(db, 0o444);
+    chmodSync(dir, 0o555);
+    const ancestry = await asNobody(['ancestry', '1298', '--at', '1795589388.9', '--db', db]);
+    chmodSync(dir, 0o755);
+    expect(ancestry.stderr).not.toMatch(/not a SQLite database|readonly/);
+    expect(ancestry.code).toBe(0);
+    expect(ancestry.stdout).toMatch(/^1298\s+1297\s/m);
   });
 });
 

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run-cli.js';
@@ -38,5 +38,14 @@ describe('proc-tree watch', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('leaves a self-contained database after a clean stop (rollback journal, no -wal/-shm beside it)', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'pc-watch-cli-')), 'w.db');
+    expect(await runCli(['watch', '--db', db, '--duration', '0.5'], io().io)).toBe(0);
+    // File header bytes 18-19: 1 = rollback journal, 2 = WAL (which a reader in a
+    // write-protected directory cannot open).
+    expect([...readFileSync(db).subarray(18, 20)]).toEqual([1, 1]);
+    expect(readdirSync(dirname(db))).toEqual(['w.db']);
   });
 });

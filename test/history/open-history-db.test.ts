@@ -1,14 +1,40 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/cli/user-error.js';
 import { loadMigrations } from '../../src/history/migrations.js';
-import { HISTORY_APPLICATION_ID, openHistoryDb } from '../../src/history/open-history-db.js';
+import { HISTORY_APPLICATION_ID, leaveSelfContained, openHistoryDb } from '../../src/history/open-history-db.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'proc-tree-open-'));
+chmodSync(dir, 0o755); // user nobody (below) must reach the cases
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * openHistoryDb(path, {readonly}) of the built module as user nobody (root writes through
+ * chmod, so only another user meets a read-only file): its error message, or 'ok N'.
+ */
+function openAsNobody(path: string): string {
+  const module = resolve(__dirname, '..', '..', 'dist', 'src', 'history', 'open-history-db.js');
+  const script = `import { openHistoryDb } from ${JSON.stringify(module)};
+try { const db = openHistoryDb(process.argv[1], { readonly: true }); console.log('ok ' + db.prepare('SELECT count(*) AS n FROM hosts').get().n); db.close(); }
+catch (e) { console.log(e.message); }`;
+  return execFileSync(process.execPath, ['--input-type=module', '-e', script, path], { uid: 65534, gid: 65534, encoding: 'utf8' }).trim();
+}
+
+/** A case directory nobody can read but not write, holding a copy of the files given. */
+function readOnlyCopy(name: string, files: string[]): string {
+  const caseDir = join(dir, name);
+  mkdirSync(caseDir);
+  for (const f of files) {
+    copyFileSync(f, join(caseDir, f.slice(f.lastIndexOf('/') + 1)));
+    chmodSync(join(caseDir, f.slice(f.lastIndexOf('/') + 1)), 0o444);
+  }
+  chmodSync(caseDir, 0o555);
+  return caseDir;
+}
 
 describe('openHistoryDb', () => {
   it('creates a database with every migration applied, its version and application id recorded, in WAL mode', () => {
@@ -39,6 +65,45 @@ describe('openHistoryDb', () => {
     const path = join(dir, 'text.db');
     writeFileSync(path, 'type=SYSCALL msg=audit(1.0:1): this is an audit log, not a database\n'.repeat(100));
     expect(() => openHistoryDb(path)).toThrow(/not a SQLite database/);
+  });
+
+  it('reads a history left in rollback-journal mode from a read-only directory, and explains a WAL-mode one instead of calling it "not a SQLite database"', () => {
+    const path = join(dir, 'wal.db');
+    const db = openHistoryDb(path);
+    db.prepare("INSERT INTO hosts (name) VALUES ('a')").run();
+    db.close(); // WAL mode stays recorded in the header, as an older proc-tree left it
+    const walCase = readOnlyCopy('wal-ro', [path]);
+    const walMessage = openAsNobody(join(walCase, 'wal.db'));
+    expect(walMessage).not.toMatch(/not a SQLite database/);
+    expect(walMessage).toMatch(/in WAL journal mode .*cannot create .*wal\.db-shm.*copy it to a writable directory/);
+
+    const settled = openHistoryDb(path);
+    expect(leaveSelfContained(settled)).toBe(true);
+    settled.close();
+    const deleteCase = readOnlyCopy('delete-ro', [path]);
+    expect(openAsNobody(join(deleteCase, 'wal.db'))).toBe('ok 1');
+  });
+
+  it('does not read a WAL file that still holds frames as if it were empty: it says to copy both files', () => {
+    const path = join(dir, 'frames.db');
+    const writer = openHistoryDb(path);
+    writer.pragma('wal_autocheckpoint = 0');
+    writer.prepare("INSERT INTO hosts (name) VALUES ('b')").run();
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
+    const framesCase = readOnlyCopy('frames-ro', [path, `${path}-wal`]);
+    writer.close();
+    expect(openAsNobody(join(framesCase, 'frames.db'))).toMatch(/still in .*frames\.db-wal \(\d+ bytes\).*copy .* together to a writable directory/);
+  });
+
+  it('keeps WAL mode while another connection has the file open (a follow or a query reading it)', () => {
+    const path = join(dir, 'shared.db');
+    const a = openHistoryDb(path);
+    const reader = openHistoryDb(path, { readonly: true });
+    reader.prepare('SELECT count(*) FROM hosts').get();
+    expect(leaveSelfContained(a)).toBe(false);
+    expect(a.pragma('journal_mode', { simple: true })).toBe('wal');
+    reader.close();
+    a.close();
   });
 
   it('refuses a history written by a newer proc-tree', () => {

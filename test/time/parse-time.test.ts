@@ -33,6 +33,8 @@ describe('parseTimeNs', () => {
   it('refuses a time without a zone instead of guessing the local one', () => {
     expect(() => parseTimeNs('2023-10-12T06:18:46')).toThrow(UsageError);
     expect(() => parseTimeNs('2023-10-12T06:18:46')).toThrow(/zone/);
+    expect(() => parseTimeNs('2026-11-25T06:49:49')).toThrow(/add Z for UTC or an offset like \+01:00 \(2026-11-25T06:49:49Z\)/);
+    expect(() => parseTimeNs('2026-11-25 06:49:49.5')).toThrow(/add Z for UTC or an offset like \+01:00/);
   });
 
   it('says how to write nanoseconds pasted as seconds', () => {
