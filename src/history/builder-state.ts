@@ -1,10 +1,11 @@
+import { LAST_RECORD_STATE_KEY } from './history-types.js';
 import type { HistoryWriter } from './history-writer.js';
 import { linkParent, pendingFromJson, pendingToJson, type AwaitingFork, type HostTable, type LiveProc } from './live-process-table.js';
 
 /**
  * What the history builder keeps across runs besides the rows: the live table comes back
- * from instances without an end; clone3 children still pending and the namespace state
- * (namespace-forks.ts) are saved as resume_state entries.
+ * from instances without an end; clone3 children still pending, the namespace state
+ * (namespace-forks.ts) and each host's last record time are saved as resume_state entries.
  */
 const PENDING_KEY = 'history-builder.pending-threads';
 const NAMESPACE_KEY = 'history-builder.namespaces';
@@ -16,7 +17,8 @@ export class BuilderState {
   constructor(private readonly writer: HistoryWriter) {}
 
   /** Writes the pending clone3 children and, when there is any, the namespace state. */
-  save(hosts: Iterable<HostTable>, anyNamespaced: boolean): void {
+  save(hostTables: Iterable<HostTable>, anyNamespaced: boolean): void {
+    const hosts = [...hostTables];
     const pending: Record<string, unknown[]> = {};
     const namespaces: Record<string, unknown> = {};
     for (const h of hosts) {
@@ -29,6 +31,9 @@ export class BuilderState {
     const some = Object.keys(namespaces).length > 0;
     if (some || this.namespaceSaved) this.writer.setState(NAMESPACE_KEY, some ? JSON.stringify(namespaces) : undefined);
     this.namespaceSaved = some;
+    const last: Record<string, string> = {};
+    for (const h of hosts) if (h.lastRecordNs !== undefined) last[h.hostId] = h.lastRecordNs.toString();
+    if (Object.keys(last).length > 0) this.writer.setState(LAST_RECORD_STATE_KEY, JSON.stringify(last));
   }
 
   /** Rebuilds the live tables (hostById creates a host's table on first use). */
@@ -48,6 +53,10 @@ export class BuilderState {
         const h = hostById(Number(hostId));
         for (const p of pendingFromJson(list)) h.pending.set(p.childPid, p);
       }
+    }
+    const last = this.writer.getState(LAST_RECORD_STATE_KEY);
+    if (last !== undefined) {
+      for (const [hostId, ns] of Object.entries(JSON.parse(last) as Record<string, string>)) hostById(Number(hostId)).lastRecordNs = BigInt(ns);
     }
     const namespaces = this.writer.getState(NAMESPACE_KEY);
     if (namespaces !== undefined) {

@@ -89,6 +89,7 @@ export class HistoryBuilder {
     const ctx = this.ctx;
     const h = this.host(e.host);
     const t = e.timestampNs;
+    if (h.lastRecordNs === undefined || t > h.lastRecordNs) h.lastRecordNs = t;
     const ev = this.evidence(e.evidence);
     switch (e.kind) {
       case 'fork':

@@ -58,6 +58,8 @@ export interface HostTable {
   awaiting: Map<number, AwaitingFork[]>;
   /** Recent matches of namespaced children to forks, by creator instance id (to put them in pid order). */
   claims: Map<number, NamespaceClaim[]>;
+  /** Time of the latest record of this host read so far (where its history ends). */
+  lastRecordNs?: bigint;
 }
 
 /** A child of a namespaced process matched to one of its creator's fork records. */

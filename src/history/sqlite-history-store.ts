@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { ChainRow, HistoryStore, ImageMatch } from './history-store.js';
-import type { ImageRow, InstanceRow, LossRow, ParentRow } from './history-types.js';
+import { LAST_RECORD_STATE_KEY, type ImageRow, type InstanceRow, type LossRow, type ParentRow } from './history-types.js';
 import { openHistoryDb, type SqliteDatabase } from './open-history-db.js';
 import { toChainRow, toImage, toInstance, toLoss, toParent } from './row-mappers.js';
 
@@ -268,6 +268,10 @@ export class SqliteHistoryStore implements HistoryStore {
     const lastStartNs = this.startBound(host, 'max');
     if (lastStartNs === undefined || (atNs !== undefined && lastStartNs >= atNs)) return lastStartNs;
     const hostId = this.hostIds.get(host)!;
+    // The builder records each host's last record time at every commit: one key lookup.
+    const recorded = this.lastRecordNs(hostId);
+    if (recorded !== undefined) return recorded > lastStartNs ? recorded : lastStartNs;
+    // Databases written before that key existed: derive it from the rows.
     // After the last start, only what was alive then can carry a later record (its end, an
     // exec, a reparent): the instances alive at that time, read like a tree at that time.
     const live = this.byLifetime ? liveIdsCte('>') : 'live(id) AS (SELECT id FROM instances WHERE host_id = @h AND start_ns <= @to AND (end_ns IS NULL OR end_ns > @from))';
@@ -280,6 +284,12 @@ export class SqliteHistoryStore implements HistoryStore {
     );
     const later = (st.get({ h: hostId, from: lastStartNs, to: lastStartNs }) as { x: bigint | null } | undefined)?.x;
     return later != null && later > lastStartNs ? later : lastStartNs;
+  }
+
+  private lastRecordNs(hostId: number): bigint | undefined {
+    const row = this.lazyStatement('lastRecord', () => 'SELECT value FROM resume_state WHERE key = ?').get(LAST_RECORD_STATE_KEY) as { value: string } | undefined;
+    const ns = row === undefined ? undefined : (JSON.parse(row.value) as Record<string, string>)[hostId];
+    return ns === undefined ? undefined : BigInt(ns);
   }
 
   lossesBetween(host: string, fromNs: bigint, toNs: bigint): LossRow[] {

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,9 @@ import { openHistoryStore } from '../../src/history/sqlite-history-store.js';
 import { treeAt } from '../../src/history/tree-at.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { formatTimeNs } from '../../src/time/format-time.js';
+import { LAST_RECORD_STATE_KEY } from '../../src/history/history-types.js';
 import { loadCapture, repoRoot, type Capture } from '../support/truth.js';
+import { runBytes } from '../adapters/auditd/trace-helpers.js';
 
 /**
  * Query times at the edges of what a history recorded, and init (pid 1), on real captures:
@@ -53,6 +56,39 @@ describe('the span of a history', () => {
       const end = stores[name]!.historyEndNs('')!;
       expect(end).toBeGreaterThan(start);
       expect(end).toBeLessThanOrEqual(last);
+    }
+  });
+});
+
+describe('where a history ends', () => {
+  it('is the last record the ingest read, saved at commit, not only the last row written', () => {
+    for (const name of names) {
+      const c = captures[name]!;
+      const { events } = runBytes(Buffer.concat(c.logFiles.map((f) => readFileSync(f))), name);
+      const lastEvent = events.reduce((max, e) => (e.timestampNs > max ? e.timestampNs : max), 0n);
+      const after = logStamps(c).last + SECOND;
+      expect(stores[name]!.historyEndNs('', after)).toBe(lastEvent);
+      const db = new Database(join(dir, `${name}.db`), { readonly: true });
+      const saved = db.prepare('SELECT value FROM resume_state WHERE key = ?').get(LAST_RECORD_STATE_KEY) as { value: string } | undefined;
+      db.close();
+      expect(Object.values(JSON.parse(saved!.value) as Record<string, string>)).toEqual([lastEvent.toString()]);
+    }
+  });
+
+  it('is derived from the rows for a database without the saved time (older files)', () => {
+    const name = 'killed-by-signal';
+    const copy = join(dir, `${name}-nokey.db`);
+    copyFileSync(join(dir, `${name}.db`), copy);
+    const db = new Database(copy);
+    db.prepare('DELETE FROM resume_state WHERE key = ?').run(LAST_RECORD_STATE_KEY);
+    db.close();
+    const store = openHistoryStore(copy);
+    try {
+      const derived = store.historyEndNs('', logStamps(captures[name]!).last + SECOND)!;
+      expect(derived).toBeGreaterThan(store.historyStartNs('')!);
+      expect(derived).toBeLessThanOrEqual(stores[name]!.historyEndNs('', logStamps(captures[name]!).last + SECOND)!);
+    } finally {
+      store.close();
     }
   });
 });
