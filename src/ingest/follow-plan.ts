@@ -4,6 +4,7 @@ import { gzipContentHead } from '../sources/gzip-head.js';
 import { listRotatedLogs } from '../sources/rotated-logs.js';
 import { detectCompression } from '../sources/sniff-format.js';
 import { FULL_HEAD_BYTES, sha256, type SourceKey, type SourceRegistry, type SourceRow } from './source-registry.js';
+import { readHead } from '../sources/read-head.js';
 
 /** A rotated or live log on disk as the registry sees it: where it is, its head, and its row if known. */
 export interface PlannedFile {
@@ -80,14 +81,7 @@ export async function planFile(path: string, registry: SourceRegistry, hostId: n
   }
   try {
     const stat = await handle.stat();
-    const head = Buffer.alloc(Math.min(stat.size, FULL_HEAD_BYTES));
-    let filled = 0;
-    while (filled < head.length) {
-      const { bytesRead } = await handle.read(head, filled, head.length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    const onDisk = head.subarray(0, filled);
+    const onDisk = await readHead(handle, Math.min(stat.size, FULL_HEAD_BYTES));
     const compressed = detectCompression(onDisk) === 'gzip';
     const exact = compressed ? await gzipContentHead(handle, stat.size, FULL_HEAD_BYTES) : onDisk;
     const key = sourceKeyOf(hostId, exact);

@@ -4,6 +4,7 @@ import { gzipContentHead } from '../sources/gzip-head.js';
 import { listRotatedLogs } from '../sources/rotated-logs.js';
 import { detectCompression, sniffFormat, type Compression, type InputFormat } from '../sources/sniff-format.js';
 import { FULL_HEAD_BYTES } from './source-registry.js';
+import { readHead } from '../sources/read-head.js';
 
 /** One file (or stdin) to read, in reading order, with what is needed to recognise it. */
 export interface PlannedInput {
@@ -82,14 +83,7 @@ async function describeFile(path: string): Promise<PlannedInput> {
   }
   try {
     const st = await handle.stat();
-    const head = Buffer.alloc(Math.min(st.size, FULL_HEAD_BYTES));
-    let filled = 0;
-    while (filled < head.length) {
-      const { bytesRead } = await handle.read(head, filled, head.length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    const bytes = head.subarray(0, filled);
+    const bytes = await readHead(handle, Math.min(st.size, FULL_HEAD_BYTES));
     const compression = detectCompression(bytes);
     const planned: PlannedInput = { path, head: bytes, compression, size: st.size, dev: st.dev, inode: st.ino };
     if (compression === 'gzip') planned.contentHead = await gzipContentHead(handle, st.size, FULL_HEAD_BYTES);

@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { readHead } from './read-head.js';
 
 /** Audit logs compress about tenfold: this much compressed input holds far more than a head. */
 const GZIP_HEAD_READ_BYTES = 64 * 1024;
@@ -11,16 +12,10 @@ const GZIP_HEAD_READ_BYTES = 64 * 1024;
  * file yields what decodes before the damage (maybe nothing).
  */
 export async function gzipContentHead(handle: FileHandle, size: number, bytes: number): Promise<Buffer> {
-  const raw = Buffer.alloc(Math.min(size, GZIP_HEAD_READ_BYTES));
-  let filled = 0;
-  while (filled < raw.length) {
-    const { bytesRead } = await handle.read(raw, filled, raw.length - filled, filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
+  const raw = await readHead(handle, Math.min(size, GZIP_HEAD_READ_BYTES));
   try {
     // Z_SYNC_FLUSH: decode what the prefix holds instead of failing on its missing end.
-    const content = gunzipSync(raw.subarray(0, filled), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    const content = gunzipSync(raw, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
     return Buffer.from(content.subarray(0, bytes));
   } catch {
     return Buffer.alloc(0);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
+import { readHead } from './read-head.js';
 
 /** How many leading bytes identify a file's content (a rotated file keeps its head). */
 export const IDENTITY_HEAD_BYTES = 4096;
@@ -36,20 +37,14 @@ export async function identifyFile(path: string): Promise<InputIdentity> {
 /** Same, for an already opened file (follow mode: identity of the exact file we read). */
 export async function identifyOpenFile(handle: import('node:fs/promises').FileHandle, path: string): Promise<InputIdentity> {
   const stat = await handle.stat();
-  const head = Buffer.alloc(Math.min(stat.size, IDENTITY_HEAD_BYTES));
-  let filled = 0;
-  while (filled < head.length) {
-    const { bytesRead } = await handle.read(head, filled, head.length - filled, filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
+  const head = await readHead(handle, Math.min(stat.size, IDENTITY_HEAD_BYTES));
   return {
     path,
     dev: stat.dev,
     inode: stat.ino,
     size: stat.size,
     mtimeMs: stat.mtimeMs,
-    headSha256: createHash('sha256').update(head.subarray(0, filled)).digest('hex'),
-    headBytes: filled,
+    headSha256: createHash('sha256').update(head).digest('hex'),
+    headBytes: head.length,
   };
 }
