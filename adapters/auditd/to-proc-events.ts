@@ -19,6 +19,7 @@ import { archTable, classifySyscall } from './syscall-table.js';
 /** Kernel clone flags (include/uapi/linux/sched.h). */
 const CLONE_THREAD = 0x10000;
 const CLONE_PARENT = 0x8000;
+const CLONE_NEWPID = 0x20000000;
 const NS_PER_SECOND = 1_000_000_000n;
 const NS_PER_MS = 1_000_000n;
 
@@ -166,6 +167,7 @@ export function toProcEvents(event: AssembledEvent, context: ToProcEventsContext
     case 'clone3': {
       if (f.success !== true || exitValue === undefined || exitValue <= 0) break;
       let maybeThread = false;
+      let newPidNamespace = false;
       let parentPid = pid;
       if (kind === 'clone' && archTable(f.arch) === undefined) {
         // Known only by its ENRICHED name: where this arch keeps the flags is unknown
@@ -177,8 +179,11 @@ export function toProcEvents(event: AssembledEvent, context: ToProcEventsContext
         if ((flags & CLONE_THREAD) !== 0) break;
         // CLONE_PARENT: the child's parent is the caller's parent (the caller is its sibling).
         if ((flags & CLONE_PARENT) !== 0 && ppid !== undefined) parentPid = ppid;
+        // CLONE_NEWPID: the child is pid 1 of a new pid namespace (a container's init).
+        if ((flags & CLONE_NEWPID) !== 0) newPidNamespace = true;
       } else if (kind === 'clone3') {
         // clone3's flags sit in a struct behind a0: glibc uses it for threads and posix_spawn.
+        // The struct is not in the record, so CLONE_NEWPID through clone3 is not seen either.
         maybeThread = true;
       }
       const fork: ForkEvent = {
@@ -193,6 +198,7 @@ export function toProcEvents(event: AssembledEvent, context: ToProcEventsContext
       };
       if (parentPid === pid && ppid !== undefined) fork.parentPpid = ppid;
       if (maybeThread) fork.maybeThread = true;
+      if (newPidNamespace) fork.newPidNamespace = true;
       context.emit(fork);
       return;
     }

@@ -71,6 +71,13 @@ export interface ForkEvent extends EventBase {
    * under its own pid; otherwise it was a thread.
    */
   maybeThread?: boolean;
+  /**
+   * The child is the init of a new pid namespace (clone with CLONE_NEWPID: how container
+   * runtimes start a container). `childPid` is still its pid as the creator sees it, but
+   * the pids its own forks return (and its descendants') are local to that namespace.
+   * Absent when not known (every source but clone's flags: clone3 hides them in a struct).
+   */
+  newPidNamespace?: true;
   /** The creator's image and credentials at fork time; the child starts with a copy. */
   parentImage?: ProcessImage;
   parentCreds?: Credentials;

@@ -33,7 +33,10 @@ export function applyFork(ctx: BuilderContext, h: HostTable, e: ForkEvent, ev: W
 
   const existing = h.live.get(child);
   if (existing !== undefined && existing.id !== parent.id) {
-    if (mergeLateFork(ctx, h, existing.id, existing, parent, t, ev)) return;
+    if (mergeLateFork(ctx, h, existing.id, existing, parent, t, ev)) {
+      if (e.newPidNamespace === true) existing.nsLocal = true;
+      return;
+    }
     // clone() returned this pid, so it was free: whoever held it has ended by now
     // (a killed process leaves no exit record).
     closeInstance(ctx, h, existing, t, 'inferred', 'pid-reused', undefined, undefined, ev);
@@ -47,6 +50,10 @@ export function applyFork(ctx: BuilderContext, h: HostTable, e: ForkEvent, ev: W
   const p = openForked(ctx, h, child, t, parent.pid, parent.id, parent.image, ev);
   // Until a record of its own shows this pid, it may be a namespace-local one (namespace-forks.ts).
   p.unconfirmed = true;
+  // The init of a new pid namespace (clone with CLONE_NEWPID): the pid returned here is a
+  // host pid (the creator is outside), but every pid its own forks return is local, from
+  // its very first fork (no need to wait for the effect namespace-forks.ts detects).
+  if (e.newPidNamespace === true) p.nsLocal = true;
   if (ev !== undefined) p.forkEvidence = ev;
 }
 

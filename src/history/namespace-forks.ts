@@ -18,6 +18,12 @@ import { linkParent, type AwaitingFork, type HostTable, type LiveProc, type Name
  * descendants') open nothing by themselves: each child becomes known from its own record
  * (pid=X ppid=P) and is matched to one of P's fork records for its start time.
  *
+ * A process created by clone(CLONE_NEWPID) (ForkEvent.newPidNamespace: how container
+ * runtimes start a container's init) is namespaced from birth (fork-event.ts marks it), so
+ * none of its forks is ever taken as a host pid, before any detection: that also holds when
+ * its local pids are numerically near host ones, where detection below never fires
+ * (samples/auditd/clone-newpid: ns_last_pid steered to host pids of the same capture).
+ *
  * Which fork is X's is not in the log (it has no namespace-local pid of X): a child takes
  * its parent's oldest waiting fork, and recent matches of one parent are then re-paired so
  * that lower host pids get earlier forks (the kernel hands out pids in fork order). What

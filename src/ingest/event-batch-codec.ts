@@ -99,6 +99,7 @@ class Encoder {
         this.opt(e.parentTid);
         this.opt(e.parentPpid);
         this.bool(e.maybeThread);
+        this.bool(e.newPidNamespace);
         this.image(e.parentImage);
         this.creds(e.parentCreds);
         break;
@@ -281,6 +282,7 @@ export function decodeEvents(encoded: EncodedEvents): ProcEvent[] {
         const parentTid = f64[k++]!;
         const parentPpid = f64[k++]!;
         const maybeThread = f64[k++]!;
+        const newPidNamespace = f64[k++]!;
         const image = readImage();
         if (image !== undefined) f.parentImage = image;
         const creds = readCreds();
@@ -288,6 +290,7 @@ export function decodeEvents(encoded: EncodedEvents): ProcEvent[] {
         if (parentTid === parentTid) f.parentTid = parentTid;
         if (parentPpid === parentPpid) f.parentPpid = parentPpid;
         if (maybeThread === maybeThread) f.maybeThread = maybeThread === 1;
+        if (newPidNamespace === 1) f.newPidNamespace = true;
         e = f;
         break;
       }

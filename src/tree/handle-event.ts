@@ -4,7 +4,7 @@ import { applyFork } from './apply-fork.js';
 import { applyObserved } from './apply-observed.js';
 import { applyComm, applyCreds, applyExit } from './apply-updates.js';
 import type { HandleEventOptions } from './handle-options.js';
-import { beforeOwnEvent, forgetNamespaced, noteAppliedFork, noteOwnEvent, takeNamespacedFork } from './namespace-forks.js';
+import { beforeOwnEvent, forgetNamespaced, markNamespaceInit, noteAppliedFork, noteOwnEvent, takeNamespacedFork } from './namespace-forks.js';
 import { dropFork, holdFork, takeFork } from './pending-forks.js';
 import type { CacheStore, TreeStore } from './stores.js';
 
@@ -16,15 +16,21 @@ import type { CacheStore, TreeStore } from './stores.js';
  * accepted and ignored. A fork flagged `maybeThread` is held until its child shows up in
  * a later event as a process (then it is applied first); a thread never does. Forks of a
  * process inside a pid namespace return namespace-local pids: namespace-forks.ts holds them
- * until the child shows up under its host pid.
+ * until the child shows up under its host pid; the child of a clone with CLONE_NEWPID
+ * (`newPidNamespace`) is such a process from birth.
  */
 export function handleEvent(tree: TreeStore, cache: CacheStore, event: ProcEvent, options: HandleEventOptions = {}): void {
   if (event.kind === 'fork') {
+    // A fork can be the creator's first event (a namespaced subshell forks before any
+    // exec): as for its other events, a namespaced parent makes it namespaced.
+    if (event.parentPpid !== undefined) beforeOwnEvent(tree, cache, event.parentPid, event.parentPpid, event.timestampNs, false, options);
     if (takeNamespacedFork(tree, cache, event)) return;
     if (event.maybeThread) return holdFork(tree, event);
     dropFork(tree, event.childPid);
     noteAppliedFork(tree, event, tree.getNode(event.childPid), cache.getInfo(event.childPid));
-    return applyFork(tree, cache, event, options);
+    applyFork(tree, cache, event, options);
+    if (event.newPidNamespace === true) markNamespaceInit(tree, event.childPid);
+    return;
   }
   if (event.kind === 'loss') return;
   noteOwnEvent(tree, event.pid);

@@ -12,8 +12,10 @@ import type { PidNode, ProcInfo } from './types.js';
  * as namespaced when, shortly after it forked Y (no event of Y since), a never-seen pid X
  * far from Y execs naming it as parent; its forks are then held until a new child of it
  * shows up, and each child is created from the oldest held fork under its own pid. Its
- * children are namespaced too. The connector reports host pids: this only matters for
- * audit input.
+ * children are namespaced too. A child of clone(CLONE_NEWPID) (ForkEvent.newPidNamespace)
+ * is namespaced from birth, before any fork of its could be applied wrongly (detection
+ * needs local pids far from host ones; samples/auditd/clone-newpid has them near). The
+ * connector reports host pids: this only matters for audit input.
  */
 
 /** Detection looks only at this process's forks this recent ... */
@@ -111,6 +113,11 @@ export function beforeOwnEvent(
   const early = s.early.get(ppid) ?? [];
   if (early.length < MAX_HELD_FORKS) early.push(pid);
   s.early.set(ppid, early);
+}
+
+/** `pid` is the init of a new pid namespace (its fork was applied under its host pid): its forks return local pids. */
+export function markNamespaceInit(tree: TreeStore, pid: number): void {
+  stateOf(tree).local.add(pid);
 }
 
 /** Any event of the process's own: the pid a fork returned for it was its own. */

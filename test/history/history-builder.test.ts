@@ -210,6 +210,35 @@ describe('history builder: forks inside a pid namespace', () => {
     expect(chainAt(6852, 10.7)).toEqual([6852, 100, 1]);
   });
 
+  it('takes the forks of a clone(CLONE_NEWPID) child and its descendants as namespace-local from the first one, even when they return nearby host pids', () => {
+    // 200 clones 201 into a new namespace; 201 execs sh; its first fork returns 202, the host
+    // pid of a live sleep (one away from the child's host pid 203: detection from effects
+    // cannot fire); 203's own fork returns 100 (bash's host pid) for child 204.
+    const events: ProcEvent[] = [
+      ...base,
+      fork(10, 100, 202),
+      exec(11, 202, 100, ['sleep', '3']),
+      fork(20, 100, 200),
+      exec(21, 200, 100, ['runtime']),
+      fork(30, 200, 201, { newPidNamespace: true, parentPpid: 100 }),
+      exec(31, 201, 200, ['sh', '-c', 'cat']),
+      fork(40, 201, 202, { parentPpid: 200 }),
+      exec(41, 203, 201, ['sh']),
+      fork(45, 203, 100, { parentPpid: 201 }),
+      exec(46, 204, 203, ['cat']),
+      exit(50, 204, 203),
+      exit(51, 203, 201),
+    ];
+    const builder = ingest(events);
+    for (const ms of [35, 40.5, 47, 60]) expect(chainAt(202, ms)).toEqual([202, 100, 1]);
+    expect(timeline(history.store(), { pid: 202 }).entries).toHaveLength(1);
+    for (const ms of [45.5, 60]) expect(chainAt(100, ms)).toEqual([100, 1]);
+    expect(chainAt(203, 40.5)).toEqual([203, 201, 200, 100, 1]); // born at 201's fork, before its exec
+    expect(chainAt(204, 45.5)).toEqual([204, 203, 201, 200, 100, 1]);
+    expect(builder.stats.namespacedCallers).toBe(0); // known from the clone, not detected
+    expect(builder.stats.namespaceChildrenMatched).toBe(2);
+  });
+
   it('continues exactly after a restart in the middle of a namespace', () => {
     const cut = namespaced.findIndex((e) => e.kind === 'exec' && e.pid === 5005);
     ingest(namespaced.slice(0, cut));

@@ -28,6 +28,16 @@ describe('event batch codec', () => {
     expect(decoded).toEqual(events);
   });
 
+  it('carries the new-pid-namespace flag of a real clone(CLONE_NEWPID) record and adds it to no other fork', () => {
+    const events = adapterEvents(join(repoRoot, 'samples', 'auditd', 'clone-newpid', 'logs', 'audit.log'));
+    const flagged = (list: ProcEvent[]) => list.flatMap((e, i) => (e.kind === 'fork' && e.newPidNamespace === true ? [i] : []));
+    expect(flagged(events)).toHaveLength(1);
+    const decoded = decodeEvents(structuredClone(encodeEvents(events)));
+    expect(flagged(decoded)).toEqual(flagged(events));
+    expect(decoded.filter((e) => e.kind === 'fork' && 'newPidNamespace' in e)).toHaveLength(1);
+    expect(decoded).toEqual(events);
+  });
+
   it('keeps host-less events host-less and carries kinds it does not flatten as they are', () => {
     const laurel = resolve(repoRoot, '..', 'shared', 'corpus', 'public', 'laurel', 'shell-proc-trace.txt');
     const events: ProcEvent[] = [

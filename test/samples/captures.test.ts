@@ -56,7 +56,7 @@ function forkOf(inst: Instance, syscalls: ProcessSyscall[]): ProcessSyscall | un
  * Inside a pid namespace a fork returns the child's pid in the caller's namespace, not the
  * host pid /proc (read from the host) shows: the creation is the fork-family record of the
  * parent /proc first showed, at the start time, returning another pid. Only for captures
- * made to show this (scenario pid-namespace).
+ * made to show this (scenarios pid-namespace and clone-newpid).
  */
 function namespacedForkOf(inst: Instance, syscalls: ProcessSyscall[]): ProcessSyscall | undefined {
   const parent = inst.probes[0]!.chain[0]!.ppid;
@@ -85,7 +85,7 @@ const captures = listAuditdCaptures();
 describe('samples/auditd captures', () => {
   it('cover every scenario the adapter and history issues ask for', () => {
     const scenarios = new Set(captures.map((c) => c.meta.scenario));
-    for (const s of ['shell-pipeline', 'exec-chain', 'daemon-double-fork', 'threads-spawn', 'pid-reuse', 'killed-by-signal', 'rotation', 'pid-namespace']) {
+    for (const s of ['shell-pipeline', 'exec-chain', 'daemon-double-fork', 'threads-spawn', 'pid-reuse', 'killed-by-signal', 'rotation', 'pid-namespace', 'clone-newpid']) {
       expect(scenarios, s).toContain(s);
     }
     const formats = new Set(captures.filter((c) => c.meta.scenario === 'shell-pipeline').map((c) => c.meta.logFormat));
@@ -159,7 +159,7 @@ describe.each(captures.map((c) => [c.meta.name, c] as const))('capture %s', (_na
     const others = instances.filter((i) => !(i.pid === meta.rootPid && i.startTimeNs <= rootExec!.rec.timeNs + START_MATCH_NS));
     expect(others.length).toBeGreaterThan(2);
     for (const inst of others) {
-      const fork = forkOf(inst, workload) ?? (meta.scenario === 'pid-namespace' ? namespacedForkOf(inst, workload) : undefined);
+      const fork = forkOf(inst, workload) ?? (meta.scenario === 'pid-namespace' || meta.scenario === 'clone-newpid' ? namespacedForkOf(inst, workload) : undefined);
       expect(fork, `fork of pid ${inst.pid} started ${inst.startTimeNs}`).toBeDefined();
       // The parent /proc showed first is the process that forked it, unless that creator
       // had already exited (its exit_group logged before the probe) and the child was
@@ -351,6 +351,27 @@ describe('scenario contents', () => {
         syscalls.some((s) => FORK_SYSCALLS.has(s.name) && s.exit !== undefined && s.exit > 0 && s.pid !== s.exit && hostAlive(s.exit, s.rec.timeNs) && !instances.some((i) => i.pid === s.exit && forkOf(i, [s]) !== undefined)),
       ).toBe(true);
       // Host processes ran beside it: some probed processes were forked the ordinary way.
+      expect(instances.filter((i) => forkOf(i, syscalls) !== undefined).length).toBeGreaterThanOrEqual(3);
+    },
+  );
+
+  it.each(byScenario('clone-newpid').map((c) => [c.meta.name, c] as const))(
+    '%s: one clone record has CLONE_NEWPID in a0, and its child\'s first fork returned a live host process\'s pid',
+    (_n, capture) => {
+      const { syscalls, instances } = prepared(capture);
+      const inits = syscalls.filter((s) => s.name === 'clone' && s.exit !== undefined && s.exit > 0 && (Number.parseInt(s.rec.fields.get('a0') ?? '0', 16) & 0x20000000) !== 0);
+      expect(inits).toHaveLength(1);
+      // The clone's caller is outside: it returned the child's host pid, the pid /proc showed.
+      const init = instances.find((i) => forkOf(i, inits) !== undefined);
+      expect(init, `child ${inits[0]!.exit}`).toBeDefined();
+      const hostAlive = (pid: number, atNs: bigint) =>
+        instances.some((i) => i.pid === pid && i.startTimeNs <= atNs && i.probes[i.probes.length - 1]!.atNs >= atNs);
+      const first = syscalls.find((s) => FORK_SYSCALLS.has(s.name) && s.pid === init!.pid && s.exit !== undefined && s.exit > 0)!;
+      expect(first).toBeDefined();
+      expect(first.exit).not.toBe(init!.pid);
+      expect(hostAlive(first.exit!, first.rec.timeNs), `pid ${first.exit}`).toBe(true);
+      // Processes inside the namespace were probed (born at namespaced forks) beside host ones.
+      expect(instances.filter((i) => forkOf(i, syscalls) === undefined && namespacedForkOf(i, syscalls) !== undefined).length).toBeGreaterThanOrEqual(8);
       expect(instances.filter((i) => forkOf(i, syscalls) !== undefined).length).toBeGreaterThanOrEqual(3);
     },
   );

@@ -60,6 +60,43 @@ describe('tree: forks inside a pid namespace', () => {
     expect(tree.getNode(6851)!.exitTimeNs).toBeDefined();
   });
 
+  it('takes the forks of a clone(CLONE_NEWPID) child as namespace-local from its first one, even when they return nearby host pids', () => {
+    // 200 clones 201 into a new namespace; 201 execs sh; its first fork returns 202, the
+    // host pid of a live sleep; its child shows up as 203 (host pid, one away: detection from
+    // effects cannot fire).
+    const events: ProcEvent[] = [
+      ...base,
+      fork(10, 100, 202),
+      exec(11, 202, 100, ['sleep', '3']),
+      fork(20, 100, 200),
+      exec(21, 200, 100, ['runtime']),
+      fork(30, 200, 201, { newPidNamespace: true }),
+      exec(31, 201, 200, ['sh', '-c', 'cat']),
+      fork(40, 201, 202),
+      exec(41, 203, 201, ['cat']),
+      exit(50, 203, 201),
+    ];
+    const { tree, chain } = replay(events);
+    expect(chain(202)).toEqual([202, 100, 1]);
+    expect(tree.getNode(202)!.cmd).toBe('sleep');
+    expect(tree.getNode(202)!.exitTimeNs).toBeUndefined();
+    expect(chain(203)).toEqual([203, 201, 200, 100, 1]);
+    expect(tree.getNode(203)!.startTimeNs).toBe(events[8]!.timestampNs); // born at 201's fork
+    // Without the flag the same log loses the sleep: what the flag is for.
+    const plain = replay(events.map((e) => (e.kind === 'fork' && e.newPidNamespace ? { ...e, newPidNamespace: undefined } : e)));
+    expect(plain.tree.getNode(202)!.ppid).toBe(201);
+  });
+
+  it('gives every process of the real capture clone-newpid the parent /proc showed first', () => {
+    const capture = listAuditdCaptures().find((c) => c.meta.name === 'clone-newpid')!;
+    const { tree } = replay(adapterEvents(capture.logFiles));
+    const firstParent = new Map<number, number>();
+    for (const p of capture.truth.probes) if (!firstParent.has(p.pid)) firstParent.set(p.pid, p.chain[0]!.ppid);
+    const wrong = [...firstParent].filter(([pid, ppid]) => pid !== capture.meta.rootPid && tree.getNode(pid)?.ppid !== ppid);
+    expect(wrong).toEqual([]);
+    expect(firstParent.size).toBeGreaterThan(10);
+  });
+
   it('gives every process of the real capture pid-namespace the parent /proc showed first', () => {
     const capture = listAuditdCaptures().find((c) => c.meta.name === 'pid-namespace')!;
     const { tree } = replay(adapterEvents(capture.logFiles));

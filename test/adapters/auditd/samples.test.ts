@@ -83,10 +83,14 @@ describe.runIf(names.length > 0)('auditd adapter over real captures in samples/a
       let candidates = forks.filter((f) => f.childPid === proc.pid && near(f));
       // Inside a pid namespace clone returns the namespace-local pid: the adapter can only
       // report the fork by the /proc parent, under another pid. Only in the capture
-      // made to show it; the history builder pairs such forks with their children.
-      if (candidates.length === 0 && name === 'pid-namespace') {
+      // made to show it (and clone-newpid); the history builder pairs such forks with their children.
+      const namespaced = name === 'pid-namespace' || name === 'clone-newpid';
+      if (candidates.length === 0 && namespaced) {
         candidates = forks.filter((f) => f.parentPid === proc.firstPpid && f.childPid !== proc.pid && near(f)).slice(0, 1);
       }
+      // clone-newpid: steered namespaced forks returned host pids of processes born just
+      // before them; the host fork is the one by the /proc parent.
+      if (candidates.length > 1 && namespaced) candidates = candidates.filter((f) => f.parentPid === proc.firstPpid);
       if (candidates.length !== 1) {
         problems.push(`${proc.pid} (${proc.comm}): ${candidates.length} fork events near its start`);
         continue;

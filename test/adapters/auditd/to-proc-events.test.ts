@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../../adapters/auditd/audit-record.js';
 import { parseRecord } from '../../../adapters/auditd/parse-record.js';
 import type { AssembledEvent } from '../../../adapters/auditd/reassemble.js';
 import { toProcEvents } from '../../../adapters/auditd/to-proc-events.js';
 import type { ProcEvent } from '../../../src/events/proc-event.js';
+import { repoRoot } from '../../support/truth.js';
 import { traceLines } from './trace-helpers.js';
 
 const TRACE = 'laurel/shell-proc-trace.txt';
@@ -66,6 +69,35 @@ describe('toProcEvents', () => {
   it('gives a CLONE_PARENT child to the caller\'s parent', () => {
     const { events } = convert(eventLines(CLONE, (l) => l.replace('a0=1200011', 'a0=1208011')));
     expect(events[0]).toMatchObject({ kind: 'fork', parentPid: 3505, childPid: 71505 });
+  });
+
+  it('flags the child of a real clone(CLONE_NEWPID) as a new pid namespace\'s init, and no other fork of that capture', () => {
+    // samples/auditd/clone-newpid: clone-newpid.c calls clone(CLONE_NEWPID | SIGCHLD).
+    const log = readFileSync(join(repoRoot, 'samples', 'auditd', 'clone-newpid', 'logs', 'audit.log'), 'latin1').split('\n');
+    const serials = [...new Set(log.filter((l) => /^type=SYSCALL .* syscall=56 success=yes /.test(l)).map((l) => Number(/:(\d+)\):/.exec(l)![1])))];
+    const withNewPid = (l: string) => (Number.parseInt(/ a0=([0-9a-f]+)/.exec(l)![1]!, 16) & 0x20000000) !== 0;
+    let flagged = 0;
+    for (const serial of serials) {
+      const lines = log.filter((l) => l.includes(`:${serial}):`) && !l.startsWith('type=EOE'));
+      const syscall = lines.find((l) => l.startsWith('type=SYSCALL'))!;
+      const [fork] = convert(lines).events;
+      expect(fork).toMatchObject({ kind: 'fork', childPid: Number(/ exit=(\d+)/.exec(syscall)![1]) });
+      if (withNewPid(syscall)) {
+        flagged++;
+        expect(fork).toHaveProperty('newPidNamespace', true);
+        expect(fork).not.toHaveProperty('maybeThread');
+      } else {
+        expect(fork).not.toHaveProperty('newPidNamespace');
+      }
+    }
+    expect(flagged).toBe(1);
+    expect(serials.length).toBeGreaterThan(10);
+  });
+
+  it('cannot see CLONE_NEWPID through clone3 (its flags are in a struct, not the record)', () => {
+    const { events } = convert(eventLines(CLONE, (l) => l.replace('syscall=56', 'syscall=435').replace('a0=1200011', 'a0=20000011')));
+    expect(events).toEqual([expect.objectContaining({ kind: 'fork', maybeThread: true })]);
+    expect(events[0]).not.toHaveProperty('newPidNamespace');
   });
 
   it('makes no fork from a failed clone', () => {
