@@ -24,17 +24,9 @@ import { ancestryAt, type AncestryResult } from '../../src/history/ancestry-at.j
 import { openHistoryStore } from '../../src/history/sqlite-history-store.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { FORK_SYSCALLS, processSyscalls, scanAuditLogs } from '../support/audit-records.js';
+import { EXIT_IN_PROGRESS_NS, knowable, SETTLE_AFTER_NS, SETTLE_BEFORE_NS, showChains } from '../support/probe-truth.js';
 import { listAuditdCaptures, type Capture, type TruthChainEntry, type TruthProbe } from '../support/truth.js';
 
-/** Events stamped this long before a probe may still be in progress when /proc was read. */
-const SETTLE_BEFORE_NS = 60_000_000n;
-/**
- * An exiting process stays in /proc, not yet a zombie, while do_exit tears it down; on this
- * loaded VM a bash was seen there 93 ms after its exit_group stamp (shell-pipeline-raw).
- */
-const EXIT_IN_PROGRESS_NS = 250_000_000n;
-/** The coarse audit clock lags real time by up to a jiffy (4 ms): a later stamp can precede the probe. */
-const SETTLE_AFTER_NS = 10_000_000n;
 
 type Verdict = 'match' | 'wrong-pid' | 'wrong-parent' | 'wrong-comm' | 'short' | 'no-process';
 
@@ -46,20 +38,10 @@ interface ProbeResult {
   detail: string;
 }
 
-/** The part of the true chain a log of this capture can know (see the header). */
-function knowable(probe: TruthProbe, capture: Capture): TruthChainEntry[] {
-  const out: TruthChainEntry[] = [];
-  for (const entry of probe.chain) {
-    out.push(entry);
-    if (entry.startTimeNs < capture.truth.startedAtNs) break;
-  }
-  return out;
-}
-
 function judge(result: AncestryResult | undefined, want: TruthChainEntry[]): { verdict: Verdict; detail: string } {
   if (result === undefined) return { verdict: 'no-process', detail: 'no process' };
   const got = result.chain;
-  const show = () => `got ${got.map((l) => `${l.pid}(${l.comm ?? '?'})<${l.ppid ?? '?'}`).join(' ')}; /proc ${want.map((e) => `${e.pid}(${e.comm})<${e.ppid}`).join(' ')}`;
+  const show = () => showChains(result, want);
   for (let i = 0; i < want.length; i++) {
     const w = want[i]!;
     const g = got[i];

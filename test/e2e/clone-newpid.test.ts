@@ -15,97 +15,36 @@
  * Which processes are inside is computed from the records, not from the code under test:
  * the child the CLONE_NEWPID clone returned, then every process whose audit ppid is inside.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ancestryAt, type AncestryResult } from '../../src/history/ancestry-at.js';
-import type { HistoryStore } from '../../src/history/history-store.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ancestryAt } from '../../src/history/ancestry-at.js';
 import { NoProcessAtTimeError } from '../../src/history/query-errors.js';
-import { openHistoryStore } from '../../src/history/sqlite-history-store.js';
-import { runIngest } from '../../src/ingest/run-ingest.js';
-import { FORK_SYSCALLS, processSyscalls, scanAuditLogs, type ProcessSyscall } from '../support/audit-records.js';
-import { listAuditdCaptures, type Capture, type TruthChainEntry, type TruthProbe } from '../support/truth.js';
+import { FORK_SYSCALLS, type ProcessSyscall } from '../support/audit-records.js';
+import { askAncestry, knowable, mismatch, settledAmong, useIngestedCapture } from '../support/probe-truth.js';
+import type { TruthChainEntry, TruthProbe } from '../support/truth.js';
 
-const SETTLE_BEFORE_NS = 60_000_000n;
-const EXIT_IN_PROGRESS_NS = 250_000_000n;
-const SETTLE_AFTER_NS = 10_000_000n;
 /** /proc start times have 10 ms resolution. */
 const TICK_NS = 10_000_000n;
 const CLONE_NEWPID = 0x20000000;
 
-const capture = listAuditdCaptures().find((c) => c.meta.name === 'clone-newpid');
-const dir = mkdtempSync(join(tmpdir(), 'proc-tree-clone-newpid-'));
-let store: HistoryStore;
-let syscalls: ProcessSyscall[];
+const run = useIngestedCapture('clone-newpid');
+const ask = (probe: TruthProbe) => askAncestry(run.store, probe);
+const settled = (probe: TruthProbe, want: TruthChainEntry[]): boolean => settledAmong(run.syscalls, probe, want);
 /** Host pids of the processes inside the new namespace. */
 let inside: Set<number>;
 
-beforeAll(async () => {
-  if (capture === undefined) throw new Error('samples/auditd/clone-newpid is missing (see samples/auditd/README.md)');
-  const db = join(dir, 'h.db');
-  await runIngest({ db, inputs: [capture.logDir] });
-  store = openHistoryStore(db);
-  syscalls = processSyscalls(scanAuditLogs(capture.logFiles).records);
+beforeAll(() => {
+  const syscalls = run.syscalls;
   const inits = syscalls.filter((s) => s.name === 'clone' && s.success === true && (Number.parseInt(s.rec.fields.get('a0') ?? '0', 16) & CLONE_NEWPID) !== 0);
   inside = new Set(inits.map((s) => s.exit!));
   for (let grew = true; grew; ) {
     grew = false;
     for (const s of syscalls) if (inside.has(s.ppid) && !inside.has(s.pid)) (inside.add(s.pid), (grew = true));
   }
-}, 120_000);
-afterAll(() => {
-  store?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
-
-/** The chain down to the first process that existed before the capture (the harness shell). */
-function knowable(probe: TruthProbe, c: Capture): TruthChainEntry[] {
-  const out: TruthChainEntry[] = [];
-  for (const entry of probe.chain) {
-    out.push(entry);
-    if (entry.startTimeNs < c.truth.startedAtNs) break;
-  }
-  return out;
-}
-
-function ask(probe: TruthProbe): AncestryResult | undefined {
-  try {
-    return ancestryAt(store, { pid: probe.pid, atNs: probe.atNs });
-  } catch {
-    return undefined;
-  }
-}
-
-/** '' when the answer matches /proc (pids, parents, comm where known), else what differs. */
-function mismatch(got: AncestryResult | undefined, want: TruthChainEntry[]): string {
-  const show = () =>
-    `got ${got?.chain.map((l) => `${l.pid}(${l.comm ?? '?'})<${l.ppid ?? '?'}`).join(' ') ?? 'nothing'}; /proc ${want.map((e) => `${e.pid}(${e.comm})<${e.ppid}`).join(' ')}`;
-  if (got === undefined) return show();
-  for (let i = 0; i < want.length; i++) {
-    const w = want[i]!;
-    const g = got.chain[i];
-    if (g === undefined || g.pid !== w.pid) return show();
-    if (i < want.length - 1 && (g.ppid !== w.ppid || (g.comm !== undefined && g.comm !== w.comm))) return show();
-  }
-  return '';
-}
-
-/** As pid-namespace.test.ts: no record touching a chain member near the probe. */
-function settled(probe: TruthProbe, want: TruthChainEntry[]): boolean {
-  return want.every((entry) =>
-    syscalls.every((s) => {
-      const touches = s.pid === entry.pid || (FORK_SYSCALLS.has(s.name) && (s.pid === entry.ppid || s.exit === entry.pid));
-      if (!touches) return true;
-      const before = s.name === 'exit_group' ? EXIT_IN_PROGRESS_NS : SETTLE_BEFORE_NS;
-      return s.rec.timeNs > probe.atNs + SETTLE_AFTER_NS || s.rec.timeNs < probe.atNs - before;
-    }),
-  );
-}
 
 /** Successful fork records made inside the namespace (their exit= is a namespace-local pid). */
 function namespacedForks(): ProcessSyscall[] {
-  return syscalls.filter((s) => FORK_SYSCALLS.has(s.name) && s.exit !== undefined && s.exit > 0 && inside.has(s.pid));
+  return run.syscalls.filter((s) => FORK_SYSCALLS.has(s.name) && s.exit !== undefined && s.exit > 0 && inside.has(s.pid));
 }
 
 /**
@@ -113,7 +52,7 @@ function namespacedForks(): ProcessSyscall[] {
  * its first record, to its exit_group record (open-ended when none).
  */
 function hostLifetimes(pid: number): [bigint, bigint][] {
-  const marks = syscalls
+  const marks = run.syscalls
     .filter((s) => s.pid === pid || (FORK_SYSCALLS.has(s.name) && s.exit === pid && !inside.has(s.pid)))
     .map((s) => ({ t: s.rec.timeNs, end: s.pid === pid && s.name === 'exit_group' }))
     .sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
@@ -129,7 +68,7 @@ function hostLifetimes(pid: number): [bigint, bigint][] {
 
 describe('ancestry of processes in a pid namespace made by clone(CLONE_NEWPID) (real capture clone-newpid)', () => {
   it('gives every settled probe the chain /proc showed, inside and outside the namespace', () => {
-    const c = capture!;
+    const c = run.capture;
     const results = c.truth.probes.map((probe) => {
       const want = knowable(probe, c);
       return { probe, settled: settled(probe, want), miss: mismatch(ask(probe), want) };
@@ -144,9 +83,9 @@ describe('ancestry of processes in a pid namespace made by clone(CLONE_NEWPID) (
   });
 
   it('keeps processes whose host pid a fork inside the namespace returned as they were, at every later probe', () => {
-    const c = capture!;
+    const c = run.capture;
     const forks = namespacedForks();
-    const exited = (p: TruthProbe) => syscalls.some((s) => s.name === 'exit_group' && s.pid === p.pid && s.rec.timeNs <= p.atNs);
+    const exited = (p: TruthProbe) => run.syscalls.some((s) => s.name === 'exit_group' && s.pid === p.pid && s.rec.timeNs <= p.atNs);
     // Probes of a process that already existed when a namespaced fork returned its pid.
     const victims = c.truth.probes.filter(
       (p) => !exited(p) && forks.some((f) => f.exit === p.pid && f.rec.timeNs < p.atNs && p.chain[0]!.startTimeNs + TICK_NS < f.rec.timeNs),
@@ -167,7 +106,7 @@ describe('ancestry of processes in a pid namespace made by clone(CLONE_NEWPID) (
     expect(free.length).toBeGreaterThanOrEqual(3);
     for (const f of free) {
       for (const dt of [1_000_000n, 20_000_000n]) {
-        expect(() => ancestryAt(store, { pid: f.exit!, atNs: f.rec.timeNs + dt }), `pid ${f.exit} after ${f.rec.serial}`).toThrow(NoProcessAtTimeError);
+        expect(() => ancestryAt(run.store, { pid: f.exit!, atNs: f.rec.timeNs + dt }), `pid ${f.exit} after ${f.rec.serial}`).toThrow(NoProcessAtTimeError);
       }
     }
   });
