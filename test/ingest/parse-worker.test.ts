@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { repoRoot } from '../support/truth.js';
 import { canonicalDump } from './canonical-dump.js';
+import { killOnceCommitted } from './kill-once-committed.js';
 
 // The worker runs compiled code (dist/src/ingest/parse-worker.js), so these tests drive the
 // real CLI, as the kill -9 test in run-ingest.test.ts does; the reference runs inline here.
@@ -47,26 +48,7 @@ describe('ingest with parsing in a worker thread', () => {
     await runIngest({ db: reference, inputs: [input], commitEveryLines: 300, parseIn: 'inline' });
     const db = join(dir, 'killed.db');
     const run = cliIngest(db, ['--commit-every', '300']);
-    let killed = false;
-    for (let i = 0; i < 3000 && run.child.exitCode === null; i++) {
-      await new Promise((r) => setTimeout(r, 5));
-      try {
-        const reader = new Database(db, { readonly: true, fileMustExist: true });
-        const row = reader.prepare('SELECT count(*) AS n FROM instances').get() as { n: number } | undefined;
-        reader.close();
-        if ((row?.n ?? 0) > 0) {
-          killed = run.child.kill('SIGKILL');
-          break;
-        }
-      } catch {
-        // not created or not migrated yet
-      }
-    }
-    await run.done;
-    const reader = new Database(db, { readonly: true });
-    const incomplete = reader.prepare('SELECT count(*) AS n FROM sources WHERE complete = 0').get() as { n: number };
-    reader.close();
-    expect(killed && incomplete.n > 0).toBe(true);
+    expect(await killOnceCommitted(run.child, run.done, db)).toBe(true);
     expect(await cliIngest(db, ['--commit-every', '300']).done).toBe(0);
     expect(canonicalDump(db)).toEqual(canonicalDump(reference));
   }, 120_000);

@@ -11,6 +11,7 @@ import { runIngest } from '../../src/ingest/run-ingest.js';
 import { parseTimeNs } from '../../src/time/parse-time.js';
 import { repoRoot } from '../support/truth.js';
 import { canonicalDump } from './canonical-dump.js';
+import { killOnceCommitted } from './kill-once-committed.js';
 
 const laurel = resolve(repoRoot, '..', 'shared', 'corpus', 'public', 'laurel');
 let dir: string;
@@ -218,27 +219,5 @@ async function runAndKill(db: string, input: string): Promise<boolean> {
   const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
   const child = spawn(process.execPath, [cli, 'ingest', '--db', db, '--commit-every', '300', input], { stdio: 'ignore' });
   const exited = new Promise<void>((done) => child.on('exit', () => done()));
-  let killed = false;
-  for (let i = 0; i < 3000 && child.exitCode === null; i++) {
-    await new Promise((r) => setTimeout(r, 5));
-    try {
-      const reader = new Database(db, { readonly: true, fileMustExist: true });
-      // Committed rows are visible: the resume point itself may still be at the start
-      // (it trails the reader by RESUME_CONTEXT_LINES), so the re-run must skip every
-      // re-read event that is already stored.
-      const row = reader.prepare('SELECT count(*) AS n FROM instances').get() as { n: number } | undefined;
-      reader.close();
-      if ((row?.n ?? 0) > 0) {
-        killed = child.kill('SIGKILL');
-        break;
-      }
-    } catch {
-      // not created or not migrated yet
-    }
-  }
-  await exited;
-  const reader = new Database(db, { readonly: true });
-  const incomplete = reader.prepare('SELECT count(*) AS n FROM sources WHERE complete = 0').get() as { n: number };
-  reader.close();
-  return killed && incomplete.n > 0;
+  return killOnceCommitted(child, exited, db);
 }
