@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ancestryAt } from '../../src/history/ancestry-at.js';
 import { openHistoryStore } from '../../src/history/sqlite-history-store.js';
