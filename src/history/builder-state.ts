@@ -16,7 +16,7 @@ export class BuilderState {
 
   constructor(private readonly writer: HistoryWriter) {}
 
-  /** Writes the pending clone3 children and, when there is any, the namespace state. */
+  /** Writes the pending clone3 children, the namespace state when there is any, and each host's last record time. */
   save(hostTables: Iterable<HostTable>, anyNamespaced: boolean): void {
     const hosts = [...hostTables];
     const pending: Record<string, unknown[]> = {};
