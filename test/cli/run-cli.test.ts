@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './cli-runner.js';
+import { REPO_ROOT, runCli } from './cli-runner.js';
 
 describe('proc-tree top level', () => {
   it('prints the command list on stdout and exits 0 for --help', async () => {
@@ -21,5 +24,11 @@ describe('proc-tree top level', () => {
     const result = await runCli(['ancestor']);
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toEqual([`proc-tree: unknown command 'ancestor'. Run 'proc-tree --help' for the list.`]);
+  });
+
+  it('runs as the package bin, as the README tells: `npx --no-install proc-tree --help` (the build makes it executable)', async () => {
+    const bin = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+    const { stdout } = await promisify(execFile)(bin, ['--help'], { cwd: REPO_ROOT });
+    expect(stdout).toMatch(/^usage: proc-tree COMMAND/);
   });
 });
