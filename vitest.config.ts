@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Tests spawn real processes and open real SQLite files; two workers match the 2-core machines.
     maxWorkers: 2,
+    // Throwaway PostgreSQL clusters for the PostgreSQL backend's tests (inject('pgUrl')).
+    globalSetup: ['test/support/postgres-global-setup.ts'],
   },
 });
