@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_INCOMPLETE } from '../../src/cli/user-error.js';
+import { execAsNobody, installForNobody } from '../support/nobody-install.js';
 import { cliInProcess } from './cli-in-process.js';
 import { REPO_ROOT } from './cli-runner.js';
 
@@ -12,7 +12,12 @@ const laurel = resolve(REPO_ROOT, '..', 'shared', 'corpus', 'public', 'laurel');
 const TRACE = join(laurel, 'shell-proc-trace.txt');
 const work = mkdtempSync(join(tmpdir(), 'proc-tree-ingest-cli-'));
 chmodSync(work, 0o755); // user nobody (below) must reach the cases
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// Nobody runs a copy of the build: the checkout may be in a 0700 directory they cannot enter.
+const nobodyInstall = installForNobody();
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  nobodyInstall.remove();
+});
 let n = 0;
 const fresh = (): string => {
   const dir = join(work, `case${++n}`);
@@ -23,12 +28,7 @@ const fresh = (): string => {
 
 /** The built CLI as user nobody (root reads every file: only another user meets a permission error). */
 function asNobody(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const main = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
-  return new Promise((done) => {
-    execFile(process.execPath, [main, ...args], { uid: 65534, gid: 65534, cwd: work }, (error, stdout, stderr) => {
-      done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
-    });
-  });
+  return execAsNobody([nobodyInstall.main, ...args], { cwd: work });
 }
 
 describe('proc-tree ingest: exit status and messages on bad or odd input', () => {

@@ -1,27 +1,33 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/cli/user-error.js';
 import { loadMigrations } from '../../src/history/migrations.js';
 import { HISTORY_APPLICATION_ID, leaveSelfContained, openHistoryDb } from '../../src/history/open-history-db.js';
+import { installForNobody, NOBODY } from '../support/nobody-install.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'proc-tree-open-'));
 chmodSync(dir, 0o755); // user nobody (below) must reach the cases
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// Nobody runs a copy of the build: the checkout may be in a 0700 directory they cannot enter.
+const nobodyInstall = installForNobody();
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  nobodyInstall.remove();
+});
 
 /**
  * openHistoryDb(path, {readonly}) of the built module as user nobody (root writes through
  * chmod, so only another user meets a read-only file): its error message, or 'ok N'.
  */
 function openAsNobody(path: string): string {
-  const module = resolve(__dirname, '..', '..', 'dist', 'src', 'history', 'open-history-db.js');
+  const module = nobodyInstall.module('history/open-history-db.js');
   const script = `import { openHistoryDb } from ${JSON.stringify(module)};
 try { const db = openHistoryDb(process.argv[1], { readonly: true }); console.log('ok ' + db.prepare('SELECT count(*) AS n FROM hosts').get().n); db.close(); }
 catch (e) { console.log(e.message); }`;
-  return execFileSync(process.execPath, ['--input-type=module', '-e', script, path], { uid: 65534, gid: 65534, encoding: 'utf8' }).trim();
+  return execFileSync(process.execPath, ['--input-type=module', '-e', script, path], { ...NOBODY, encoding: 'utf8' }).trim();
 }
 
 /** A case directory nobody can read but not write, holding a copy of the files given. */
