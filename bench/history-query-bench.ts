@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import type { ProcEvent } from '../src/events/proc-event.js';
 import { ancestryAt } from '../src/history/ancestry-at.js';
 import { WritableHistory } from '../src/history/history-database.js';
-import { openHistoryStore } from '../src/history/sqlite-history-store.js';
+import { openHistoryStore } from '../src/history/open-history-store.js';
 
 const { values } = parseArgs({
   options: {
@@ -123,9 +123,9 @@ history.db.pragma('wal_checkpoint(TRUNCATE)');
 history.close();
 
 const size = statSync(dbPath).size;
-const store = openHistoryStore(dbPath);
+const store = await openHistoryStore(dbPath);
 // Warm up, then measure the library call alone.
-for (let i = 0; i < 500; i++) ancestryAt(store, samples[i % samples.length]!);
+for (let i = 0; i < 500; i++) await ancestryAt(store, samples[i % samples.length]!);
 const latencies: number[] = [];
 let depthSum = 0;
 // CPU time as well as wall time: on a shared machine wall-clock percentiles include time
@@ -134,12 +134,12 @@ const cpuBefore = process.cpuUsage();
 for (let i = 0; i < QUERIES; i++) {
   const s = samples[Math.floor(rand() * samples.length)]!;
   const t0 = process.hrtime.bigint();
-  const r = ancestryAt(store, s);
+  const r = await ancestryAt(store, s);
   latencies.push(Number(process.hrtime.bigint() - t0) / 1000);
   depthSum += r.chain.length;
 }
 const cpu = process.cpuUsage(cpuBefore);
-store.close();
+await store.close();
 latencies.sort((a, b) => a - b);
 const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
 const seconds = Number(ingestNs) / 1e9;

@@ -40,9 +40,11 @@ interface Probe {
 
 const root = values.impl === undefined ? resolve(new URL('../..', import.meta.url).pathname) : resolve(values.impl);
 type Fn = (...a: unknown[]) => unknown;
-const load = async (rel: string): Promise<Record<'openHistoryStore' | 'ancestryAt' | 'treeAt' | 'descendants' | 'findProcesses', Fn>> =>
+const load = async (rel: string): Promise<Record<'openHistoryStore' | 'openSqliteHistoryStore' | 'ancestryAt' | 'treeAt' | 'descendants' | 'findProcesses', Fn>> =>
   import(pathToFileURL(`${root}/src/history/${rel}`).href);
-const { openHistoryStore } = await load('sqlite-history-store.js');
+// Builds before the async query port exported a sync openHistoryStore here; `await` takes either.
+const sqlite = await load('sqlite-history-store.js');
+const openHistoryStore = sqlite.openSqliteHistoryStore ?? sqlite.openHistoryStore;
 const { ancestryAt } = await load('ancestry-at.js');
 const { treeAt } = await load('tree-at.js');
 const { descendants } = await load('descendants.js');
@@ -50,22 +52,22 @@ const { findProcesses } = await load('find-processes.js');
 
 const probes = (JSON.parse(readFileSync(values.probes!, 'utf8')) as { probes: Probe[] }).probes.filter((p) => p.chain.length > 1);
 const calls = Number(values.calls);
-const store = openHistoryStore(values.db) as { close(): void };
+const store = (await openHistoryStore(values.db)) as { close(): unknown };
 const answers: Record<string, unknown[]> = {};
 const bigintSafe = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);
 
 /** Drops fields that differ between builds without a difference in the answer (none today). */
 const normalise = (v: unknown): unknown => JSON.parse(JSON.stringify(v, bigintSafe));
 
-function run(name: string, n: number, call: (p: Probe) => unknown): void {
+async function run(name: string, n: number, call: (p: Probe) => unknown): Promise<void> {
   const list = probes.slice(0, Math.min(n, probes.length));
-  for (const p of list.slice(0, 20)) safe(call, p); // warm-up: JIT, page cache
+  for (const p of list.slice(0, 20)) await safe(call, p); // warm-up: JIT, page cache
   const ms: number[] = [];
   const out: unknown[] = [];
   const cpu0 = process.cpuUsage();
   for (const p of list) {
     const t0 = performance.now();
-    const r = safe(call, p);
+    const r = await safe(call, p);
     ms.push(performance.now() - t0);
     if (values.answers !== undefined) out.push(normalise(r));
   }
@@ -77,9 +79,9 @@ function run(name: string, n: number, call: (p: Probe) => unknown): void {
   console.log(`${name.padEnd(12)} calls ${String(ms.length).padStart(5)}  p50 ${f(pct(50)).padStart(8)} ms  p99 ${f(pct(99)).padStart(8)} ms  max ${f(pct(100)).padStart(8)} ms  cpu/call ${f((cpu.user + cpu.system) / 1000 / ms.length)} ms`);
 }
 
-function safe(call: (p: Probe) => unknown, p: Probe): unknown {
+async function safe(call: (p: Probe) => unknown, p: Probe): Promise<unknown> {
   try {
-    return call(p);
+    return await call(p);
   } catch (error) {
     return { error: (error as Error).message };
   }
@@ -88,11 +90,11 @@ function safe(call: (p: Probe) => unknown, p: Probe): unknown {
 const at = (p: Probe): bigint => BigInt(p.atNs);
 const host = (p: Probe): Record<string, string> => (p.host === undefined ? {} : { host: p.host });
 const only = new Set(values.only!.split(','));
-if (only.has('ancestry')) run('ancestry', calls, (p) => ancestryAt(store, { ...host(p), pid: p.pid, atNs: at(p) }));
-if (only.has('creator')) run('creator', calls, (p) => ancestryAt(store, { ...host(p), pid: p.pid, atNs: at(p), lineage: 'creator' }));
-if (only.has('descendants')) run('descendants', calls, (p) => descendants(store, { ...host(p), pid: p.pid, atNs: at(p) }));
-if (only.has('treePid')) run('treePid', Math.min(calls, 300), (p) => treeAt(store, { ...host(p), atNs: at(p), pid: p.pid }));
-if (only.has('tree')) run('tree', Math.min(calls, 100), (p) => treeAt(store, { ...host(p), atNs: at(p) }));
-if (only.has('find')) run('find', Math.min(calls, 50), (p) => findProcesses(store, { ...host(p), cmd: p.comm, atNs: at(p) }));
-store.close();
+if (only.has('ancestry')) await run('ancestry', calls, (p) => ancestryAt(store, { ...host(p), pid: p.pid, atNs: at(p) }));
+if (only.has('creator')) await run('creator', calls, (p) => ancestryAt(store, { ...host(p), pid: p.pid, atNs: at(p), lineage: 'creator' }));
+if (only.has('descendants')) await run('descendants', calls, (p) => descendants(store, { ...host(p), pid: p.pid, atNs: at(p) }));
+if (only.has('treePid')) await run('treePid', Math.min(calls, 300), (p) => treeAt(store, { ...host(p), atNs: at(p), pid: p.pid }));
+if (only.has('tree')) await run('tree', Math.min(calls, 100), (p) => treeAt(store, { ...host(p), atNs: at(p) }));
+if (only.has('find')) await run('find', Math.min(calls, 50), (p) => findProcesses(store, { ...host(p), cmd: p.comm, atNs: at(p) }));
+await store.close();
 if (values.answers !== undefined) writeFileSync(values.answers, JSON.stringify(answers));

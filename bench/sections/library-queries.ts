@@ -5,7 +5,7 @@ import type { Probe } from '../generate-audit-log.js';
 import { ancestryAt } from '../../src/history/ancestry-at.js';
 import { descendants } from '../../src/history/descendants.js';
 import { findProcesses } from '../../src/history/find-processes.js';
-import { openHistoryStore } from '../../src/history/sqlite-history-store.js';
+import { openHistoryStore } from '../../src/history/open-history-store.js';
 import { treeAt } from '../../src/history/tree-at.js';
 import type { HistoryStore } from '../../src/history/history-store.js';
 import type { QueryDatabase } from './queries-section.js';
@@ -34,15 +34,15 @@ const WARMUP_MS = 2_000;
  * is a sanity figure, not a correctness test.
  */
 export async function libraryQueries(ctx: BenchContext, qdb: QueryDatabase): Promise<LibraryQueryResult[]> {
-  const store = openHistoryStore(qdb.db);
+  const store = await openHistoryStore(qdb.db);
   try {
     const probes = qdb.probes.filter((p) => p.chain.length > 1);
     const at = (p: Probe): bigint => BigInt(p.atNs);
     const results: LibraryQueryResult[] = [];
     let agree = 0;
     let compared = 0;
-    const ancestry = timeCalls(probes, (p) => {
-      const r = ancestryAt(store, { host: p.host, pid: p.pid, atNs: at(p) });
+    const ancestry = await timeCalls(probes, async (p) => {
+      const r = await ancestryAt(store, { host: p.host, pid: p.pid, atNs: at(p) });
       compared++;
       if (r.chain.map((l) => l.pid).join(' ') === p.chain.join(' ')) agree++;
     });
@@ -51,24 +51,24 @@ export async function libraryQueries(ctx: BenchContext, qdb: QueryDatabase): Pro
     // The first pass touches each probe's index and table pages for the first time in this
     // process (mmap faults) while V8 is still tiering the code; a long-lived user (a server,
     // a notebook) pays that once. The same probes again show the steady state.
-    results.push({ query: 'ancestryAt(pid, T), 2nd pass', ...timeCalls(probes, (p) => ancestryAt(store, { host: p.host, pid: p.pid, atNs: at(p) })) });
-    results.push({ query: 'treeAt(T), whole host', ...timeCalls(probes.slice(0, 100), (p) => treeAt(store, { host: p.host, atNs: at(p) })) });
-    results.push({ query: 'treeAt(T, pid)', ...timeCalls(probes, (p) => treeAt(store, { host: p.host, atNs: at(p), pid: p.pid })) });
-    results.push({ query: 'descendants(pid, T)', ...timeCalls(probes, (p) => descendants(store, { host: p.host, pid: p.pid, atNs: at(p) })) });
-    results.push({ query: 'findProcesses(cmd, T)', ...timeCalls(probes.slice(0, 50), (p) => findProcesses(store, { host: p.host, cmd: p.comm, atNs: at(p) })) });
+    results.push({ query: 'ancestryAt(pid, T), 2nd pass', ...(await timeCalls(probes, (p) => ancestryAt(store, { host: p.host, pid: p.pid, atNs: at(p) }))) });
+    results.push({ query: 'treeAt(T), whole host', ...(await timeCalls(probes.slice(0, 100), (p) => treeAt(store, { host: p.host, atNs: at(p) }))) });
+    results.push({ query: 'treeAt(T, pid)', ...(await timeCalls(probes, (p) => treeAt(store, { host: p.host, atNs: at(p), pid: p.pid }))) });
+    results.push({ query: 'descendants(pid, T)', ...(await timeCalls(probes, (p) => descendants(store, { host: p.host, pid: p.pid, atNs: at(p) }))) });
+    results.push({ query: 'findProcesses(cmd, T)', ...(await timeCalls(probes.slice(0, 50), (p) => findProcesses(store, { host: p.host, cmd: p.comm, atNs: at(p) }))) });
     return results;
   } finally {
-    closeQuietly(store);
+    await closeQuietly(store);
   }
 }
 
-function timeCalls(probes: Probe[], call: (p: Probe) => unknown): { latency: LatencySummary; errors: number; firstError?: string } {
+async function timeCalls(probes: Probe[], call: (p: Probe) => Promise<unknown>): Promise<{ latency: LatencySummary; errors: number; firstError?: string }> {
   const ms: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
-  const attempt = (p: Probe): boolean => {
+  const attempt = async (p: Probe): Promise<boolean> => {
     try {
-      call(p);
+      await call(p);
       return true;
     } catch (error) {
       errors++;
@@ -78,7 +78,7 @@ function timeCalls(probes: Probe[], call: (p: Probe) => unknown): { latency: Lat
   };
   const warmupEnd = performance.now() + WARMUP_MS;
   for (const p of probes.slice(0, WARMUP_CALLS)) {
-    attempt(p);
+    await attempt(p);
     if (performance.now() > warmupEnd) break;
   }
   errors = 0;
@@ -86,7 +86,7 @@ function timeCalls(probes: Probe[], call: (p: Probe) => unknown): { latency: Lat
   const deadline = performance.now() + BUDGET_MS;
   for (const p of probes) {
     const t0 = performance.now();
-    attempt(p);
+    await attempt(p);
     const t1 = performance.now();
     ms.push(t1 - t0);
     if (t1 > deadline) break;
@@ -94,9 +94,9 @@ function timeCalls(probes: Probe[], call: (p: Probe) => unknown): { latency: Lat
   return { latency: summarizeLatencies(ms), errors, firstError };
 }
 
-function closeQuietly(store: HistoryStore): void {
+async function closeQuietly(store: HistoryStore): Promise<void> {
   try {
-    store.close();
+    await store.close();
   } catch {
     // closing a read-only store cannot lose anything
   }

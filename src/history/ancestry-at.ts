@@ -1,5 +1,5 @@
 import { formatTimeNs } from '../time/format-time.js';
-import type { ChainRow, HistoryStore } from './history-store.js';
+import type { ChainRow, HistoryReader, HistoryStore } from './history-store.js';
 import type { ImageRow, InstanceRow } from './history-types.js';
 import { commandOf, imageFrom } from './image-at.js';
 import { lossesNote, mayHaveEndedNote, overlapNote, parentRowNotes, sameInstantExecNote } from './link-notes.js';
@@ -66,31 +66,32 @@ const MAX_CHAIN = 256;
  * over "seen since"), then repeatedly its parent at that time and that parent's instance
  * alive then. Throws NoProcessAtTimeError when no instance of pid was alive at `atNs`.
  */
-export function ancestryAt(store: HistoryStore, query: AncestryQuery): AncestryResult {
-  return store.read(() => ancestryAtInSnapshot(store, query));
+export function ancestryAt(store: HistoryStore, query: AncestryQuery): Promise<AncestryResult> {
+  return store.read((reader) => ancestryAtInSnapshot(reader, query));
 }
 
-function ancestryAtInSnapshot(store: HistoryStore, query: AncestryQuery): AncestryResult {
+/** `ancestryAt` inside a caller's `read` (several queries on one snapshot). */
+export async function ancestryAtInSnapshot(store: HistoryReader, query: AncestryQuery): Promise<AncestryResult> {
   const { pid, atNs } = query;
   const lineage = query.lineage ?? 'parent';
-  const host = resolveHost(store, query.host, (h) => store.instancesAt(h, pid, atNs).length > 0);
-  const candidates = store.instancesAt(host, pid, atNs);
+  const host = await resolveHost(store, query.host, async (h) => (await store.instancesAt(h, pid, atNs)).length > 0);
+  const candidates = await store.instancesAt(host, pid, atNs);
   const result: AncestryResult = { host, pid, atNs, lineage, chain: [], uncertain: false, complete: false, notes: [] };
   const uncertain = (note: string, link?: AncestryLink): void => {
     result.uncertain = true;
     (link?.notes ?? result.notes).push(note);
   };
   let self = candidates[0];
-  if (self === undefined && pid === INIT_PID && withinHistory(store, host, atNs)) {
+  if (self === undefined && pid === INIT_PID && (await withinHistory(store, host, atNs))) {
     // init runs from boot to shutdown: within the history it was there, recorded or not.
-    self = initSeenLater(store, host, atNs);
+    self = await initSeenLater(store, host, atNs);
     if (self === undefined) {
       result.chain.push(unrecordedInit());
       result.complete = true;
       return result;
     }
   }
-  if (self === undefined) throw noProcessAtTime(store, host, pid, atNs, query.host);
+  if (self === undefined) throw await noProcessAtTime(store, host, pid, atNs, query.host);
   if (candidates.length > 1) uncertain(overlapNote(pid, candidates));
 
   const links = new ChainLinks(store, atNs, lineage, query.atSerial);
@@ -102,23 +103,23 @@ function ancestryAtInSnapshot(store: HistoryStore, query: AncestryQuery): Ancest
       break;
     }
     seen.add(current.id);
-    const row = links.of(current);
-    const image = imageFrom(store, current, atNs, row.image, row.creatorImage);
+    const row = await links.of(current);
+    const image = await imageFrom(store, current, atNs, row.image, row.creatorImage);
     const link = linkOf(current, image);
     if (current.pid === INIT_PID && current.startNs > atNs) link.notes.push(initFromBootNote(current));
     result.chain.push(link);
     if (result.chain.length > 1) {
-      const note = sameInstantExecNote(store, current, image, atNs, query.atSerial);
+      const note = await sameInstantExecNote(store, current, image, atNs, query.atSerial);
       if (note !== undefined) uncertain(note, link);
     }
     if (current.endCertainty === 'inferred' && current.endNs !== undefined && current.endNs > atNs) {
       // Gone by endNs without an exit record (killed?): it may already have been dead at
       // atNs, and its children reparented, if atNs is after the last sign of life.
       const child = result.chain.length > 1 && lineage === 'parent' ? result.chain[result.chain.length - 2] : undefined;
-      const note = mayHaveEndedNote(store, current, atNs, child?.instanceId === undefined ? undefined : { pid: child.pid, instanceId: child.instanceId });
+      const note = await mayHaveEndedNote(store, current, atNs, child?.instanceId === undefined ? undefined : { pid: child.pid, instanceId: child.instanceId });
       if (note !== undefined) uncertain(note, link);
     }
-    const step: Step = lineage === 'parent' ? parentStep(store, links, host, current, row, atNs) : creatorStep(store, links, current);
+    const step: Step = lineage === 'parent' ? await parentStep(store, links, host, current, row, atNs) : await creatorStep(store, links, current);
     if (step.ppid !== undefined) link.ppid = step.ppid;
     else if (current.pid === INIT_PID) link.ppid = 0; // init's parent is the kernel, recorded or not
     for (const note of step.notes) uncertain(note, link);
@@ -140,9 +141,9 @@ function ancestryAtInSnapshot(store: HistoryStore, query: AncestryQuery): Ancest
     }
     current = step.parent;
   }
-  addLossNotes(store, host, result, atNs, uncertain);
+  await addLossNotes(store, host, result, atNs, uncertain);
   // A process of the chain that ended after atNs proves the history goes on past it.
-  const outside = outsideHistory(store, host, atNs, result.chain.some((l) => l.endNs !== undefined && l.endNs > atNs));
+  const outside = await outsideHistory(store, host, atNs, result.chain.some((l) => l.endNs !== undefined && l.endNs > atNs));
   if (outside !== undefined) {
     result.outsideHistory = outside.side;
     uncertain(outside.note);
@@ -165,23 +166,23 @@ class ChainLinks {
   private readonly rows = new Map<number, ChainRow>();
 
   constructor(
-    private readonly store: HistoryStore,
+    private readonly store: HistoryReader,
     private readonly atNs: bigint,
     private readonly lineage: Lineage,
     private readonly atSerial: number | undefined,
   ) {}
 
-  of(inst: InstanceRow): ChainRow {
+  async of(inst: InstanceRow): Promise<ChainRow> {
     let row = this.rows.get(inst.id);
     if (row === undefined) {
-      for (const r of this.store.chainAt(inst.id, this.atNs, this.lineage, this.atSerial)) if (!this.rows.has(r.instance.id)) this.rows.set(r.instance.id, r);
+      for (const r of await this.store.chainAt(inst.id, this.atNs, this.lineage, this.atSerial)) if (!this.rows.has(r.instance.id)) this.rows.set(r.instance.id, r);
       row = this.rows.get(inst.id) ?? { instance: inst };
     }
     return row;
   }
 
   /** An instance by id: from the rows read ahead, else from the store. */
-  instance(id: number): InstanceRow | undefined {
+  async instance(id: number): Promise<InstanceRow | undefined> {
     return this.rows.get(id)?.instance ?? this.store.instance(id);
   }
 }
@@ -206,7 +207,7 @@ interface Step {
   notes: string[];
 }
 
-function parentStep(store: HistoryStore, links: ChainLinks, host: string, inst: InstanceRow, chainRow: ChainRow, atNs: bigint): Step {
+async function parentStep(store: HistoryReader, links: ChainLinks, host: string, inst: InstanceRow, chainRow: ChainRow, atNs: bigint): Promise<Step> {
   const row = chainRow.parent;
   if (row === undefined) {
     return inst.pid === INIT_PID ? { ppid: 0, notes: [] } : { notes: [] };
@@ -218,14 +219,14 @@ function parentStep(store: HistoryStore, links: ChainLinks, host: string, inst: 
   // The recorded parent instance, never another holder of the same pid: when it is not
   // alive then, the child was orphaned and a later holder of that pid is not its parent.
   if (row.parentId !== undefined) {
-    const recorded = links.instance(row.parentId);
+    const recorded = await links.instance(row.parentId);
     if (recorded !== undefined && aliveAt(recorded, atNs)) return { ppid: row.ppid, parent: recorded, notes };
   }
-  const alive = store.instancesAt(host, row.ppid, atNs);
+  const alive = await store.instancesAt(host, row.ppid, atNs);
   const parent = row.parentId !== undefined ? alive.find((i) => i.id === row.parentId) : alive[0];
   if (parent === undefined && row.ppid === INIT_PID && alive.length === 0) {
     // init seen only later in the log is the same process (it runs from boot).
-    const init = initSeenLater(store, host, atNs);
+    const init = await initSeenLater(store, host, atNs);
     if (init !== undefined) return { ppid: INIT_PID, parent: init, notes };
   }
   if (parent === undefined) {
@@ -236,24 +237,24 @@ function parentStep(store: HistoryStore, links: ChainLinks, host: string, inst: 
   return { ppid: row.ppid, parent, notes };
 }
 
-function creatorStep(store: HistoryStore, links: ChainLinks, inst: InstanceRow): Step {
+async function creatorStep(store: HistoryReader, links: ChainLinks, inst: InstanceRow): Promise<Step> {
   if (inst.creatorId !== undefined) {
-    const parent = links.instance(inst.creatorId);
+    const parent = await links.instance(inst.creatorId);
     if (parent !== undefined) return { ppid: parent.pid, parent, notes: [] };
   }
   if (inst.creatorPid !== undefined) return { ppid: inst.creatorPid, missingPid: inst.creatorPid, notes: [] };
   // Pre-existing: its creator was never recorded; the first parent seen is the best guess.
-  const first = store.parents(inst.id)[0];
+  const first = (await store.parents(inst.id))[0];
   if (first === undefined || first.ppid === 0) return { notes: first === undefined && inst.pid !== 1 ? [`creator of pid ${inst.pid} unknown`] : [] };
   const note = `creator of pid ${inst.pid} not recorded (started before the log): following its first known parent`;
-  const parent = first.parentId !== undefined ? store.instance(first.parentId) : undefined;
+  const parent = first.parentId !== undefined ? await store.instance(first.parentId) : undefined;
   return parent === undefined ? { ppid: first.ppid, missingPid: first.ppid, notes: [note] } : { ppid: first.ppid, parent, notes: [note] };
 }
 
-function addLossNotes(store: HistoryStore, host: string, result: AncestryResult, atNs: bigint, uncertain: (note: string) => void): void {
+async function addLossNotes(store: HistoryReader, host: string, result: AncestryResult, atNs: bigint, uncertain: (note: string) => void): Promise<void> {
   let from = atNs;
   for (const link of result.chain) if (link.startNs !== undefined && link.startNs < from) from = link.startNs;
-  const note = lossesNote(store.lossesBetween(host, from, atNs));
+  const note = lossesNote(await store.lossesBetween(host, from, atNs));
   if (note !== undefined) uncertain(note);
 }
 

@@ -1,10 +1,10 @@
-import type { HistoryStore } from './history-store.js';
+import type { HistoryReader, HistoryStore } from './history-store.js';
 import type { InstanceRow } from './history-types.js';
 import { commandOf } from './image-at.js';
 import { INIT_PID, outsideHistory } from './history-span.js';
 import { noProcessAtTime } from './query-errors.js';
 import { resolveHost } from './resolve-host.js';
-import { countNodes, nodeOf, treeAt, type TreeNode } from './tree-at.js';
+import { countNodes, nodeOf, treeAtInSnapshot, type TreeNode } from './tree-at.js';
 
 export interface DescendantsQuery {
   host?: string;
@@ -38,47 +38,48 @@ const MAX_NODES = 1_000_000;
  * children are instances the node created or adopted whose lifetime overlaps the window,
  * so processes that lived a few milliseconds between two looks are listed too.
  */
-export function descendants(store: HistoryStore, query: DescendantsQuery): DescendantsResult {
-  return store.read(() => descendantsInSnapshot(store, query));
+export function descendants(store: HistoryStore, query: DescendantsQuery): Promise<DescendantsResult> {
+  return store.read((reader) => descendantsInSnapshot(reader, query));
 }
 
-function descendantsInSnapshot(store: HistoryStore, query: DescendantsQuery): DescendantsResult {
+/** `descendants` inside a caller's `read` (several queries on one snapshot). */
+export async function descendantsInSnapshot(store: HistoryReader, query: DescendantsQuery): Promise<DescendantsResult> {
   const window = query.atNs === undefined;
   const fromNs = query.atNs ?? query.fromNs;
   const toNs = query.atNs ?? query.toNs;
   if (fromNs === undefined || toNs === undefined) throw new Error('descendants: give atNs, or fromNs and toNs');
-  const host = resolveHost(store, query.host, (h) => findRoot(store, h, query.pid, fromNs, toNs) !== undefined);
-  const rootInst = findRoot(store, host, query.pid, fromNs, toNs);
+  const host = await resolveHost(store, query.host, async (h) => (await findRoot(store, h, query.pid, fromNs, toNs)) !== undefined);
+  const rootInst = await findRoot(store, host, query.pid, fromNs, toNs);
   if (rootInst === undefined && query.pid === INIT_PID && !window) {
     // init runs from boot: the tree draws it, recorded or not, with the processes whose parent it was.
-    const tree = treeAt(store, { host, atNs: fromNs, pid: INIT_PID });
+    const tree = await treeAtInSnapshot(store, { host, atNs: fromNs, pid: INIT_PID });
     const { roots, notes, uncertain } = tree;
     return { host, root: roots[0]!, count: tree.count - 1, uncertain, notes, ...(tree.outsideHistory !== undefined ? { outsideHistory: tree.outsideHistory } : {}) };
   }
-  if (rootInst === undefined) throw noProcessAtTime(store, host, query.pid, fromNs, query.host);
+  if (rootInst === undefined) throw await noProcessAtTime(store, host, query.pid, fromNs, query.host);
   const at = query.atNs ?? lastMomentIn(rootInst, toNs);
-  const root = nodeOf(store, rootInst, at);
+  const root = await nodeOf(store, rootInst, at);
   // The root's parent, as ancestry names it (init's is the kernel, recorded or not).
-  const rootParent = store.parentAt(rootInst.id, at);
+  const rootParent = await store.parentAt(rootInst.id, at);
   if (rootInst.pid === INIT_PID && (rootParent === undefined || rootParent.ppid === 0)) root.ppid = 0;
   else if (rootParent !== undefined) root.ppid = rootParent.ppid;
-  if (window) addExecs(store, root, rootInst, fromNs, at);
+  if (window) await addExecs(store, root, rootInst, fromNs, at);
   const visited = new Set<number>([rootInst.id]);
   const queue: TreeNode[] = [root];
   while (queue.length > 0 && visited.size < MAX_NODES) {
     const node = queue.shift()!;
-    for (const child of store.childrenOf(node.instanceId)) {
+    for (const child of await store.childrenOf(node.instanceId)) {
       if (visited.has(child.id)) continue;
       if (!overlaps(child, fromNs, toNs)) continue;
       if (!window) {
         // At a time: the child's parent then must be this node.
-        const row = store.parentAt(child.id, fromNs);
+        const row = await store.parentAt(child.id, fromNs);
         if (row === undefined || (row.parentId !== undefined ? row.parentId !== node.instanceId : row.ppid !== node.pid)) continue;
       }
       visited.add(child.id);
       const childAt = window ? lastMomentIn(child, toNs) : fromNs;
-      const childNode = nodeOf(store, child, childAt);
-      if (window) addExecs(store, childNode, child, fromNs, childAt);
+      const childNode = await nodeOf(store, child, childAt);
+      if (window) await addExecs(store, childNode, child, fromNs, childAt);
       childNode.ppid = node.pid;
       node.children.push(childNode);
       queue.push(childNode);
@@ -92,7 +93,7 @@ function descendantsInSnapshot(store: HistoryStore, query: DescendantsQuery): De
     n.children.forEach(walk);
   };
   walk(root);
-  const outside = outsideHistory(store, host, toNs, recordAfter);
+  const outside = await outsideHistory(store, host, toNs, recordAfter);
   // A window that starts before the history still has an answer from its first record on.
   if (outside !== undefined && (!window || outside.side === 'after')) {
     result.outsideHistory = outside.side;
@@ -111,9 +112,9 @@ function hasNotes(node: TreeNode): boolean {
  * exec'd more than once there, list its commands in order, or a shell that forked children
  * and then exec'd `sleep` would read as a `sleep` with children.
  */
-function addExecs(store: HistoryStore, node: TreeNode, inst: InstanceRow, fromNs: bigint, lastNs: bigint): void {
+async function addExecs(store: HistoryReader, node: TreeNode, inst: InstanceRow, fromNs: bigint, lastNs: bigint): Promise<void> {
   const cmds: string[] = [];
-  for (const image of store.images(inst.id)) {
+  for (const image of await store.images(inst.id)) {
     if (image.sinceNs > lastNs) break;
     // Before the window only the image in force at its start counts.
     if (image.sinceNs < fromNs) cmds.length = 0;
@@ -130,11 +131,11 @@ function overlaps(inst: InstanceRow, fromNs: bigint, toNs: bigint): boolean {
   return fromNs === toNs ? inst.endNs > fromNs : inst.endNs >= fromNs;
 }
 
-function findRoot(store: HistoryStore, host: string, pid: number, fromNs: bigint, toNs: bigint): InstanceRow | undefined {
-  const at = store.instancesAt(host, pid, fromNs)[0];
+async function findRoot(store: HistoryReader, host: string, pid: number, fromNs: bigint, toNs: bigint): Promise<InstanceRow | undefined> {
+  const at = (await store.instancesAt(host, pid, fromNs))[0];
   if (at !== undefined || fromNs === toNs) return at;
   // Window: the first instance of pid that lived in it.
-  return store.instancesOfPid(host, pid).find((i) => overlaps(i, fromNs, toNs));
+  return (await store.instancesOfPid(host, pid)).find((i) => overlaps(i, fromNs, toNs));
 }
 
 /** Show what a process ran last within the window: at `toNs`, or just before it ended. */

@@ -1,4 +1,4 @@
-import type { HistoryStore, ImageMatch } from './history-store.js';
+import type { HistoryReader, HistoryStore, ImageMatch } from './history-store.js';
 import type { ImageRow, InstanceRow } from './history-types.js';
 import { commandOf } from './image-at.js';
 
@@ -31,12 +31,13 @@ export interface FoundProcess {
  * (exec, first sighting, credential change) match: a forked child that never exec'd
  * inherits its parent's image and is found through the parent (see descendants).
  */
-export function findProcesses(store: HistoryStore, query: FindQuery): FoundProcess[] {
-  return store.read(() => findProcessesInSnapshot(store, query));
+export function findProcesses(store: HistoryStore, query: FindQuery): Promise<FoundProcess[]> {
+  return store.read((reader) => findProcessesInSnapshot(reader, query));
 }
 
-function findProcessesInSnapshot(store: HistoryStore, query: FindQuery): FoundProcess[] {
-  const hosts = query.host !== undefined ? [query.host] : store.hosts();
+/** `findProcesses` inside a caller's `read` (several queries on one snapshot). */
+export async function findProcessesInSnapshot(store: HistoryReader, query: FindQuery): Promise<FoundProcess[]> {
+  const hosts = query.host !== undefined ? [query.host] : await store.hosts();
   const out: FoundProcess[] = [];
   const match: ImageMatch = {};
   if (query.cmd !== undefined) match.cmdContains = query.cmd;
@@ -45,11 +46,10 @@ function findProcessesInSnapshot(store: HistoryStore, query: FindQuery): FoundPr
   const to = query.atNs ?? query.toNs;
   // Time first when the question has one: a few thousand alive instances, not every image.
   if (from !== undefined && to !== undefined) match.alive = { fromNs: from, toNs: to };
-  for (const id of store.instancesWithImage(query.host, match)) {
-    const inst = store.instance(id);
+  for (const id of await store.instancesWithImage(query.host, match)) {
+    const inst = await store.instance(id);
     if (inst === undefined || !hosts.includes(inst.host) || !alive(inst, query)) continue;
-    const matches = store
-      .images(id)
+    const matches = (await store.images(id))
       .filter((image) => imageMatches(image, query))
       .map((image) => {
         const m: FoundProcess['matches'][number] = { sinceNs: image.sinceNs, kind: image.kind, cmd: commandOf(image) };

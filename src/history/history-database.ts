@@ -49,10 +49,10 @@ export class WritableHistory {
 
   /**
    * A query view on the same connection: it sees uncommitted rows of this connection,
-   * including the ones the writer still holds in memory (each call flushes them first).
+   * including the ones the writer still holds in memory (each read flushes them first).
    */
   store(): HistoryStore {
-    return flushingStore(new SqliteHistoryStore(this.db, false), () => this.writer.flush());
+    return new SqliteHistoryStore(this.db, false, () => this.writer.flush());
   }
 
   close(): void {
@@ -62,22 +62,4 @@ export class WritableHistory {
     this.rollback();
     this.db.close();
   }
-}
-
-/**
- * Wraps every method of a store so that `flush()` runs before it. A Proxy rather than a
- * hand-written forwarder: the HistoryStore interface grows with the queries, and a method
- * added there must not silently miss rows the writer holds.
- */
-function flushingStore(store: HistoryStore, flush: () => void): HistoryStore {
-  return new Proxy(store, {
-    get(target, key, receiver) {
-      const value: unknown = Reflect.get(target, key, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]): unknown => {
-        flush();
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
 }

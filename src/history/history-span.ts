@@ -1,5 +1,5 @@
 import { formatTimeNs } from '../time/format-time.js';
-import type { HistoryStore } from './history-store.js';
+import type { HistoryReader } from './history-store.js';
 import type { InstanceRow } from './history-types.js';
 
 /** The host's init process: its pid never changes hands while the host is up. */
@@ -21,14 +21,14 @@ const ofHost = (host: string): string => (host === '' ? 'the history' : `the his
  * process of the answer ended after it), so the time cannot be after the history and the
  * store is not asked.
  */
-export function outsideHistory(store: HistoryStore, host: string, atNs: bigint, recordAfter = false): OutsideHistory | undefined {
+export async function outsideHistory(store: HistoryReader, host: string, atNs: bigint, recordAfter = false): Promise<OutsideHistory | undefined> {
   if (!recordAfter) {
-    const endNs = store.historyEndNs(host, atNs);
+    const endNs = await store.historyEndNs(host, atNs);
     if (endNs !== undefined && atNs > endNs) {
       return { side: 'after', note: `${ofHost(host)} ends at ${formatTimeNs(endNs)}: after it, 'alive' only means no exit was recorded` };
     }
   }
-  const startNs = store.historyStartNs(host);
+  const startNs = await store.historyStartNs(host);
   if (startNs !== undefined && atNs < startNs) {
     return { side: 'before', note: `${ofHost(host)} begins at ${formatTimeNs(startNs)}: nothing is known of the processes before it` };
   }
@@ -36,18 +36,18 @@ export function outsideHistory(store: HistoryStore, host: string, atNs: bigint, 
 }
 
 /** `the history of host H spans A to B` (for "nothing there" answers), or that it is empty. */
-export function historySpanText(store: HistoryStore, host: string): string {
-  const startNs = store.historyStartNs(host);
-  const endNs = store.historyEndNs(host);
+export async function historySpanText(store: HistoryReader, host: string): Promise<string> {
+  const startNs = await store.historyStartNs(host);
+  const endNs = await store.historyEndNs(host);
   if (startNs === undefined || endNs === undefined) return `${ofHost(host)} has no process records`;
   return `${ofHost(host)} spans ${formatTimeNs(startNs)} to ${formatTimeNs(endNs)}`;
 }
 
 /** Whether `atNs` lies within the recorded history of `host` (ends included). */
-export function withinHistory(store: HistoryStore, host: string, atNs: bigint): boolean {
-  const startNs = store.historyStartNs(host);
+export async function withinHistory(store: HistoryReader, host: string, atNs: bigint): Promise<boolean> {
+  const startNs = await store.historyStartNs(host);
   if (startNs === undefined || atNs < startNs) return false;
-  const endNs = store.historyEndNs(host, atNs);
+  const endNs = await store.historyEndNs(host, atNs);
   return endNs !== undefined && atNs <= endNs;
 }
 
@@ -56,8 +56,8 @@ export function withinHistory(store: HistoryStore, host: string, atNs: bigint): 
  * When its first record after `atNs` is a "seen since" one, that is the same process seen
  * late: use it (its command is known). Undefined when the history has no such record.
  */
-export function initSeenLater(store: HistoryStore, host: string, atNs: bigint): InstanceRow | undefined {
-  const next = store.instancesOfPid(host, INIT_PID).find((i) => i.startNs > atNs);
+export async function initSeenLater(store: HistoryReader, host: string, atNs: bigint): Promise<InstanceRow | undefined> {
+  const next = (await store.instancesOfPid(host, INIT_PID)).find((i) => i.startNs > atNs);
   return next !== undefined && !next.startKnown ? next : undefined;
 }
 

@@ -1,5 +1,5 @@
 import { formatTimeNs } from '../time/format-time.js';
-import type { HistoryStore } from './history-store.js';
+import type { HistoryReader } from './history-store.js';
 import type { ImageRow, InstanceRow, LossRow, ParentRow } from './history-types.js';
 import { auditSerialOf, commandOf, imageAt } from './image-at.js';
 
@@ -25,11 +25,11 @@ export function parentRowNotes(inst: InstanceRow, row: ParentRow, atNs: bigint):
  * `atNs`, and its children reparented, when `atNs` is after its last sign of life.
  * `child`: the process whose parent it is in the answer, to name the other possible parent.
  */
-export function mayHaveEndedNote(store: HistoryStore, inst: InstanceRow, atNs: bigint, child?: { pid: number; instanceId: number }): string | undefined {
+export async function mayHaveEndedNote(store: HistoryReader, inst: InstanceRow, atNs: bigint, child?: { pid: number; instanceId: number }): Promise<string | undefined> {
   if (inst.endCertainty !== 'inferred' || inst.endNs === undefined || inst.endNs <= atNs) return undefined;
-  const lastSeen = store.lastEvidenceNs(inst.id);
+  const lastSeen = await store.lastEvidenceNs(inst.id);
   if (lastSeen >= atNs) return undefined;
-  const then = child === undefined ? '' : adoptedNote(store, child.pid, child.instanceId, inst.pid, atNs);
+  const then = child === undefined ? '' : await adoptedNote(store, child.pid, child.instanceId, inst.pid, atNs);
   return `pid ${inst.pid} was last seen alive at ${formatTimeNs(lastSeen)} and was gone by ${formatTimeNs(inst.endNs)} without an exit record: it may have ended before this time${then}`;
 }
 
@@ -39,8 +39,8 @@ export function mayHaveEndedNote(store: HistoryStore, inst: InstanceRow, atNs: b
  * life and that record it died (a SIGKILL writes nothing), so name the other possible
  * answer: the parent the child's next record shows.
  */
-export function adoptedNote(store: HistoryStore, childPid: number, childId: number, parentPid: number, atNs: bigint): string {
-  const next = store.parents(childId).find((r) => r.sinceNs > atNs && r.ppid !== parentPid);
+export async function adoptedNote(store: HistoryReader, childPid: number, childId: number, parentPid: number, atNs: bigint): Promise<string> {
+  const next = (await store.parents(childId)).find((r) => r.sinceNs > atNs && r.ppid !== parentPid);
   if (next === undefined) return '';
   return `; if it had, pid ${childPid}'s parent was then pid ${next.ppid} (as its record at ${formatTimeNs(next.sinceNs)} shows)`;
 }
@@ -55,10 +55,10 @@ export function overlapNote(pid: number, instances: InstanceRow[]): string {
  * may have done so just after the event the user is asking about (laurel's confusion trace:
  * the csh that forked `id` exec'd awk in the same millisecond). Name both images.
  */
-export function sameInstantExecNote(store: HistoryStore, inst: InstanceRow, image: ImageRow | undefined, atNs: bigint, atSerial?: number): string | undefined {
+export async function sameInstantExecNote(store: HistoryReader, inst: InstanceRow, image: ImageRow | undefined, atNs: bigint, atSerial?: number): Promise<string | undefined> {
   if (atSerial !== undefined) return execAfterEventNote(store, inst, image, atNs, atSerial);
   if (image === undefined || image.sinceNs !== atNs || image.kind !== 'exec') return undefined;
-  const before = commandOf(imageAt(store, inst, atNs - 1n));
+  const before = commandOf(await imageAt(store, inst, atNs - 1n));
   const now = commandOf(image);
   if (before === now) return undefined;
   return `pid ${inst.pid} exec'd '${now}' at exactly this time; an event stamped with this time may have seen it still running '${before || '?'}'`;
@@ -69,8 +69,8 @@ export function sameInstantExecNote(store: HistoryStore, inst: InstanceRow, imag
  * image in force at the event is known. Still say when the process exec'd in the same
  * millisecond after the event (a reader of timestamps alone would take the new image).
  */
-function execAfterEventNote(store: HistoryStore, inst: InstanceRow, image: ImageRow | undefined, atNs: bigint, atSerial: number): string | undefined {
-  const latest = store.ownImageAt(inst.id, atNs);
+async function execAfterEventNote(store: HistoryReader, inst: InstanceRow, image: ImageRow | undefined, atNs: bigint, atSerial: number): Promise<string | undefined> {
+  const latest = await store.ownImageAt(inst.id, atNs);
   if (latest === undefined || latest.sinceNs !== atNs || latest.kind !== 'exec') return undefined;
   const serial = auditSerialOf(latest.evidence?.id);
   if (serial === undefined || serial <= atSerial) return undefined;

@@ -1,14 +1,14 @@
-import { statSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import { parseCommandArgs } from '../cli/parse-command-args.js';
 import { UsageError, UserError } from '../cli/user-error.js';
 import { auditEventSerial, parseTimeNs } from '../time/parse-time.js';
 import type { HistoryStore } from './history-store.js';
-import { openHistoryStore } from './sqlite-history-store.js';
+import { openHistoryStore } from './open-history-store.js';
 
 /** Options every history query command shares. */
 export const COMMON_QUERY_OPTIONS = {
-  db: { type: 'string', default: './proc-tree.db' },
+  // No default here: without --db, PROC_TREE_DB or the PG* variables may name the history (openHistoryStore).
+  db: { type: 'string' },
   host: { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const satisfies ParseArgsConfig['options'];
@@ -51,13 +51,9 @@ export function optionalTime(text: string | undefined): bigint | undefined {
   return text === undefined ? undefined : parseTimeNs(text);
 }
 
-export function openStore(db: string | undefined): HistoryStore {
-  const path = db ?? './proc-tree.db';
-  // SQLite reports a directory as "disk I/O error": name the real mistake instead.
-  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new UserError(`${path} is a directory, not a history database: pass the database file with --db FILE`);
-  }
-  return openHistoryStore(path);
+/** The history a query command reads: --db, else PROC_TREE_DB, else PG*, else ./proc-tree.db. */
+export function openStore(db: string | undefined): Promise<HistoryStore> {
+  return openHistoryStore(db);
 }
 
 /** JSON.stringify with bigints as decimal strings. */

@@ -1,7 +1,7 @@
 import { UserError } from '../cli/user-error.js';
 import { formatTimeNs } from '../time/format-time.js';
 import { outsideHistory } from './history-span.js';
-import type { HistoryStore } from './history-store.js';
+import type { HistoryReader } from './history-store.js';
 import type { InstanceRow } from './history-types.js';
 
 /**
@@ -27,10 +27,10 @@ export class NoProcessAtTimeError extends UserError {
  * was only "seen since" (start unknown), it may well have been running already: say that
  * rather than a flat "no process".
  */
-export function noProcessAtTime(store: HistoryStore, host: string, pid: number, atNs: bigint, givenHost: string | undefined): NoProcessAtTimeError {
-  const outside = outsideHistory(store, host, atNs);
+export async function noProcessAtTime(store: HistoryReader, host: string, pid: number, atNs: bigint, givenHost: string | undefined): Promise<NoProcessAtTimeError> {
+  const outside = await outsideHistory(store, host, atNs);
   if (outside !== undefined) return new NoProcessAtTimeError(pid, atNs, givenHost, outside.note);
-  const all = store.instancesOfPid(host, pid);
+  const all = await store.instancesOfPid(host, pid);
   if (all.length === 0) return new NoProcessAtTimeError(pid, atNs, givenHost, 'the history has no record of that pid');
   let before: InstanceRow | undefined;
   let after: InstanceRow | undefined;

@@ -1,13 +1,13 @@
 import { UserError } from '../cli/user-error.js';
-import type { HistoryStore } from './history-store.js';
+import type { HistoryReader } from './history-store.js';
 
 /**
  * Which host a query means. Given: that one (it must exist). Not given: the only host in
  * the database, or among several the hosts where `pid` has an instance (exactly one, else
  * the user must choose: hosts are never mixed).
  */
-export function resolveHost(store: HistoryStore, host: string | undefined, hasPid?: (host: string) => boolean): string {
-  const hosts = store.hosts();
+export async function resolveHost(store: HistoryReader, host: string | undefined, hasPid?: (host: string) => Promise<boolean>): Promise<string> {
+  const hosts = await store.hosts();
   if (host !== undefined) {
     if (!hosts.includes(host)) {
       const known = hosts.map((h) => (h === '' ? '(default)' : h)).join(', ');
@@ -17,7 +17,8 @@ export function resolveHost(store: HistoryStore, host: string | undefined, hasPi
   }
   if (hosts.length <= 1) return hosts[0] ?? '';
   if (hasPid !== undefined) {
-    const matching = hosts.filter(hasPid);
+    const matching: string[] = [];
+    for (const h of hosts) if (await hasPid(h)) matching.push(h);
     if (matching.length === 1) return matching[0]!;
     if (matching.length === 0) return hosts.includes('') ? '' : hosts[0]!;
   }

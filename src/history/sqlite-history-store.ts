@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { ChainRow, HistoryStore, ImageMatch } from './history-store.js';
+import type { ChainRow, HistoryReader, HistoryStore, ImageMatch } from './history-store.js';
 import { LAST_RECORD_STATE_KEY, type ImageRow, type InstanceRow, type LossRow, type ParentRow } from './history-types.js';
 import { openHistoryDb, type SqliteDatabase } from './open-history-db.js';
 import { toChainRow, toImage, toInstance, toLoss, toParent } from './row-mappers.js';
@@ -7,12 +7,56 @@ import { toChainRow, toImage, toInstance, toLoss, toParent } from './row-mappers
 type Raw = Record<string, unknown>;
 
 /** Opens a history file for queries (read-only; a missing or foreign file is a UserError). */
-export function openHistoryStore(path: string): HistoryStore {
+export function openSqliteHistoryStore(path: string): SqliteHistoryStore {
   return new SqliteHistoryStore(openHistoryDb(path, { readonly: true }));
 }
 
-/** The SQLite HistoryStore. Statements are prepared once; integers are read as bigint. */
+/**
+ * The SQLite HistoryStore: one connection, each `read` one read transaction. Reads that
+ * overlap (several `read`s awaited together) share one transaction: better-sqlite3 has one
+ * per connection, and a read-only snapshot shared by readers is still consistent.
+ */
 export class SqliteHistoryStore implements HistoryStore {
+  readonly backend = 'sqlite';
+  private readonly reader: SqliteHistoryReader;
+  private readonly begin: Statement;
+  private readonly commit: Statement;
+  /** `read`s running now: BEGIN at the first, COMMIT after the last. */
+  private active = 0;
+
+  /**
+   * `ownsDb`: close the connection with the store (false for a view on a writer's connection).
+   * `beforeRead`: runs at the start of each read (a writer's connection: flush the rows it holds).
+   */
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly ownsDb = true,
+    private readonly beforeRead?: () => void,
+  ) {
+    this.reader = new SqliteHistoryReader(db);
+    this.begin = db.prepare('BEGIN');
+    this.commit = db.prepare('COMMIT');
+  }
+
+  async read<T>(fn: (reader: HistoryReader) => Promise<T>): Promise<T> {
+    this.beforeRead?.();
+    // A transaction this store did not open (a writer's on the same connection): read inside it.
+    if (this.active === 0 && this.db.inTransaction) return fn(this.reader);
+    if (this.active++ === 0) this.begin.run();
+    try {
+      return await fn(this.reader);
+    } finally {
+      if (--this.active === 0) this.commit.run();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDb) this.db.close();
+  }
+}
+
+/** The SQLite lookups. Statements are prepared once; integers are read as bigint. */
+class SqliteHistoryReader implements HistoryReader {
   private readonly hostIds = new Map<string, number>();
   private readonly hostNames = new Map<number, string>();
   /** Hosts that have process records (the default host row exists even when unused). */
@@ -21,15 +65,10 @@ export class SqliteHistoryStore implements HistoryStore {
   private readonly st: Record<string, Statement>;
   private readonly fileOf = (id: number): string | undefined => this.files.get(id);
 
-  constructor(
-    private readonly db: SqliteDatabase,
-    private readonly ownsDb = true,
-  ) {
+  constructor(private readonly db: SqliteDatabase) {
     // Prepared on first use: a one-shot CLI query needs 3-5 of these, not all 20.
     const lazy = (sql: () => string, raw = false) => ({ sql, raw });
     const statements = {
-      begin: lazy(() => 'BEGIN'),
-      commit: lazy(() => 'COMMIT'),
       instancesAt: lazy(
         () => `SELECT * FROM instances WHERE host_id = ? AND pid = ? AND start_ns <= ? AND (end_ns IS NULL OR end_ns > ?)
          ORDER BY start_ns DESC LIMIT 8`,
@@ -75,8 +114,7 @@ export class SqliteHistoryStore implements HistoryStore {
     let st = this.lazy.get(key);
     if (st === undefined) {
       st = this.db.prepare(sql());
-      // BEGIN/COMMIT return no data: safeIntegers is for statements that do.
-      if (st.reader) st.safeIntegers(true);
+      st.safeIntegers(true);
       if (raw) st.raw(true);
       this.lazy.set(key, st);
     }
@@ -95,17 +133,7 @@ export class SqliteHistoryStore implements HistoryStore {
     for (const r of this.db.prepare('SELECT id, path FROM sources').all() as { id: number; path: string }[]) this.files.set(r.id, r.path);
   }
 
-  read<T>(fn: () => T): T {
-    if (this.db.inTransaction) return fn();
-    this.st.begin!.run();
-    try {
-      return fn();
-    } finally {
-      this.st.commit!.run();
-    }
-  }
-
-  hosts(): string[] {
+  async hosts(): Promise<string[]> {
     return [...this.hostsWithData];
   }
 
@@ -118,7 +146,7 @@ export class SqliteHistoryStore implements HistoryStore {
     return rows.map((r) => this.inst(r as Raw)!);
   }
 
-  instancesAt(host: string, pid: number, atNs: bigint): InstanceRow[] {
+  async instancesAt(host: string, pid: number, atNs: bigint): Promise<InstanceRow[]> {
     const hostId = this.hostIds.get(host);
     if (hostId === undefined) return [];
     const rows = this.insts(this.st.instancesAt!.all(hostId, pid, atNs, atNs));
@@ -126,25 +154,25 @@ export class SqliteHistoryStore implements HistoryStore {
     return rows.sort((a, b) => Number(b.startKnown) - Number(a.startKnown));
   }
 
-  instancesOfPid(host: string, pid: number): InstanceRow[] {
+  async instancesOfPid(host: string, pid: number): Promise<InstanceRow[]> {
     const hostId = this.hostIds.get(host);
     return hostId === undefined ? [] : this.insts(this.st.instancesOfPid!.all(hostId, pid));
   }
 
-  instance(id: number): InstanceRow | undefined {
+  async instance(id: number): Promise<InstanceRow | undefined> {
     return this.inst(this.st.instance!.get(id) as Raw | undefined);
   }
 
-  parentAt(instanceId: number, atNs: bigint): ParentRow | undefined {
+  async parentAt(instanceId: number, atNs: bigint): Promise<ParentRow | undefined> {
     const r = (this.st.parentAt!.get(instanceId, atNs) ?? this.st.firstParent!.get(instanceId)) as Raw | undefined;
     return r === undefined ? undefined : toParent(r, this.fileOf);
   }
 
-  parents(instanceId: number): ParentRow[] {
+  async parents(instanceId: number): Promise<ParentRow[]> {
     return (this.st.parents!.all(instanceId) as Raw[]).map((r) => toParent(r, this.fileOf));
   }
 
-  ownImageAt(instanceId: number, atNs: bigint, atSerial?: number): ImageRow | undefined {
+  async ownImageAt(instanceId: number, atNs: bigint, atSerial?: number): Promise<ImageRow | undefined> {
     const r = (
       atSerial === undefined
         ? this.st.imageAt!.get(instanceId, atNs)
@@ -153,16 +181,16 @@ export class SqliteHistoryStore implements HistoryStore {
     return r === undefined ? undefined : toImage(r, this.fileOf);
   }
 
-  images(instanceId: number): ImageRow[] {
+  async images(instanceId: number): Promise<ImageRow[]> {
     return (this.st.images!.all(instanceId) as Raw[]).map((r) => toImage(r, this.fileOf));
   }
 
-  lastEvidenceNs(instanceId: number): bigint {
+  async lastEvidenceNs(instanceId: number): Promise<bigint> {
     const r = this.st.lastEvidence!.get({ id: instanceId }) as { x: bigint | null } | undefined;
     return r?.x ?? 0n;
   }
 
-  chainAt(instanceId: number, atNs: bigint, lineage: 'parent' | 'creator', atSerial?: number): ChainRow[] {
+  async chainAt(instanceId: number, atNs: bigint, lineage: 'parent' | 'creator', atSerial?: number): Promise<ChainRow[]> {
     const rows = (
       atSerial === undefined
         ? (lineage === 'parent' ? this.st.chainByParent! : this.st.chainByCreator!).all({ self: instanceId, at: atNs })
@@ -173,11 +201,11 @@ export class SqliteHistoryStore implements HistoryStore {
     return rows.map((r) => toChainRow(r, this.hostNames.get(Number(r[2])) ?? ''));
   }
 
-  childrenOf(parentId: number): InstanceRow[] {
+  async childrenOf(parentId: number): Promise<InstanceRow[]> {
     return this.insts(this.st.children!.all({ id: parentId }));
   }
 
-  aliveAt(host: string, atNs: bigint): InstanceRow[] {
+  async aliveAt(host: string, atNs: bigint): Promise<InstanceRow[]> {
     const hostId = this.hostIds.get(host);
     if (hostId === undefined) return [];
     if (!this.byLifetime) return this.insts(this.st.aliveAtScan!.all({ h: hostId, at: atNs }));
@@ -185,7 +213,7 @@ export class SqliteHistoryStore implements HistoryStore {
     return this.insts(st.all({ h: hostId, from: atNs, to: atNs }));
   }
 
-  aliveLinksAt(host: string, atNs: bigint, atSerial?: number): ChainRow[] {
+  async aliveLinksAt(host: string, atNs: bigint, atSerial?: number): Promise<ChainRow[]> {
     const hostId = this.hostIds.get(host);
     if (hostId === undefined) return [];
     const live = this.byLifetime
@@ -197,12 +225,12 @@ export class SqliteHistoryStore implements HistoryStore {
     return rows.map((r) => toChainRow(r, host));
   }
 
-  overlapping(host: string, fromNs: bigint, toNs: bigint): InstanceRow[] {
+  async overlapping(host: string, fromNs: bigint, toNs: bigint): Promise<InstanceRow[]> {
     const hostId = this.hostIds.get(host);
     return hostId === undefined ? [] : this.insts(this.st.overlapping!.all(hostId, toNs, fromNs));
   }
 
-  instancesWithImage(host: string | undefined, match: ImageMatch): number[] {
+  async instancesWithImage(host: string | undefined, match: ImageMatch): Promise<number[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (match.cmdContains !== undefined) {
@@ -247,7 +275,7 @@ export class SqliteHistoryStore implements HistoryStore {
     return (this.db.prepare(sql).all(...params) as { id: number }[]).map((r) => Number(r.id));
   }
 
-  historyStartNs(host: string): bigint | undefined {
+  async historyStartNs(host: string): Promise<bigint | undefined> {
     return this.startBound(host, 'min');
   }
 
@@ -264,7 +292,7 @@ export class SqliteHistoryStore implements HistoryStore {
     return r?.x ?? undefined;
   }
 
-  historyEndNs(host: string, atNs?: bigint): bigint | undefined {
+  async historyEndNs(host: string, atNs?: bigint): Promise<bigint | undefined> {
     const lastStartNs = this.startBound(host, 'max');
     if (lastStartNs === undefined || (atNs !== undefined && lastStartNs >= atNs)) return lastStartNs;
     const hostId = this.hostIds.get(host)!;
@@ -292,14 +320,10 @@ export class SqliteHistoryStore implements HistoryStore {
     return ns === undefined ? undefined : BigInt(ns);
   }
 
-  lossesBetween(host: string, fromNs: bigint, toNs: bigint): LossRow[] {
+  async lossesBetween(host: string, fromNs: bigint, toNs: bigint): Promise<LossRow[]> {
     const hostId = this.hostIds.get(host);
     if (hostId === undefined) return [];
     return (this.st.losses!.all(hostId, fromNs, toNs) as Raw[]).map((r) => toLoss(r, host, this.fileOf));
-  }
-
-  close(): void {
-    if (this.ownsDb) this.db.close();
   }
 }
 

@@ -1,4 +1,4 @@
-import type { HistoryStore } from './history-store.js';
+import type { HistoryReader, HistoryStore } from './history-store.js';
 import type { ImageRow, InstanceRow, ParentRow } from './history-types.js';
 import { resolveHost } from './resolve-host.js';
 
@@ -18,19 +18,25 @@ export interface TimelineResult {
   entries: TimelineEntry[];
 }
 
-export function timeline(store: HistoryStore, query: { host?: string; pid: number; atNs?: bigint }): TimelineResult {
-  return store.read(() => timelineInSnapshot(store, query));
+export function timeline(store: HistoryStore, query: TimelineQuery): Promise<TimelineResult> {
+  return store.read((reader) => timelineInSnapshot(reader, query));
 }
 
-function timelineInSnapshot(store: HistoryStore, query: { host?: string; pid: number; atNs?: bigint }): TimelineResult {
-  const host = resolveHost(store, query.host, (h) => store.instancesOfPid(h, query.pid).length > 0);
-  const aliveIds = new Set(query.atNs === undefined ? [] : store.instancesAt(host, query.pid, query.atNs).map((i) => i.id));
-  const entries = store.instancesOfPid(host, query.pid).map((instance) => ({
-    instance,
-    aliveAtQuery: aliveIds.has(instance.id),
-    parents: store.parents(instance.id),
-    images: store.images(instance.id),
-  }));
+export interface TimelineQuery {
+  host?: string;
+  pid: number;
+  /** Marks the instance alive then (`aliveAtQuery`). */
+  atNs?: bigint;
+}
+
+/** `timeline` inside a caller's `read` (several queries on one snapshot). */
+export async function timelineInSnapshot(store: HistoryReader, query: TimelineQuery): Promise<TimelineResult> {
+  const host = await resolveHost(store, query.host, async (h) => (await store.instancesOfPid(h, query.pid)).length > 0);
+  const aliveIds = new Set(query.atNs === undefined ? [] : (await store.instancesAt(host, query.pid, query.atNs)).map((i) => i.id));
+  const entries: TimelineEntry[] = [];
+  for (const instance of await store.instancesOfPid(host, query.pid)) {
+    entries.push({ instance, aliveAtQuery: aliveIds.has(instance.id), parents: await store.parents(instance.id), images: await store.images(instance.id) });
+  }
   const result: TimelineResult = { host, pid: query.pid, entries };
   if (query.atNs !== undefined) result.atNs = query.atNs;
   return result;

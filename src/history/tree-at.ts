@@ -1,4 +1,4 @@
-import type { ChainRow, HistoryStore } from './history-store.js';
+import type { ChainRow, HistoryReader, HistoryStore } from './history-store.js';
 import type { ImageRow, InstanceRow } from './history-types.js';
 import { formatTimeNs } from '../time/format-time.js';
 import { commandOf, imageAt, imageFrom } from './image-at.js';
@@ -58,16 +58,17 @@ export interface TreeQuery {
  * What was alive at `atNs`, as a tree by the parent at that time. With `pid`, only that
  * process's subtree (NoProcessAtTimeError when it was not alive then).
  */
-export function treeAt(store: HistoryStore, query: TreeQuery): TreeResult {
-  return store.read(() => treeAtInSnapshot(store, query));
+export function treeAt(store: HistoryStore, query: TreeQuery): Promise<TreeResult> {
+  return store.read((reader) => treeAtInSnapshot(reader, query));
 }
 
-function treeAtInSnapshot(store: HistoryStore, query: TreeQuery): TreeResult {
+/** `treeAt` inside a caller's `read` (several queries on one snapshot). */
+export async function treeAtInSnapshot(store: HistoryReader, query: TreeQuery): Promise<TreeResult> {
   const { atNs, atSerial } = query;
-  const host = resolveHost(store, query.host, query.pid === undefined ? undefined : (h) => store.instancesAt(h, query.pid!, atNs).length > 0);
+  const host = await resolveHost(store, query.host, query.pid === undefined ? undefined : async (h) => (await store.instancesAt(h, query.pid!, atNs)).length > 0);
   // Every alive instance with its parent row and image at atNs, in one statement.
   const links = new Map<number, ChainRow>();
-  for (const link of store.aliveLinksAt(host, atNs, atSerial)) links.set(link.instance.id, link);
+  for (const link of await store.aliveLinksAt(host, atNs, atSerial)) links.set(link.instance.id, link);
   const alive = [...links.values()].map((l) => l.instance);
   const nodes = new Map<number, TreeNode>();
   const byPid = new Map<number, TreeNode>();
@@ -80,7 +81,7 @@ function treeAtInSnapshot(store: HistoryStore, query: TreeQuery): TreeResult {
   }
   for (const inst of preferKnown(alive)) {
     const link = links.get(inst.id)!;
-    const node = nodeOf(store, inst, atNs, imageFrom(store, inst, atNs, link.image, link.creatorImage));
+    const node = await nodeOf(store, inst, atNs, await imageFrom(store, inst, atNs, link.image, link.creatorImage));
     nodes.set(inst.id, node);
     byPid.set(inst.pid, node);
     instances.set(inst.id, inst);
@@ -89,10 +90,10 @@ function treeAtInSnapshot(store: HistoryStore, query: TreeQuery): TreeResult {
   const roots: TreeNode[] = [];
   // init runs from boot to shutdown: draw it when its children are drawn (or it is asked
   // for), even when the log records it only later or never.
-  const wantInit = (): boolean => (query.pid === INIT_PID ? withinHistory(store, host, atNs) : alive.some((i) => links.get(i.id)!.parent?.ppid === INIT_PID));
-  if (!byPid.has(INIT_PID) && wantInit()) {
-    const inst = initSeenLater(store, host, atNs);
-    const init: TreeNode = inst !== undefined ? nodeOf(store, inst, atNs) : unrecordedInit(store.historyStartNs(host) ?? atNs);
+  const wantInit = async (): Promise<boolean> => (query.pid === INIT_PID ? withinHistory(store, host, atNs) : alive.some((i) => links.get(i.id)!.parent?.ppid === INIT_PID));
+  if (!byPid.has(INIT_PID) && (await wantInit())) {
+    const inst = await initSeenLater(store, host, atNs);
+    const init: TreeNode = inst !== undefined ? await nodeOf(store, inst, atNs) : unrecordedInit((await store.historyStartNs(host)) ?? atNs);
     init.ppid = 0;
     if (inst !== undefined) aliveIds.add(inst.id);
     byPid.set(INIT_PID, init);
@@ -124,7 +125,7 @@ function treeAtInSnapshot(store: HistoryStore, query: TreeQuery): TreeResult {
         if (parent === undefined && row.ppid !== INIT_PID && !holders.has(row.ppid)) notes.push(`no record of pid ${row.ppid} alive at ${formatTimeNs(atNs)}`);
       }
     }
-    const ended = mayHaveEndedNote(store, inst, atNs);
+    const ended = await mayHaveEndedNote(store, inst, atNs);
     if (ended !== undefined) notes.push(ended);
     if (notes.length > 0) node.notes = notes;
     if (parent !== undefined && parent !== node) parent.children.push(node);
@@ -136,14 +137,14 @@ function treeAtInSnapshot(store: HistoryStore, query: TreeQuery): TreeResult {
     // A parent that may have died unseen (SIGKILL writes no record) makes its children's link doubtful too.
     if (node.notes?.some((n) => n.includes('it may have ended before this time'))) {
       for (const child of node.children) {
-        (child.notes ??= []).push(`pid ${child.pid}'s parent, pid ${node.pid}, may have ended before this time${adoptedNote(store, child.pid, child.instanceId, node.pid, atNs)}`);
+        (child.notes ??= []).push(`pid ${child.pid}'s parent, pid ${node.pid}, may have ended before this time${await adoptedNote(store, child.pid, child.instanceId, node.pid, atNs)}`);
       }
     }
     // An ancestor that exec'd at exactly this time: its children may have seen the old image.
     const inst = instances.get(node.instanceId);
     if (node.children.length > 0 && inst !== undefined) {
       const link = links.get(inst.id)!;
-      const note = sameInstantExecNote(store, inst, imageFrom(store, inst, atNs, link.image, link.creatorImage), atNs, atSerial);
+      const note = await sameInstantExecNote(store, inst, await imageFrom(store, inst, atNs, link.image, link.creatorImage), atNs, atSerial);
       if (note !== undefined) (node.notes ??= []).push(note);
     }
   }
@@ -152,16 +153,16 @@ function treeAtInSnapshot(store: HistoryStore, query: TreeQuery): TreeResult {
   let count = nodes.size;
   if (query.pid !== undefined) {
     const root = byPid.get(query.pid);
-    if (root === undefined) throw noProcessAtTime(store, host, query.pid, atNs, query.host);
+    if (root === undefined) throw await noProcessAtTime(store, host, query.pid, atNs, query.host);
     shown = [root];
     count = countNodes(root);
   }
   const notes: string[] = [];
-  const lost = lossNote(store, host, shown, atNs);
+  const lost = await lossNote(store, host, shown, atNs);
   if (lost !== undefined) notes.push(lost);
   const result: TreeResult = { host, atNs, roots: shown, count, uncertain: false, notes };
   // Any process of the tree that ended after atNs proves the history goes on past it.
-  const outside = outsideHistory(store, host, atNs, alive.some((i) => i.endNs !== undefined && i.endNs > atNs));
+  const outside = await outsideHistory(store, host, atNs, alive.some((i) => i.endNs !== undefined && i.endNs > atNs));
   if (outside !== undefined) {
     result.outsideHistory = outside.side;
     notes.push(outside.note);
@@ -176,14 +177,14 @@ function unrecordedInit(historyStartNs: bigint): TreeNode {
 }
 
 /** Loss records between the oldest start in the tree and the query time. */
-function lossNote(store: HistoryStore, host: string, roots: TreeNode[], atNs: bigint): string | undefined {
+async function lossNote(store: HistoryReader, host: string, roots: TreeNode[], atNs: bigint): Promise<string | undefined> {
   let from = atNs;
   const walk = (n: TreeNode): void => {
     if (n.startNs < from) from = n.startNs;
     n.children.forEach(walk);
   };
   roots.forEach(walk);
-  return lossesNote(store.lossesBetween(host, from, atNs));
+  return lossesNote(await store.lossesBetween(host, from, atNs));
 }
 
 function hasNotes(node: TreeNode): boolean {
@@ -201,7 +202,8 @@ function preferKnown(alive: InstanceRow[]): InstanceRow[] {
 }
 
 /** `image`: what `imageAt(store, inst, atNs)` returns, when the caller already has it. */
-export function nodeOf(store: HistoryStore, inst: InstanceRow, atNs: bigint, image: ImageRow | undefined = imageAt(store, inst, atNs)): TreeNode {
+export async function nodeOf(store: HistoryReader, inst: InstanceRow, atNs: bigint, given?: ImageRow): Promise<TreeNode> {
+  const image = given ?? (await imageAt(store, inst, atNs));
   const node: TreeNode = { pid: inst.pid, instanceId: inst.id, startNs: inst.startNs, startKnown: inst.startKnown, cmd: commandOf(image), children: [] };
   if (inst.endNs !== undefined) node.endNs = inst.endNs;
   if (inst.endNs !== undefined && inst.endCertainty === 'inferred') node.endInferred = true;

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run-cli.js';
-import { openHistoryStore } from '../../src/history/sqlite-history-store.js';
+import { openHistoryStore } from '../../src/history/open-history-store.js';
 
 function io() {
   const stderr = new PassThrough();
@@ -30,13 +30,13 @@ describe('proc-tree watch', () => {
     await once(child, 'exit');
     expect(await running).toBe(0);
     expect(t.err()).toMatch(/messages lost 0/);
-    const store = openHistoryStore(db);
+    const store = await openHistoryStore(db);
     try {
-      const [instance] = store.instancesOfPid('', child.pid!);
+      const [instance] = await store.read((r) => r.instancesOfPid('', child.pid!));
       expect(instance).toMatchObject({ exitCode: 5, startKnown: true });
-      expect(store.parentAt(instance!.id, instance!.startNs)).toMatchObject({ ppid: process.pid });
+      expect(await store.read((r) => r.parentAt(instance!.id, instance!.startNs))).toMatchObject({ ppid: process.pid });
     } finally {
-      store.close();
+      await store.close();
     }
   });
 

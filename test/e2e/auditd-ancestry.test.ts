@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ancestryAt, type AncestryResult } from '../../src/history/ancestry-at.js';
-import { openHistoryStore } from '../../src/history/sqlite-history-store.js';
+import { openHistoryStore } from '../../src/history/open-history-store.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { FORK_SYSCALLS, processSyscalls, scanAuditLogs } from '../support/audit-records.js';
 import { EXIT_IN_PROGRESS_NS, knowable, SETTLE_AFTER_NS, SETTLE_BEFORE_NS, showChains } from '../support/probe-truth.js';
@@ -96,7 +96,7 @@ describe('ancestry from ingested real auditd captures against /proc ground truth
     async (name, capture) => {
       const db = join(dir, `${name}.db`);
       await runIngest({ db, inputs: [capture.logDir] });
-      const store = openHistoryStore(db);
+      const store = await openHistoryStore(db);
       const times = eventTimesByPid(capture);
       const results: ProbeResult[] = [];
       try {
@@ -104,7 +104,7 @@ describe('ancestry from ingested real auditd captures against /proc ground truth
           const want = knowable(probe, capture);
           let got: AncestryResult | undefined;
           try {
-            got = ancestryAt(store, { pid: probe.pid, atNs: probe.atNs });
+            got = await ancestryAt(store, { pid: probe.pid, atNs: probe.atNs });
           } catch {
             got = undefined;
           }
@@ -112,7 +112,7 @@ describe('ancestry from ingested real auditd captures against /proc ground truth
           results.push({ probe, settled: isSettled(probe, want, times), verdict, uncertain: got?.uncertain ?? false, detail });
         }
       } finally {
-        store.close();
+        await store.close();
       }
       const matched = results.filter((r) => r.verdict === 'match').length;
       const settled = results.filter((r) => r.settled);

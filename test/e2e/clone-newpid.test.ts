@@ -67,12 +67,13 @@ function hostLifetimes(pid: number): [bigint, bigint][] {
 }
 
 describe('ancestry of processes in a pid namespace made by clone(CLONE_NEWPID) (real capture clone-newpid)', () => {
-  it('gives every settled probe the chain /proc showed, inside and outside the namespace', () => {
+  it('gives every settled probe the chain /proc showed, inside and outside the namespace', async () => {
     const c = run.capture;
-    const results = c.truth.probes.map((probe) => {
+    const results = [];
+    for (const probe of c.truth.probes) {
       const want = knowable(probe, c);
-      return { probe, settled: settled(probe, want), miss: mismatch(ask(probe), want) };
-    });
+      results.push({ probe, settled: settled(probe, want), miss: mismatch(await ask(probe), want) });
+    }
     const matched = results.filter((r) => r.miss === '').length;
     const settledOnes = results.filter((r) => r.settled);
     console.log(`clone-newpid: ${matched}/${results.length} probes match (${settledOnes.filter((r) => r.miss === '').length}/${settledOnes.length} settled)`);
@@ -82,7 +83,7 @@ describe('ancestry of processes in a pid namespace made by clone(CLONE_NEWPID) (
     expect(settledOnes.filter((r) => inside.has(r.probe.pid)).length).toBeGreaterThan(10);
   });
 
-  it('keeps processes whose host pid a fork inside the namespace returned as they were, at every later probe', () => {
+  it('keeps processes whose host pid a fork inside the namespace returned as they were, at every later probe', async () => {
     const c = run.capture;
     const forks = namespacedForks();
     const exited = (p: TruthProbe) => run.syscalls.some((s) => s.name === 'exit_group' && s.pid === p.pid && s.rec.timeNs <= p.atNs);
@@ -94,19 +95,19 @@ describe('ancestry of processes in a pid namespace made by clone(CLONE_NEWPID) (
     // The steered first fork hit the host sleep; the next ones the host bash, the clone's caller, the namespace's init.
     expect(new Set(victims.map((p) => p.pid)).size).toBeGreaterThanOrEqual(3);
     for (const probe of victims) {
-      const got = ask(probe);
+      const got = await ask(probe);
       expect(mismatch(got, knowable(probe, c)), `pid ${probe.pid} at ${probe.atNs}`).toBe('');
       // Only the harness shell's unknown parent may be uncertain (no "gone without an exit record").
       expect(got!.notes.filter((n) => !n.startsWith('chain ends at pid')), `pid ${probe.pid} at ${probe.atNs}`).toEqual([]);
     }
   });
 
-  it('has no process under a namespace-local pid that no host process held', () => {
+  it('has no process under a namespace-local pid that no host process held', async () => {
     const free = namespacedForks().filter((f) => !hostLifetimes(f.exit!).some(([from, to]) => from <= f.rec.timeNs + 30_000_000n && to >= f.rec.timeNs - 10_000_000n));
     expect(free.length).toBeGreaterThanOrEqual(3);
     for (const f of free) {
       for (const dt of [1_000_000n, 20_000_000n]) {
-        expect(() => ancestryAt(run.store, { pid: f.exit!, atNs: f.rec.timeNs + dt }), `pid ${f.exit} after ${f.rec.serial}`).toThrow(NoProcessAtTimeError);
+        await expect(ancestryAt(run.store, { pid: f.exit!, atNs: f.rec.timeNs + dt }), `pid ${f.exit} after ${f.rec.serial}`).rejects.toThrow(NoProcessAtTimeError);
       }
     }
   });

@@ -40,12 +40,13 @@ function namespacedForks(): ProcessSyscall[] {
 }
 
 describe('ancestry of processes inside a pid namespace (real capture pid-namespace)', () => {
-  it('gives every settled probe the chain /proc showed, inside and outside the namespace', () => {
+  it('gives every settled probe the chain /proc showed, inside and outside the namespace', async () => {
     const c = run.capture;
-    const results = c.truth.probes.map((probe) => {
+    const results = [];
+    for (const probe of c.truth.probes) {
       const want = knowable(probe, c);
-      return { probe, settled: settled(probe, want), miss: mismatch(ask(probe), want) };
-    });
+      results.push({ probe, settled: settled(probe, want), miss: mismatch(await ask(probe), want) });
+    }
     const matched = results.filter((r) => r.miss === '').length;
     const settledOnes = results.filter((r) => r.settled);
     console.log(`pid-namespace: ${matched}/${results.length} probes match (${settledOnes.filter((r) => r.miss === '').length}/${settledOnes.length} settled)`);
@@ -56,7 +57,7 @@ describe('ancestry of processes inside a pid namespace (real capture pid-namespa
     expect(settledOnes.filter((r) => inside.has(r.probe.chain[1]?.pid ?? -1)).length).toBeGreaterThan(10);
   });
 
-  it('keeps host processes whose pid a fork inside the namespace returned under their own parent, at every later probe', () => {
+  it('keeps host processes whose pid a fork inside the namespace returned under their own parent, at every later probe', async () => {
     const c = run.capture;
     const forks = namespacedForks();
     // Every probe of such a process after that fork (what a wrong fork would change) and
@@ -67,7 +68,7 @@ describe('ancestry of processes inside a pid namespace (real capture pid-namespa
     // The steered vfork hit the host sleep; the nested unshare's clone hit the outer unshare.
     expect(new Set(victims.map((p) => p.pid)).size).toBeGreaterThanOrEqual(2);
     for (const probe of victims) {
-      const got = ask(probe);
+      const got = await ask(probe);
       expect(mismatch(got, knowable(probe, c)), `pid ${probe.pid} at ${probe.atNs}`).toBe('');
       // Only the harness shell's unknown parent may be uncertain (no "gone without an exit
       // record", no cycle: what the wrong fork made of it before).
@@ -75,13 +76,13 @@ describe('ancestry of processes inside a pid namespace (real capture pid-namespa
     }
   });
 
-  it('has no process under a namespace-local pid that no host process held', () => {
+  it('has no process under a namespace-local pid that no host process held', async () => {
     const probedPids = new Set(run.capture.truth.probes.map((p) => p.pid));
     const local = namespacedForks().filter((f) => !probedPids.has(f.exit!));
     expect(local.length).toBeGreaterThanOrEqual(5);
     for (const f of local) {
       for (const dt of [1_000_000n, 20_000_000n]) {
-        expect(() => ancestryAt(run.store, { pid: f.exit!, atNs: f.rec.timeNs + dt }), `pid ${f.exit} after ${f.rec.serial}`).toThrow(NoProcessAtTimeError);
+        await expect(ancestryAt(run.store, { pid: f.exit!, atNs: f.rec.timeNs + dt }), `pid ${f.exit} after ${f.rec.serial}`).rejects.toThrow(NoProcessAtTimeError);
       }
     }
   });

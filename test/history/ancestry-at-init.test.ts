@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ancestryAt } from '../../src/history/ancestry-at.js';
-import { openHistoryStore } from '../../src/history/sqlite-history-store.js';
+import { openHistoryStore } from '../../src/history/open-history-store.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { loadTruth, repoRoot } from '../support/truth.js';
 
@@ -20,20 +20,20 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('ancestryAt and init', () => {
-  it('ends a reparented daemon chain at init as complete, not uncertain, although no record names init', () => {
+  it('ends a reparented daemon chain at init as complete, not uncertain, although no record names init', async () => {
     const truth = loadTruth(join(capture, 'daemon-double-fork.truth.json'));
     // The first probe whose /proc chain was [self, 1]: the daemon just reparented, before
     // any record of the capture mentioned pid 1.
     const probe = truth.probes.find((p) => p.chain.length === 2 && p.chain[1]!.pid === 1)!;
     expect(probe).toBeDefined();
-    const store = openHistoryStore(db);
+    const store = await openHistoryStore(db);
     try {
-      const answer = ancestryAt(store, { pid: probe.pid, atNs: probe.atNs });
+      const answer = await ancestryAt(store, { pid: probe.pid, atNs: probe.atNs });
       expect(answer.chain.map((l) => l.pid)).toEqual([probe.pid, 1]);
       expect(answer.complete).toBe(true);
       expect(answer.uncertain).toBe(false);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ancestryAt, type AncestryResult } from '../../src/history/ancestry-at.js';
 import type { HistoryStore } from '../../src/history/history-store.js';
-import { openHistoryStore } from '../../src/history/sqlite-history-store.js';
+import { openHistoryStore } from '../../src/history/open-history-store.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { listAuditdCaptures, type TruthProbe } from '../support/truth.js';
 
@@ -43,24 +43,26 @@ function compare(result: AncestryResult | undefined, probe: TruthProbe): Verdict
   return 'match';
 }
 
-function ask(store: HistoryStore, pid: number, atNs: bigint): AncestryResult | undefined {
+async function ask(store: HistoryStore, pid: number, atNs: bigint): Promise<AncestryResult | undefined> {
   try {
-    return ancestryAt(store, { pid, atNs });
+    return await ancestryAt(store, { pid, atNs });
   } catch {
     return undefined;
   }
 }
 
-function judge(store: HistoryStore, probe: TruthProbe): { verdict: Verdict; got?: AncestryResult } {
-  const now = ask(store, probe.pid, probe.atNs);
+async function judge(store: HistoryStore, probe: TruthProbe): Promise<{ verdict: Verdict; got?: AncestryResult }> {
+  const now = await ask(store, probe.pid, probe.atNs);
   if (compare(now, probe) === 'match') return { verdict: 'match' };
-  const before = ask(store, probe.pid, probe.atNs - RACE_NS);
+  const before = await ask(store, probe.pid, probe.atNs - RACE_NS);
   if (compare(before, probe) === 'match') return { verdict: 'match' };
   if (now === undefined) {
-    const exiting = store
-      .instancesOfPid('', probe.pid)
-      .concat(...store.hosts().filter((h) => h !== '').map((h) => store.instancesOfPid(h, probe.pid)))
-      .some((i) => i.endCertainty === 'observed' && i.endNs! <= probe.atNs && probe.atNs - i.endNs! <= EXIT_IN_PROGRESS_NS);
+    const instances = await store.read(async (r) => {
+      const all = await r.instancesOfPid('', probe.pid);
+      for (const h of await r.hosts()) if (h !== '') all.push(...(await r.instancesOfPid(h, probe.pid)));
+      return all;
+    });
+    const exiting = instances.some((i) => i.endCertainty === 'observed' && i.endNs! <= probe.atNs && probe.atNs - i.endNs! <= EXIT_IN_PROGRESS_NS);
     return { verdict: exiting ? 'match' : 'missing' };
   }
   return { verdict: 'mismatch', got: now };
@@ -77,13 +79,13 @@ describe('ancestry at past times matches /proc ground truth of real captures', (
     it(`${capture.meta.name}: every probe's chain matches (${capture.meta.logFormat}, ${capture.logFiles.length} file(s))`, async () => {
       const db = join(dir, `${capture.meta.name}.db`);
       await runIngest({ db, inputs: [capture.logDir] });
-      const store = openHistoryStore(db);
+      const store = await openHistoryStore(db);
       const problems: string[] = [];
       let matched = 0;
       let killedButFlagged = 0;
       try {
         for (const probe of capture.truth.probes) {
-          const { verdict, got } = judge(store, probe);
+          const { verdict, got } = await judge(store, probe);
           if (verdict === 'match') {
             matched++;
             continue;
@@ -100,7 +102,7 @@ describe('ancestry at past times matches /proc ground truth of real captures', (
           problems.push(`${verdict} pid ${probe.pid} at ${probe.atNs}: got ${have}; /proc: ${want}`);
         }
       } finally {
-        store.close();
+        await store.close();
       }
       expect(problems).toEqual([]);
       expect(matched).toBeGreaterThan(capture.truth.probes.length / 2);

@@ -151,16 +151,16 @@ describe('SQLite history writer holding new instance rows', () => {
     expect(onDisk().map((r) => [r.id, r.end_ns])).toEqual([[a, 150n], [b, 200n], [c, null]]);
   });
 
-  it('lets a query view on the same connection see rows not written yet', () => {
+  it('lets a query view on the same connection see rows not written yet', async () => {
     const w = history.writer;
     history.begin();
     const host = w.hostId('');
     const store = history.store();
     const id = w.insertInstance({ hostId: host, pid: 42, startNs: 5n, startKnown: true });
-    expect(store.instance(id)?.pid).toBe(42);
+    expect((await store.read((r) => r.instance(id)))?.pid).toBe(42);
     w.endInstance(id, { endNs: 9n, certainty: 'observed' });
-    expect(store.instance(id)?.endNs).toBe(9n);
-    expect(store.instancesOfPid('', 42)).toHaveLength(1);
+    expect((await store.read((r) => r.instance(id)))?.endNs).toBe(9n);
+    expect(await store.read((r) => r.instancesOfPid('', 42))).toHaveLength(1);
     history.commit();
   });
 

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ancestryAt } from '../../src/history/ancestry-at.js';
-import { openHistoryStore } from '../../src/history/sqlite-history-store.js';
+import { openHistoryStore } from '../../src/history/open-history-store.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { REPO_ROOT, runCli } from '../cli/cli-runner.js';
 import { canonicalDump } from './canonical-dump.js';
@@ -115,12 +115,12 @@ function instances(db: string): { pid: number; startNs: bigint }[] {
   }
 }
 
-function chainAt(db: string, pid: number, atNs: bigint): { pid: number; cmd: string }[] {
-  const store = openHistoryStore(db);
+async function chainAt(db: string, pid: number, atNs: bigint): Promise<{ pid: number; cmd: string }[]> {
+  const store = await openHistoryStore(db);
   try {
-    return ancestryAt(store, { pid, atNs }).chain.map((l) => ({ pid: l.pid, cmd: l.cmd }));
+    return (await ancestryAt(store, { pid, atNs })).chain.map((l) => ({ pid: l.pid, cmd: l.cmd }));
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -153,7 +153,7 @@ describe('proc-tree ingest --follow', () => {
           const appendedAt = Date.now();
           const upTo = lastTimeNs(appended.join(''));
           const newest = instances(reference).filter((i) => i.startNs <= upTo).pop()!;
-          const expected = chainAt(reference, newest.pid, newest.startNs);
+          const expected = await chainAt(reference, newest.pid, newest.startNs);
           await sleep(2000);
           let got: unknown;
           for (let tries = 0; tries < 40; tries++) {
@@ -180,7 +180,7 @@ describe('proc-tree ingest --follow', () => {
     expect(comparable(db)).toEqual(comparable(reference));
     const all = instances(reference);
     expect(all.length).toBeGreaterThan(10);
-    for (const i of all) expect(chainAt(db, i.pid, i.startNs)).toEqual(chainAt(reference, i.pid, i.startNs));
+    for (const i of all) expect(await chainAt(db, i.pid, i.startNs)).toEqual(await chainAt(reference, i.pid, i.startNs));
   }, 60_000);
 
   it('continues where it stopped, without duplicates, when the log was appended and rotated while it was stopped', async () => {

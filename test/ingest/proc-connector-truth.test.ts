@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ancestryAt, type AncestryResult } from '../../src/history/ancestry-at.js';
-import { openHistoryStore } from '../../src/history/sqlite-history-store.js';
+import { openHistoryStore } from '../../src/history/open-history-store.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { repoRoot } from '../support/truth.js';
 
@@ -44,10 +44,10 @@ describe('ancestry from replayed proc-connector captures matches /proc ground tr
       const summary = await runIngest({ db, inputs: [join(root, file)] });
       expect(summary.inputs[0]!.format).toBe('proc-connector');
       const truth = JSON.parse(readFileSync(join(root, file.replace(/\.cap$/, '.truth.json')), 'utf8')) as { probes: Probe[] };
-      const store = openHistoryStore(db);
-      const ask = (pid: number, atNs: bigint) => {
+      const store = await openHistoryStore(db);
+      const ask = async (pid: number, atNs: bigint) => {
         try {
-          return ancestryAt(store, { pid, atNs });
+          return await ancestryAt(store, { pid, atNs });
         } catch {
           return undefined;
         }
@@ -56,14 +56,14 @@ describe('ancestry from replayed proc-connector captures matches /proc ground tr
       let complete = 0;
       for (const probe of truth.probes) {
         const at = BigInt(probe.atNs);
-        const now = ask(probe.pid, at);
-        if (matches(now, probe) || matches(ask(probe.pid, at - RACE_NS), probe)) {
+        const now = await ask(probe.pid, at);
+        if (matches(now, probe) || matches(await ask(probe.pid, at - RACE_NS), probe)) {
           if (now !== undefined && now.chain.length >= probe.chain.length) complete++;
           continue;
         }
         problems.push(`pid ${probe.pid} at ${probe.atNs}: got ${now?.chain.map((l) => `${l.pid}<${l.ppid ?? '?'}`).join(' ') ?? 'no process'}`);
       }
-      store.close();
+      await store.close();
       expect(problems).toEqual([]);
       // The capture's /proc snapshot names every ancestor: chains reach pid 1.
       expect(complete).toBeGreaterThan(0);

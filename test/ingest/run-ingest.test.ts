@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ancestryAt } from '../../src/history/ancestry-at.js';
-import { openHistoryStore } from '../../src/history/sqlite-history-store.js';
+import { openHistoryStore } from '../../src/history/open-history-store.js';
 import { timeline } from '../../src/history/timeline.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { parseTimeNs } from '../../src/time/parse-time.js';
@@ -21,12 +21,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let n = 0;
 const freshDb = (): string => join(dir, `h${++n}.db`);
-const chain = (db: string, pid: number, at: string) => {
-  const store = openHistoryStore(db);
+const chain = async (db: string, pid: number, at: string): Promise<number[]> => {
+  const store = await openHistoryStore(db);
   try {
-    return ancestryAt(store, { pid, atNs: parseTimeNs(at) }).chain.map((l) => l.pid);
+    return (await ancestryAt(store, { pid, atNs: parseTimeNs(at) })).chain.map((l) => l.pid);
   } finally {
-    store.close();
+    await store.close();
   }
 };
 
@@ -35,16 +35,16 @@ describe('ingest of real third-party traces (laurel)', () => {
     const db = freshDb();
     await runIngest({ db, inputs: [join(laurel, 'shell-proc-trace.txt')] });
     // sed (71509) was forked by the subshell 71506, itself forked by the script shell 71505 from bash 71432.
-    expect(chain(db, 71509, '1682609045.540')).toEqual([71509, 71506, 71505, 71432, 3505]);
+    expect(await chain(db, 71509, '1682609045.540')).toEqual([71509, 71506, 71505, 71432, 3505]);
   });
 
   it('records the orphan of fork-sleep-exec.txt as reparented to init, not as a new process', async () => {
     const db = freshDb();
     await runIngest({ db, inputs: [join(laurel, 'fork-sleep-exec.txt')] });
-    expect(chain(db, 1578540, '1783860945.368')).toEqual([1578540, 1]);
-    const store = openHistoryStore(db);
-    const t = timeline(store, { pid: 1578540 });
-    store.close();
+    expect(await chain(db, 1578540, '1783860945.368')).toEqual([1578540, 1]);
+    const store = await openHistoryStore(db);
+    const t = await timeline(store, { pid: 1578540 });
+    await store.close();
     expect(t.entries).toHaveLength(1);
     expect(t.entries[0]!.parents.map((p) => [p.ppid, p.kind])).toEqual([
       [1578539, 'seen'],
@@ -56,10 +56,10 @@ describe('ingest of real third-party traces (laurel)', () => {
     const db = freshDb();
     await runIngest({ db, inputs: [join(laurel, 'shell-proc-trace-confusion.txt')] });
     // `id` (2656) was forked by tcsh 2655, which 2542 had just forked; the old 2655 was `rm` under 2643.
-    const got = chain(db, 2656, '1697091526.358');
+    const got = await chain(db, 2656, '1697091526.358');
     expect(got.slice(0, 3)).toEqual([2656, 2655, 2542]);
     expect(got).not.toContain(2643);
-    expect(chain(db, 2655, '1697091526.000')).toEqual([2655, 2643]);
+    expect(await chain(db, 2655, '1697091526.000')).toEqual([2655, 2643]);
   });
 
   it('ingests every laurel trace without an error', async () => {
@@ -85,7 +85,7 @@ describe('damaged input', () => {
     expect(summary.inputs[0]!.note).toMatch(/unexpected end of file/);
     expect(summary.inputs[0]!.lines).toBeGreaterThan(0);
     expect(summary.inputs[1]!.lines).toBeGreaterThan(0);
-    expect(chain(db, 71509, '1682609045.540')).toEqual([71509, 71506, 71505, 71432, 3505]);
+    expect(await chain(db, 71509, '1682609045.540')).toEqual([71509, 71506, 71505, 71432, 3505]);
   });
 
   it('keeps an earlier input when a later .gz breaks inside its first bytes (damage while sniffing)', async () => {
@@ -97,7 +97,7 @@ describe('damaged input', () => {
     const summary = await runIngest({ db, inputs: [join(laurel, 'shell-proc-trace.txt'), broken] });
     expect(summary.skipped['damaged-input']).toBe(1);
     expect(summary.inputs[1]!.note).toMatch(/unexpected end of file/);
-    expect(chain(db, 71509, '1682609045.540')).toEqual([71509, 71506, 71505, 71432, 3505]);
+    expect(await chain(db, 71509, '1682609045.540')).toEqual([71509, 71506, 71505, 71432, 3505]);
   });
 });
 
@@ -146,17 +146,17 @@ describe('several hosts in one stream', () => {
     writeFileSync(mixed, text.map((l, i) => `node=a ${l}\n${shifted[i]}\n`).join(''), 'latin1');
     const db = freshDb();
     await runIngest({ db, inputs: [mixed] });
-    const store = openHistoryStore(db);
+    const store = await openHistoryStore(db);
     try {
-      expect(store.hosts()).toEqual(['a', 'b']);
+      expect(await store.read((r) => r.hosts())).toEqual(['a', 'b']);
       const at = parseTimeNs('1682609045.540');
-      expect(ancestryAt(store, { host: 'a', pid: 71509, atNs: at }).chain.map((l) => l.pid)).toEqual([71509, 71506, 71505, 71432, 3505]);
-      expect(ancestryAt(store, { host: 'b', pid: 71510, atNs: at }).chain.map((l) => l.pid)).toEqual([71510, 71507, 71506, 71433, 3505]);
+      expect((await ancestryAt(store, { host: 'a', pid: 71509, atNs: at })).chain.map((l) => l.pid)).toEqual([71509, 71506, 71505, 71432, 3505]);
+      expect((await ancestryAt(store, { host: 'b', pid: 71510, atNs: at })).chain.map((l) => l.pid)).toEqual([71510, 71507, 71506, 71433, 3505]);
       // 71507 is `grep` on host a and the subshell on host b: never mixed.
-      expect(ancestryAt(store, { host: 'a', pid: 71507, atNs: at }).chain[1]!.pid).toBe(71505);
-      expect(() => ancestryAt(store, { host: 'b', pid: 71432, atNs: at })).toThrow(/no process with pid 71432/);
+      expect((await ancestryAt(store, { host: 'a', pid: 71507, atNs: at })).chain[1]!.pid).toBe(71505);
+      await expect(ancestryAt(store, { host: 'b', pid: 71432, atNs: at })).rejects.toThrow(/no process with pid 71432/);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { ancestryAt, type AncestryResult } from '../../src/history/ancestry-at.js';
 import type { HistoryStore } from '../../src/history/history-store.js';
-import { openHistoryStore } from '../../src/history/sqlite-history-store.js';
+import { openHistoryStore } from '../../src/history/open-history-store.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { FORK_SYSCALLS, processSyscalls, scanAuditLogs, type ProcessSyscall } from './audit-records.js';
 import { listAuditdCaptures, type Capture, type TruthChainEntry, type TruthProbe } from './truth.js';
@@ -53,9 +53,9 @@ export function mismatch(got: AncestryResult | undefined, want: TruthChainEntry[
 }
 
 /** The history's ancestry at the probe, undefined when it knows no process there. */
-export function askAncestry(store: HistoryStore, probe: TruthProbe): AncestryResult | undefined {
+export async function askAncestry(store: HistoryStore, probe: TruthProbe): Promise<AncestryResult | undefined> {
   try {
-    return ancestryAt(store, { pid: probe.pid, atNs: probe.atNs });
+    return await ancestryAt(store, { pid: probe.pid, atNs: probe.atNs });
   } catch {
     return undefined;
   }
@@ -97,11 +97,11 @@ export function useIngestedCapture(name: string): IngestedCapture {
     if (capture === undefined) throw new Error(`samples/auditd/${name} is missing (see samples/auditd/README.md)`);
     const db = join(dir, 'h.db');
     await runIngest({ db, inputs: [capture.logDir] });
-    store = openHistoryStore(db);
+    store = await openHistoryStore(db);
     syscalls = processSyscalls(scanAuditLogs(capture.logFiles).records);
   }, 120_000);
-  afterAll(() => {
-    store?.close();
+  afterAll(async () => {
+    await store?.close();
     rmSync(dir, { recursive: true, force: true });
   });
   const ready = <T>(value: T | undefined): T => {

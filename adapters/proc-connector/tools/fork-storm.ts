@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { ProcEvent } from '../../../src/events/proc-event.js';
-import { openHistoryStore } from '../../../src/history/sqlite-history-store.js';
+import { openHistoryStore } from '../../../src/history/open-history-store.js';
 import { CaptureWriter } from '../capture-writer.js';
 import type { LiveSummary } from '../live-connector.js';
 import { runLiveConnector } from '../live-connector.js';
@@ -88,17 +88,19 @@ const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 
 if (dbPath) {
   // Count the storm's processes from what watch stored.
-  const store = openHistoryStore(dbPath);
-  for (const loopPid of loopPids) {
-    for (const loop of store.instancesOfPid('', loopPid)) {
-      for (const child of store.childrenOf(loop.id)) {
-        forks++;
-        if (child.endNs !== undefined) exits++;
-        if (store.images(child.id).some((image) => image.kind === 'exec')) execs++;
+  const store = await openHistoryStore(dbPath);
+  await store.read(async (r) => {
+    for (const loopPid of loopPids) {
+      for (const loop of await r.instancesOfPid('', loopPid)) {
+        for (const child of await r.childrenOf(loop.id)) {
+          forks++;
+          if (child.endNs !== undefined) exits++;
+          if ((await r.images(child.id)).some((image) => image.kind === 'exec')) execs++;
+        }
       }
     }
-  }
-  store.close();
+  });
+  await store.close();
 }
 
 const report = {

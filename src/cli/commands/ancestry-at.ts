@@ -46,9 +46,9 @@ const command: Command = {
     const { atNs, atSerial } = parseAtArg(at);
     const lineage = values.lineage;
     if (lineage !== 'parent' && lineage !== 'creator') throw new UsageError(`--lineage must be parent or creator, got '${lineage}'`);
-    const store = openStore(values.db);
+    const store = await openStore(values.db);
     try {
-      const result = ancestryAt(store, {
+      const result = await ancestryAt(store, {
         pid,
         atNs,
         lineage: lineage as Lineage,
@@ -86,7 +86,7 @@ const command: Command = {
       }
       return 0;
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };

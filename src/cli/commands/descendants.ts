@@ -47,9 +47,9 @@ const command: Command = {
       query.toNs = toNs;
     }
     if (values.host !== undefined) query.host = values.host;
-    const store = openStore(values.db);
+    const store = await openStore(values.db);
     try {
-      const result = descendants(store, query);
+      const result = await descendants(store, query);
       if (values.json) {
         io.stdout.write(
           toJsonLine({
@@ -65,7 +65,7 @@ const command: Command = {
       } else io.stdout.write(renderTreeText([result.root], { times: true }) + '\n' + renderTreeNotes([result.root], result.notes));
       return 0;
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };

@@ -1,6 +1,6 @@
-import { findProcesses, type FindQuery } from '../../history/find-processes.js';
+import { findProcessesInSnapshot, type FindQuery } from '../../history/find-processes.js';
 import { outsideHistory } from '../../history/history-span.js';
-import type { HistoryStore } from '../../history/history-store.js';
+import type { HistoryReader } from '../../history/history-store.js';
 import { openStore, optionalTime, parseQueryArgs, table, toJsonLine, userText } from '../../history/query-cli-args.js';
 import { formatTimeNs } from '../../time/format-time.js';
 import type { Command } from '../command.js';
@@ -53,10 +53,9 @@ const command: Command = {
     if (fromNs !== undefined) query.fromNs = fromNs;
     if (toNs !== undefined) query.toNs = toNs;
     if (values.host !== undefined) query.host = values.host;
-    const store = openStore(values.db);
+    const store = await openStore(values.db);
     try {
-      const found = findProcesses(store, query);
-      const outside = outsideNotes(store, query);
+      const { found, outside } = await store.read(async (reader) => ({ found: await findProcessesInSnapshot(reader, query), outside: await outsideNotes(reader, query) }));
       if (values.json) {
         io.stdout.write(
           toJsonLine({
@@ -104,7 +103,7 @@ const command: Command = {
       io.stdout.write(table(rows) + '\n' + uncertain);
       return 0;
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };
@@ -113,11 +112,11 @@ const command: Command = {
  * --at TIME before the first or after the last record of a host's history: "alive" then
  * only means no exit was recorded (or nothing is known). One note per host concerned.
  */
-function outsideNotes(store: HistoryStore, query: FindQuery): { side?: 'before' | 'after'; notes: string[] } {
+async function outsideNotes(store: HistoryReader, query: FindQuery): Promise<{ side?: 'before' | 'after'; notes: string[] }> {
   if (query.atNs === undefined) return { notes: [] };
   const out: { side?: 'before' | 'after'; notes: string[] } = { notes: [] };
-  for (const host of query.host !== undefined ? [query.host] : store.hosts()) {
-    const o = outsideHistory(store, host, query.atNs);
+  for (const host of query.host !== undefined ? [query.host] : await store.hosts()) {
+    const o = await outsideHistory(store, host, query.atNs);
     if (o === undefined) continue;
     out.side ??= o.side;
     out.notes.push(o.note);

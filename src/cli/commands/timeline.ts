@@ -47,9 +47,9 @@ const command: Command = {
     if (positionals.length !== 1) throw new UsageError(`expected one PID\n${USAGE}`);
     const pid = parsePid(positionals[0], USAGE);
     const atNs = optionalTime(values.at as string | undefined);
-    const store = openStore(values.db);
+    const store = await openStore(values.db);
     try {
-      const result = timeline(store, { pid, ...(values.host !== undefined ? { host: values.host } : {}), ...(atNs !== undefined ? { atNs } : {}) });
+      const result = await timeline(store, { pid, ...(values.host !== undefined ? { host: values.host } : {}), ...(atNs !== undefined ? { atNs } : {}) });
       if (result.entries.length === 0) throw new UserError(`no record of pid ${pid} in the history`);
       if (values.json) {
         const t = (ns: bigint | undefined) => (ns === undefined ? null : formatTimeNs(ns));
@@ -75,7 +75,7 @@ const command: Command = {
       } else io.stdout.write(result.entries.map(entryText).join('\n') + '\n');
       return 0;
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };

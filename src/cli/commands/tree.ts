@@ -1,7 +1,7 @@
 import { historySpanText } from '../../history/history-span.js';
 import { openStore, parseAtArg, parsePid, parseQueryArgs, toJsonLine } from '../../history/query-cli-args.js';
 import { renderTreeDot, renderTreeNotes, renderTreeText, treeNodeJson } from '../../history/render-tree.js';
-import { treeAt, type TreeQuery } from '../../history/tree-at.js';
+import { treeAtInSnapshot, type TreeQuery } from '../../history/tree-at.js';
 import { formatTimeNs } from '../../time/format-time.js';
 import type { Command } from '../command.js';
 import { UsageError, UserError } from '../user-error.js';
@@ -43,15 +43,18 @@ const command: Command = {
     const format = values.json ? 'json' : (given ?? 'text');
     if (format !== 'text' && format !== 'json' && format !== 'dot') throw new UsageError(`--format must be text, json or dot, got '${format}'`);
     const { atNs, atSerial } = parseAtArg(at);
-    const store = openStore(values.db);
+    const store = await openStore(values.db);
     try {
       const query: TreeQuery = { atNs };
       if (atSerial !== undefined) query.atSerial = atSerial;
       if (values.host !== undefined) query.host = values.host;
       if (positionals[0] !== undefined) query.pid = parsePid(positionals[0], USAGE);
-      const result = treeAt(store, query);
+      const { result, span } = await store.read(async (reader) => {
+        const tree = await treeAtInSnapshot(reader, query);
+        return { result: tree, span: tree.count === 0 ? await historySpanText(reader, tree.host) : '' };
+      });
       // Nothing alive: as ancestry and descendants, a non-zero exit, and where the history is.
-      if (result.count === 0) throw new UserError(`no process recorded alive at ${formatTimeNs(atNs)}: ${historySpanText(store, result.host)}`);
+      if (result.count === 0) throw new UserError(`no process recorded alive at ${formatTimeNs(atNs)}: ${span}`);
       if (format === 'json') {
         io.stdout.write(
           toJsonLine({
@@ -69,7 +72,7 @@ const command: Command = {
       else io.stdout.write(renderTreeText(result.roots) + '\n' + renderTreeNotes(result.roots, result.notes));
       return 0;
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };

@@ -26,7 +26,7 @@ describe('ancestry at past times from replayed captures, through the SQLite hist
         const truth = readTruth(join(SAMPLES, `${name}.truth.json`));
         const wrong: string[] = [];
         for (const probe of truth.probes) {
-          const result = ancestryAt(store, { pid: probe.pid, atNs: BigInt(probe.atNs) });
+          const result = await ancestryAt(store, { pid: probe.pid, atNs: BigInt(probe.atNs) });
           const got = result.chain.map((link) => link.pid);
           const expected = probe.chain.map((entry) => entry.pid);
           if (got.join(' ') !== expected.join(' ')) wrong.push(`${probe.pid}@${probe.atNs}: got ${got.join('<')} expected ${expected.join('<')}`);

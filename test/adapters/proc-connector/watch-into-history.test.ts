@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ancestryAt } from '../../../src/history/ancestry-at.js';
-import { openHistoryStore } from '../../../src/history/sqlite-history-store.js';
+import { openHistoryStore } from '../../../src/history/open-history-store.js';
 import { watchIntoHistory } from '../../../adapters/proc-connector/watch-into-history.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -35,12 +35,12 @@ describe('watchIntoHistory (live, needs root)', () => {
       await sleep(600); // > one commit interval while the shell still runs
 
       // Read while watch is running, from another connection (WAL).
-      const liveStore = openHistoryStore(db);
+      const liveStore = await openHistoryStore(db);
       try {
-        const chain = ancestryAt(liveStore, { pid: shell.pid!, atNs: duringShell }).chain.map((l) => l.pid);
+        const chain = (await ancestryAt(liveStore, { pid: shell.pid!, atNs: duringShell })).chain.map((l) => l.pid);
         expect(chain.slice(0, 3)).toEqual([shell.pid, process.pid, process.ppid]);
       } finally {
-        liveStore.close();
+        await liveStore.close();
       }
       const [code] = await shellExit;
       expect(code).toBe(3);
@@ -60,15 +60,15 @@ describe('watchIntoHistory (live, needs root)', () => {
       expect(summary.live.stats.lostMessages).toBe(0);
       expect(summary.commits).toBeGreaterThan(1);
 
-      const store = openHistoryStore(db);
+      const store = await openHistoryStore(db);
       try {
-        const [instance] = store.instancesOfPid('', shell.pid!);
+        const [instance] = await store.read((r) => r.instancesOfPid('', shell.pid!));
         expect(instance).toMatchObject({ exitCode: 3, endCertainty: 'observed', startKnown: true });
-        const daemonChain = ancestryAt(store, { pid: daemon, atNs: afterReparent }).chain.map((l) => l.pid);
+        const daemonChain = (await ancestryAt(store, { pid: daemon, atNs: afterReparent })).chain.map((l) => l.pid);
         expect(daemonChain[1]).toBe(reaper);
-        expect(store.lossesBetween('', 0n, nowNs())).toEqual([]);
+        expect(await store.read((r) => r.lossesBetween('', 0n, nowNs()))).toEqual([]);
       } finally {
-        store.close();
+        await store.close();
       }
     } finally {
       controller.abort();
