@@ -16,4 +16,5 @@ export const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   timeline: () => import('./timeline.js'),
   capture: () => import('./capture.js'),
   watch: () => import('./watch.js'),
+  report: () => import('./report.js'),
 };

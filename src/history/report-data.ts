@@ -1,0 +1,185 @@
+import { ancestryAt, type AncestryLink } from './ancestry-at.js';
+import type { ChainRow, HistoryStore } from './history-store.js';
+import type { ImageRow, InstanceRow, ParentKind, ParentRow, StoredEvidence } from './history-types.js';
+import { commandOf } from './image-at.js';
+import { treeAt, type TreeNode } from './tree-at.js';
+
+/**
+ * What `proc-tree report` shows, gathered from the history in one read (one snapshot).
+ * The HTML renderer (src/report/) sees only this: plain data, no store, no SQL.
+ */
+export interface ReportData {
+  host: string;
+  atNs: bigint;
+  /** Audit serial when the time was an event id (orders one millisecond). */
+  atSerial?: number;
+  pid: number;
+  /** The chain at the time, self first, each link with its recorded facts. */
+  chain: ReportChainLink[];
+  chainComplete: boolean;
+  uncertain: boolean;
+  outsideHistory?: 'before' | 'after';
+  /** Doubts about the whole chain (lost events, a time outside the history). */
+  notes: string[];
+  /** What was alive at the time under the chain's oldest recorded ancestor below init. */
+  tree: ReportTree;
+}
+
+/** A fact about one process, with the record it came from. */
+export interface ReportFact {
+  atNs: bigint;
+  /** `fork`, `exec`, `seen`, `creds`, `comm`, `parent`, `reparent`, `orphaned`, `exit`, `end`. */
+  kind: string;
+  /** One readable line: `parent 1 (reparent)`, `exec sleep 1 exe=/usr/bin/sleep uid=0`. */
+  text: string;
+  evidence?: StoredEvidence;
+}
+
+export interface ReportChainLink extends AncestryLink {
+  /** How the parent at the time became known (`fork`, `reparent`, `seen`, ...). */
+  parentKind?: ParentKind;
+  exitCode?: number;
+  exitSignal?: number;
+  /** The end was concluded (pid reused, children reparented), not read from an exit record. */
+  endInferred?: boolean;
+  endReason?: string;
+  /** Every recorded fact of this process instance (its whole life), in time order. */
+  facts: ReportFact[];
+}
+
+export interface ReportTreeNode {
+  pid: number;
+  ppid?: number;
+  instanceId: number;
+  startNs: bigint;
+  startKnown: boolean;
+  endNs?: bigint;
+  endInferred?: boolean;
+  exitCode?: number;
+  exitSignal?: number;
+  cmd: string;
+  exe?: string;
+  user?: string;
+  uid?: number;
+  /** How its parent at the time became known; `reparent`/`orphaned`: it was reparented by then. */
+  parentKind?: ParentKind;
+  notes?: string[];
+  /** On the asked chain (self or an ancestor). */
+  onChain?: boolean;
+  startEvidence?: StoredEvidence;
+  endEvidence?: StoredEvidence;
+  children: ReportTreeNode[];
+}
+
+export interface ReportTree {
+  roots: ReportTreeNode[];
+  count: number;
+  notes: string[];
+}
+
+export interface ReportQuery {
+  host?: string;
+  pid: number;
+  atNs: bigint;
+  atSerial?: number;
+}
+
+const INIT_PID = 1;
+
+/**
+ * The report's data for `pid` at `atNs`: ancestry, the tree at that time under the oldest
+ * recorded non-init ancestor, and each chain member's recorded facts. Reads: the chain
+ * (one chain statement), the tree (one statement for every alive link), the alive
+ * instances once more for exit codes and evidence, three lookups per chain member.
+ * Throws NoProcessAtTimeError as ancestryAt does.
+ */
+export async function reportData(store: HistoryStore, query: ReportQuery): Promise<ReportData> {
+  return store.read(() => {
+    const opt = { ...(query.host !== undefined ? { host: query.host } : {}), ...(query.atSerial !== undefined ? { atSerial: query.atSerial } : {}) };
+    const ancestry = ancestryAt(store, { pid: query.pid, atNs: query.atNs, ...opt });
+    const host = ancestry.host;
+    const chain = ancestry.chain.map((link) => chainLink(store, link, query.atNs));
+    const top = [...ancestry.chain].reverse().find((l) => l.instanceId !== undefined && l.pid !== INIT_PID) ?? ancestry.chain[0]!;
+    const tree = treeAt(store, { host, atNs: query.atNs, pid: top.pid, ...(query.atSerial !== undefined ? { atSerial: query.atSerial } : {}) });
+    const links = new Map<number, ChainRow>();
+    for (const l of store.aliveLinksAt(host, query.atNs, query.atSerial)) links.set(l.instance.id, l);
+    const rows = new Map<number, InstanceRow>();
+    for (const inst of store.overlapping(host, query.atNs, query.atNs)) rows.set(inst.id, inst);
+    const onChain = new Set(ancestry.chain.map((l) => l.instanceId).filter((id) => id !== undefined));
+    const toNode = (n: TreeNode): ReportTreeNode => treeNode(n, rows.get(n.instanceId), links.get(n.instanceId)?.parent, onChain, toNode);
+    const data: ReportData = {
+      host,
+      atNs: query.atNs,
+      pid: query.pid,
+      chain,
+      chainComplete: ancestry.complete,
+      uncertain: ancestry.uncertain,
+      notes: ancestry.notes,
+      tree: { roots: tree.roots.map(toNode), count: tree.count, notes: tree.notes },
+    };
+    if (query.atSerial !== undefined) data.atSerial = query.atSerial;
+    if (ancestry.outsideHistory !== undefined) data.outsideHistory = ancestry.outsideHistory;
+    return Promise.resolve(data);
+  });
+}
+
+function chainLink(store: HistoryStore, link: AncestryLink, atNs: bigint): ReportChainLink {
+  const out: ReportChainLink = { ...link, facts: [] };
+  if (link.instanceId === undefined) return out;
+  const inst = store.instance(link.instanceId);
+  const parents = store.parents(link.instanceId);
+  const images = store.images(link.instanceId);
+  const parentNow = [...parents].reverse().find((p) => p.sinceNs <= atNs) ?? parents[0];
+  if (parentNow !== undefined) out.parentKind = parentNow.kind;
+  if (inst !== undefined) {
+    if (inst.exitCode !== undefined) out.exitCode = inst.exitCode;
+    if (inst.exitSignal !== undefined) out.exitSignal = inst.exitSignal;
+    if (inst.endCertainty === 'inferred') out.endInferred = true;
+    if (inst.endReason !== undefined) out.endReason = inst.endReason;
+  }
+  out.facts = factsOf(inst, parents, images);
+  return out;
+}
+
+/** Start, parent changes, images and end of one instance as facts, oldest first. */
+export function factsOf(inst: InstanceRow | undefined, parents: ParentRow[], images: ImageRow[]): ReportFact[] {
+  const facts: ReportFact[] = [];
+  const add = (atNs: bigint, kind: string, text: string, evidence: StoredEvidence | undefined): void => {
+    facts.push(evidence === undefined ? { atNs, kind, text } : { atNs, kind, text, evidence });
+  };
+  if (inst !== undefined) {
+    const how = inst.startKnown ? (inst.creatorPid !== undefined ? `forked by ${inst.creatorPid}` : 'started') : 'first recorded (started earlier, time unknown)';
+    add(inst.startNs, inst.startKnown ? 'fork' : 'seen', how, inst.startEvidence);
+  }
+  for (const p of parents) add(p.sinceNs, p.kind, `parent ${p.ppid} (${p.kind})`, p.evidence);
+  for (const im of images) {
+    const who = im.user ?? (im.uid !== undefined ? `uid=${im.uid}` : undefined);
+    const text = `${im.kind} ${commandOf(im) || '?'}${im.exe !== undefined ? `  exe=${im.exe}` : ''}${who !== undefined ? `  user=${who}` : ''}`;
+    add(im.sinceNs, im.kind, text, im.evidence);
+  }
+  if (inst?.endNs !== undefined) {
+    const code = inst.exitSignal !== undefined ? `signal ${inst.exitSignal}` : inst.exitCode !== undefined ? `code ${inst.exitCode}` : '';
+    const text = inst.endCertainty === 'inferred' ? `gone by then (no exit record${inst.endReason !== undefined ? `: ${inst.endReason}` : ''})` : `exited${code ? ` ${code}` : ''}`;
+    add(inst.endNs, inst.endCertainty === 'inferred' ? 'end' : 'exit', text, inst.endEvidence);
+  }
+  // Stable: at one instant, the order above (start, parent, image, end) is the causal one.
+  return facts.map((f, i) => ({ f, i })).sort((a, b) => (a.f.atNs < b.f.atNs ? -1 : a.f.atNs > b.f.atNs ? 1 : a.i - b.i)).map((x) => x.f);
+}
+
+function treeNode(n: TreeNode, row: InstanceRow | undefined, parent: ParentRow | undefined, onChain: Set<number | undefined>, map: (n: TreeNode) => ReportTreeNode): ReportTreeNode {
+  const node: ReportTreeNode = { pid: n.pid, instanceId: n.instanceId, startNs: n.startNs, startKnown: n.startKnown, cmd: n.cmd, children: n.children.map(map) };
+  if (n.ppid !== undefined) node.ppid = n.ppid;
+  if (n.endNs !== undefined) node.endNs = n.endNs;
+  if (n.endInferred === true) node.endInferred = true;
+  if (n.exe !== undefined) node.exe = n.exe;
+  if (n.user !== undefined) node.user = n.user;
+  if (n.uid !== undefined) node.uid = n.uid;
+  if (n.notes !== undefined) node.notes = n.notes;
+  if (onChain.has(n.instanceId)) node.onChain = true;
+  if (parent !== undefined) node.parentKind = parent.kind;
+  if (row?.exitCode !== undefined) node.exitCode = row.exitCode;
+  if (row?.exitSignal !== undefined) node.exitSignal = row.exitSignal;
+  if (row?.startEvidence !== undefined) node.startEvidence = row.startEvidence;
+  if (row?.endEvidence !== undefined) node.endEvidence = row.endEvidence;
+  return node;
+}
