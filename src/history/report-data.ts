@@ -1,8 +1,8 @@
-import { ancestryAt, type AncestryLink } from './ancestry-at.js';
-import type { ChainRow, HistoryStore } from './history-store.js';
+import { ancestryAtInSnapshot, type AncestryLink } from './ancestry-at.js';
+import type { ChainRow, HistoryReader, HistoryStore } from './history-store.js';
 import type { ImageRow, InstanceRow, ParentKind, ParentRow, StoredEvidence } from './history-types.js';
 import { commandOf } from './image-at.js';
-import { treeAt, type TreeNode } from './tree-at.js';
+import { treeAtInSnapshot, type TreeNode } from './tree-at.js';
 
 /**
  * What `proc-tree report` shows, gathered from the history in one read (one snapshot).
@@ -94,41 +94,45 @@ const INIT_PID = 1;
  * Throws NoProcessAtTimeError as ancestryAt does.
  */
 export async function reportData(store: HistoryStore, query: ReportQuery): Promise<ReportData> {
-  return store.read(() => {
-    const opt = { ...(query.host !== undefined ? { host: query.host } : {}), ...(query.atSerial !== undefined ? { atSerial: query.atSerial } : {}) };
-    const ancestry = ancestryAt(store, { pid: query.pid, atNs: query.atNs, ...opt });
-    const host = ancestry.host;
-    const chain = ancestry.chain.map((link) => chainLink(store, link, query.atNs));
-    const top = [...ancestry.chain].reverse().find((l) => l.instanceId !== undefined && l.pid !== INIT_PID) ?? ancestry.chain[0]!;
-    const tree = treeAt(store, { host, atNs: query.atNs, pid: top.pid, ...(query.atSerial !== undefined ? { atSerial: query.atSerial } : {}) });
-    const links = new Map<number, ChainRow>();
-    for (const l of store.aliveLinksAt(host, query.atNs, query.atSerial)) links.set(l.instance.id, l);
-    const rows = new Map<number, InstanceRow>();
-    for (const inst of store.overlapping(host, query.atNs, query.atNs)) rows.set(inst.id, inst);
-    const onChain = new Set(ancestry.chain.map((l) => l.instanceId).filter((id) => id !== undefined));
-    const toNode = (n: TreeNode): ReportTreeNode => treeNode(n, rows.get(n.instanceId), links.get(n.instanceId)?.parent, onChain, toNode);
-    const data: ReportData = {
-      host,
-      atNs: query.atNs,
-      pid: query.pid,
-      chain,
-      chainComplete: ancestry.complete,
-      uncertain: ancestry.uncertain,
-      notes: ancestry.notes,
-      tree: { roots: tree.roots.map(toNode), count: tree.count, notes: tree.notes },
-    };
-    if (query.atSerial !== undefined) data.atSerial = query.atSerial;
-    if (ancestry.outsideHistory !== undefined) data.outsideHistory = ancestry.outsideHistory;
-    return Promise.resolve(data);
-  });
+  return store.read((reader) => reportDataInSnapshot(reader, query));
 }
 
-function chainLink(store: HistoryStore, link: AncestryLink, atNs: bigint): ReportChainLink {
+/** `reportData` inside a caller's `read`. */
+export async function reportDataInSnapshot(r: HistoryReader, query: ReportQuery): Promise<ReportData> {
+  const serial = query.atSerial !== undefined ? { atSerial: query.atSerial } : {};
+  const ancestry = await ancestryAtInSnapshot(r, { pid: query.pid, atNs: query.atNs, ...serial, ...(query.host !== undefined ? { host: query.host } : {}) });
+  const host = ancestry.host;
+  const chain: ReportChainLink[] = [];
+  for (const link of ancestry.chain) chain.push(await chainLink(r, link, query.atNs));
+  const top = [...ancestry.chain].reverse().find((l) => l.instanceId !== undefined && l.pid !== INIT_PID) ?? ancestry.chain[0]!;
+  const tree = await treeAtInSnapshot(r, { host, atNs: query.atNs, pid: top.pid, ...serial });
+  // Parent kinds, exit codes and start records of the tree's nodes: two statements for all of them.
+  const links = new Map<number, ChainRow>();
+  for (const l of await r.aliveLinksAt(host, query.atNs, query.atSerial)) links.set(l.instance.id, l);
+  const rows = new Map<number, InstanceRow>();
+  for (const inst of await r.overlapping(host, query.atNs, query.atNs)) rows.set(inst.id, inst);
+  const onChain = new Set<number>();
+  for (const l of ancestry.chain) if (l.instanceId !== undefined) onChain.add(l.instanceId);
+  const toNode = (n: TreeNode): ReportTreeNode => treeNode(n, rows.get(n.instanceId), links.get(n.instanceId)?.parent, onChain, toNode);
+  const data: ReportData = {
+    host,
+    atNs: query.atNs,
+    pid: query.pid,
+    chain,
+    chainComplete: ancestry.complete,
+    uncertain: ancestry.uncertain,
+    notes: ancestry.notes,
+    tree: { roots: tree.roots.map(toNode), count: tree.count, notes: tree.notes },
+  };
+  if (query.atSerial !== undefined) data.atSerial = query.atSerial;
+  if (ancestry.outsideHistory !== undefined) data.outsideHistory = ancestry.outsideHistory;
+  return data;
+}
+
+async function chainLink(r: HistoryReader, link: AncestryLink, atNs: bigint): Promise<ReportChainLink> {
   const out: ReportChainLink = { ...link, facts: [] };
   if (link.instanceId === undefined) return out;
-  const inst = store.instance(link.instanceId);
-  const parents = store.parents(link.instanceId);
-  const images = store.images(link.instanceId);
+  const [inst, parents, images] = await Promise.all([r.instance(link.instanceId), r.parents(link.instanceId), r.images(link.instanceId)]);
   const parentNow = [...parents].reverse().find((p) => p.sinceNs <= atNs) ?? parents[0];
   if (parentNow !== undefined) out.parentKind = parentNow.kind;
   if (inst !== undefined) {
@@ -166,7 +170,7 @@ export function factsOf(inst: InstanceRow | undefined, parents: ParentRow[], ima
   return facts.map((f, i) => ({ f, i })).sort((a, b) => (a.f.atNs < b.f.atNs ? -1 : a.f.atNs > b.f.atNs ? 1 : a.i - b.i)).map((x) => x.f);
 }
 
-function treeNode(n: TreeNode, row: InstanceRow | undefined, parent: ParentRow | undefined, onChain: Set<number | undefined>, map: (n: TreeNode) => ReportTreeNode): ReportTreeNode {
+function treeNode(n: TreeNode, row: InstanceRow | undefined, parent: ParentRow | undefined, onChain: Set<number>, map: (n: TreeNode) => ReportTreeNode): ReportTreeNode {
   const node: ReportTreeNode = { pid: n.pid, instanceId: n.instanceId, startNs: n.startNs, startKnown: n.startKnown, cmd: n.cmd, children: n.children.map(map) };
   if (n.ppid !== undefined) node.ppid = n.ppid;
   if (n.endNs !== undefined) node.endNs = n.endNs;

@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 /** The settled probe with the longest chain the log can know: the deepest hostile process. */
-function deepestSettledProbe(): TruthProbe {
+async function deepestSettledProbe(): Promise<TruthProbe> {
   const { capture, store, syscalls } = ingested;
   let best: TruthProbe | undefined;
   for (const probe of capture.truth.probes) {
@@ -47,7 +47,7 @@ function deepestSettledProbe(): TruthProbe {
   }
   if (best === undefined) throw new Error('hostile-argv has no settled probe');
   // The history itself agrees with /proc there (else the page could not).
-  expect(mismatch(askAncestry(store, best), knowable(best, capture))).toBe('');
+  expect(mismatch(await askAncestry(store, best), knowable(best, capture))).toBe('');
   return best;
 }
 
@@ -87,7 +87,7 @@ function walk(nodes: ReportTreeNode[], fn: (n: ReportTreeNode) => void): void {
 
 describe('proc-tree report in headless Chromium (real hostile-argv capture)', () => {
   it('shows the true chain, runs none of the argv, asks the network for nothing, filters and collapses', async () => {
-    const probe = deepestSettledProbe();
+    const probe = await deepestSettledProbe();
     const want = knowable(probe, ingested.capture);
     const data: ReportData = await reportData(ingested.store, { pid: probe.pid, atNs: probe.atNs });
     const file = join(dir, 'report.html');
@@ -154,7 +154,7 @@ describe('proc-tree report in headless Chromium (real hostile-argv capture)', ()
   }, 20_000);
 
   it('the CLI writes the same page with -o, and refuses a pid not alive then', async () => {
-    const probe = deepestSettledProbe();
+    const probe = await deepestSettledProbe();
     const db = join(dir, 'cli.db');
     const out = join(dir, 'cli.html');
     await cliInProcess('ingest', '--db', db, ingested.capture.logDir);

@@ -1,4 +1,5 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { locateHistory } from '../../history/open-history-store.js';
 import { openStore, parseAtArg, parsePid, parseQueryArgs } from '../../history/query-cli-args.js';
 import { reportData } from '../../history/report-data.js';
 import { renderReport } from '../../report/render-report.js';
@@ -15,7 +16,7 @@ const USAGE = [
   '',
   '  --at TIME     epoch seconds, ISO-8601 with a zone, or an audit event id (audit(1697091526.357:2638035))',
   '  -o FILE       write the page there (default: stdout)',
-  '  --db FILE     history database (default ./proc-tree.db)',
+  '  --db FILE|URL history: a SQLite file or postgres:// URL (default: PROC_TREE_DB, PG*, ./proc-tree.db)',
   '  --host NAME   which host, when the database holds several',
   '',
   'example:',
@@ -35,6 +36,20 @@ function ownVersion(): string {
   return 'unknown';
 }
 
+/** The history for the header: the file, or the PostgreSQL URL without its password. */
+function historyName(db: string | undefined): string {
+  const where = locateHistory(db);
+  if (where.backend === 'sqlite') return where.path;
+  if (where.url === '') return 'PostgreSQL (PG* environment)';
+  try {
+    const url = new URL(where.url);
+    if (url.password !== '') url.password = '***';
+    return url.toString();
+  } catch {
+    return 'PostgreSQL';
+  }
+}
+
 const command: Command = {
   summary: 'self-contained HTML page: ancestry, tree and evidence of a pid at a past time',
   usage: USAGE,
@@ -45,8 +60,7 @@ const command: Command = {
     const at = values.at as string | undefined;
     if (at === undefined) throw new UsageError(`--at TIME is required\n${USAGE}`);
     const { atNs, atSerial } = parseAtArg(at);
-    const db = values.db ?? './proc-tree.db';
-    const store = openStore(db);
+    const store = await openStore(values.db);
     let html: string;
     try {
       const data = await reportData(store, {
@@ -55,9 +69,9 @@ const command: Command = {
         ...(atSerial !== undefined ? { atSerial } : {}),
         ...(values.host !== undefined ? { host: values.host } : {}),
       });
-      html = renderReport(data, { db, version: ownVersion(), asked: `report ${pid} --at ${at}` });
+      html = renderReport(data, { db: historyName(values.db), version: ownVersion(), asked: `report ${pid} --at ${at}` });
     } finally {
-      store.close();
+      await store.close();
     }
     const out = values.output as string | undefined;
     if (out === undefined) {
