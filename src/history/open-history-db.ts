@@ -85,6 +85,14 @@ export function openHistoryDb(path: string, options: OpenHistoryOptions = {}): S
   }
 }
 
+/**
+ * A connection to an existing file with nothing changed (journal mode, cache): for a small
+ * write after the writer closed, which must not switch a self-contained file back to WAL.
+ */
+export function openPlainDb(path: string): SqliteDatabase {
+  return new Database(path, { fileMustExist: true, nativeBinding: NATIVE_BINDING });
+}
+
 function newerError(path: string, version: number, known: number): UserError {
   return new UserError(
     `${path} has history schema version ${version}, newer than this proc-tree knows (${known}): upgrade proc-tree to read it`,
@@ -167,10 +175,14 @@ function migrate(db: SqliteDatabase, path: string, migrations: Migration[]): voi
   for (const migration of migrations) {
     if (migration.version <= version) continue;
     // DDL and the version bump commit together: a crash leaves the old version intact.
+    // IMMEDIATE, and the version read again inside: two writers opening a new file at
+    // once would otherwise both start from version 0, and the second fail on
+    // "table already exists" after waiting for the first.
     db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) >= migration.version) return;
       db.exec(migration.sql);
       db.pragma(`application_id = ${HISTORY_APPLICATION_ID}`);
       db.pragma(`user_version = ${migration.version}`);
-    })();
+    }).immediate();
   }
 }

@@ -6,14 +6,18 @@ import { ingestOutcome } from '../../ingest/ingest-outcome.js';
 import { formatSummary } from '../../ingest/ingest-summary.js';
 import { runIngest, type IngestOptions } from '../../ingest/run-ingest.js';
 import { runFollowIngest } from '../../ingest/follow-ingest.js';
+import { commandLine } from '../../ingest/writer-lock-holder.js';
+import { asOnlyWriter } from '../../ingest/writer-lock-for.js';
+import type { AcquireOptions } from '../../ingest/writer-lock.js';
 import { parseTimeNs } from '../../time/parse-time.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../user-error.js';
+import { takeWaitOption, WAIT_USAGE } from '../wait-option.js';
 import { parseDurationS, stopSignal } from './stop-signal.js';
 
 const USAGE = [
-  'usage: proc-tree ingest [--db FILE] [--format auto|auditd|proc-connector] [--host NAME] [--boot-time EPOCH_SECONDS] [--no-loss-detection] [--json] INPUT...',
-  '       proc-tree ingest --follow [--db FILE] [--host NAME] [--duration SECONDS] [--no-loss-detection] [--json] AUDIT_LOG',
+  'usage: proc-tree ingest [--db FILE] [--format auto|auditd|proc-connector] [--host NAME] [--boot-time EPOCH_SECONDS] [--no-loss-detection] [--wait [SECONDS]] [--json] INPUT...',
+  '       proc-tree ingest --follow [--db FILE] [--host NAME] [--duration SECONDS] [--no-loss-detection] [--wait [SECONDS]] [--json] AUDIT_LOG',
   '',
   'Reads audit logs or proc-connector captures into the history database (default ./proc-tree.db).',
   'INPUT: a file (plain, .gz, .zip), a directory of rotated logs (read oldest first), or - for stdin.',
@@ -27,17 +31,19 @@ const USAGE = [
   '  --duration S       with --follow: stop after S seconds',
   '  --no-loss-detection  do not report audit serial gaps as lost events: for logs filtered with',
   '                     grep or ausearch, whose gaps are the records left out, not losses',
+  WAIT_USAGE,
   '',
   'Exit status: 0 all input read; 1 nothing ingested (no input held a record: empty, not an audit',
   'log, unreadable) or an INPUT or --db that cannot be opened; 2 wrong invocation; 3 partial: some',
   'input could not be read (damaged .gz, no permission): everything before the problem is stored,',
-  'the summary says what was not read.',
+  'the summary says what was not read; 75 another process is writing the database (see --wait).',
 ].join('\n');
 
 const command: Command = {
   summary: 'read audit logs or proc-connector captures into the history database',
   usage: USAGE,
-  async run(args, io) {
+  async run(argv, io) {
+    const { args, wait } = takeWaitOption(argv);
     let parsed;
     try {
       parsed = parseArgs({
@@ -75,7 +81,9 @@ const command: Command = {
       options.commitEveryLines = Number(every);
     }
     if (values['no-loss-detection']) options.detectLoss = false;
-    const summary = values.follow ? await follow(options, positionals, values.duration, io.stderr) : await ingest(options);
+    const lock: AcquireOptions = { onNote: (line) => io.stderr.write(`proc-tree ingest: ${line}\n`), ...(wait !== undefined ? { wait } : {}) };
+    const writer = { command: commandLine('ingest', argv), lock };
+    const summary = values.follow ? await follow(options, positionals, values.duration, io.stderr, writer) : await ingest(options, writer);
     io.stderr.write(formatSummary(summary) + '\n');
     if (values.json) {
       io.stdout.write(JSON.stringify(summary, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n');
@@ -86,13 +94,19 @@ const command: Command = {
   },
 };
 
-async function ingest(options: IngestOptions) {
+/** This run as the database's only writer: its command line, and how to queue behind another. */
+interface WriterSetup {
+  command: string;
+  lock: AcquireOptions;
+}
+
+async function ingest(options: IngestOptions, writer: WriterSetup) {
   await checkDbPath(options.db);
-  return runIngest(options);
+  return asOnlyWriter(options.db, writer.command, writer.lock, () => runIngest(options));
 }
 
 /** `--follow`: one plain audit log, read until SIGINT/SIGTERM or `--duration`. */
-async function follow(options: IngestOptions, positionals: string[], duration: string | undefined, stderr: NodeJS.WritableStream) {
+async function follow(options: IngestOptions, positionals: string[], duration: string | undefined, stderr: NodeJS.WritableStream, writer: WriterSetup) {
   if (positionals.length !== 1 || positionals[0] === '-') {
     throw new UsageError(`--follow reads one log file (e.g. /var/log/audit/audit.log); for stdin, pipe into 'proc-tree ingest -' instead`);
   }
@@ -106,20 +120,24 @@ async function follow(options: IngestOptions, positionals: string[], duration: s
   }
   if (info !== undefined && !info.isFile()) throw new UsageError(`--follow needs the log file itself, not ${info.isDirectory() ? 'a directory' : 'a pipe or device'}: e.g. ${path.replace(/\/$/, '')}/audit.log`);
   await checkDbPath(options.db);
-  const stop = stopSignal(durationS);
-  try {
-    stderr.write(`following ${path} into ${options.db}${durationS ? ` for ${durationS}s` : ''}; Ctrl-C to stop\n`);
-    return await runFollowIngest({
-      db: options.db,
-      path,
-      signal: stop.signal,
-      ...(options.host !== undefined ? { host: options.host } : {}),
-      ...(options.commitEveryLines !== undefined ? { commitEveryLines: options.commitEveryLines } : {}),
-      ...(options.detectLoss !== undefined ? { detectLoss: options.detectLoss } : {}),
-    });
-  } finally {
-    stop.dispose();
-  }
+  // The lock is taken before Ctrl-C is caught: a queued follow (--wait) is stopped by it
+  // at once, holding nothing; --duration counts from when it starts writing.
+  return asOnlyWriter(options.db, writer.command, writer.lock, async () => {
+    const stop = stopSignal(durationS);
+    try {
+      stderr.write(`following ${path} into ${options.db}${durationS ? ` for ${durationS}s` : ''}; Ctrl-C to stop\n`);
+      return await runFollowIngest({
+        db: options.db,
+        path,
+        signal: stop.signal,
+        ...(options.host !== undefined ? { host: options.host } : {}),
+        ...(options.commitEveryLines !== undefined ? { commitEveryLines: options.commitEveryLines } : {}),
+        ...(options.detectLoss !== undefined ? { detectLoss: options.detectLoss } : {}),
+      });
+    } finally {
+      stop.dispose();
+    }
+  });
 }
 
 export default command;
