@@ -47,23 +47,12 @@ export interface ReportChainLink extends AncestryLink {
   facts: ReportFact[];
 }
 
-export interface ReportTreeNode {
-  pid: number;
-  ppid?: number;
-  instanceId: number;
-  startNs: bigint;
-  startKnown: boolean;
-  endNs?: bigint;
-  endInferred?: boolean;
+/** A tree node as `treeAt` gives it, with what the page shows beside it. */
+export interface ReportTreeNode extends Omit<TreeNode, 'children'> {
   exitCode?: number;
   exitSignal?: number;
-  cmd: string;
-  exe?: string;
-  user?: string;
-  uid?: number;
   /** How its parent at the time became known; `reparent`/`orphaned`: it was reparented by then. */
   parentKind?: ParentKind;
-  notes?: string[];
   /** On the asked chain (self or an ancestor). */
   onChain?: boolean;
   startEvidence?: StoredEvidence;
