@@ -1,6 +1,9 @@
 import { UserError } from '../cli/user-error.js';
 import { EXIT_TEMPFAIL } from './writer-lock.js';
 
+/** EX_IOERR (sysexits.h): the disk filled up under a writer. */
+export const EXIT_IOERR = 74;
+
 /**
  * A database error of a writer that the user can act on, as a one-line UserError;
  * undefined for anything else (a bug: it stays an internal error).
@@ -19,6 +22,15 @@ export function writerErrorForUser(error: unknown, database: string): UserError 
     return new UserError(
       `${database} is locked by another process (${message}): wait for it, or pass --wait [SECONDS] to queue behind it`,
       EXIT_TEMPFAIL,
+    );
+  }
+  // SQLite says SQLITE_FULL when a write finds no space; the file system ENOSPC/EDQUOT. The
+  // transaction in progress is rolled back: every earlier commit (rows with their resume
+  // positions) stays, so the same command continues from there once there is room.
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || /database or disk is full|no space left/i.test(message)) {
+    return new UserError(
+      `${database}: the disk is full (${message}): what was committed before is kept and can be queried; free some space, then run the same command again to continue from there`,
+      EXIT_IOERR,
     );
   }
   return undefined;
