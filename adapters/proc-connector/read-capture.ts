@@ -184,6 +184,11 @@ function readJson<T>(path: string): T | undefined {
   }
 }
 
+/** The host a capture's events are stamped with: `host` if given, else its meta file's. */
+export function captureHost(path: string, host?: string): string | undefined {
+  return host ?? readMeta(path)?.host;
+}
+
 function readMeta(path: string): CaptureMeta | undefined {
   const meta = readJson<CaptureMeta>(metaPath(path));
   if (!meta) return undefined;

@@ -4,7 +4,7 @@ import type { LossEvent, ProcEvent } from '../../src/events/proc-event.js';
 import type { HistoryBuilderStats } from '../../src/history/history-builder.js';
 import { WritableHistory } from '../../src/history/history-database.js';
 import { leaveSelfContained } from '../../src/history/open-history-db.js';
-import { FULL_HEAD_BYTES, sha256, SourceRegistry, type SourceKey } from '../../src/ingest/source-registry.js';
+import { FULL_HEAD_BYTES, sha256, SqliteSourceRegistry, type SourceKey } from '../../src/ingest/source-registry.js';
 import type { LiveSummary } from './live-connector.js';
 import { runLiveConnector } from './live-connector.js';
 
@@ -85,7 +85,7 @@ export async function watchIntoHistory(options: WatchOptions): Promise<WatchSumm
 }
 
 function registerSession(history: WritableHistory, host: string | undefined): number {
-  const registry = new SourceRegistry(history.db);
+  const registry = new SqliteSourceRegistry(history.db);
   let bootId = '';
   try {
     bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();

@@ -1,5 +1,5 @@
 import { LAST_RECORD_STATE_KEY } from './history-types.js';
-import type { HistoryWriter } from './history-writer.js';
+import type { HistoryWriter, OpenInstance } from './history-writer.js';
 import { linkParent, pendingFromJson, pendingToJson, type AwaitingFork, type HostTable, type LiveProc } from './live-process-table.js';
 
 /**
@@ -38,15 +38,7 @@ export class BuilderState {
 
   /** Rebuilds the live tables (hostById creates a host's table on first use). */
   restore(hostById: (id: number) => HostTable): void {
-    for (const o of this.writer.openInstances()) {
-      const h = hostById(o.hostId);
-      const p: LiveProc = { id: o.id, pid: o.pid, startNs: o.startNs, startKnown: o.startKnown };
-      if (o.ppid !== undefined) p.ppid = o.ppid;
-      if (o.orphanRowId !== undefined) p.orphanRowId = o.orphanRowId;
-      if (o.image !== undefined) p.image = o.image;
-      h.live.set(o.pid, p);
-      linkParent(h, p, o.parentId);
-    }
+    this.restoreOpen(this.writer.openInstances(), hostById);
     const pending = this.writer.getState(PENDING_KEY);
     if (pending !== undefined) {
       for (const [hostId, list] of Object.entries(JSON.parse(pending) as Record<string, unknown>)) {
@@ -62,6 +54,29 @@ export class BuilderState {
     if (namespaces !== undefined) {
       this.namespaceSaved = true;
       for (const [hostId, json] of Object.entries(JSON.parse(namespaces) as Record<string, unknown>)) namespaceStateFromJson(hostById(Number(hostId)), json);
+    }
+  }
+
+  /**
+   * A host taken by the writer after the start (PostgreSQL: its writer lock is taken when
+   * its first event comes): its open instances, and the namespace state that marks them.
+   */
+  restoreHost(hostId: number, hostById: (id: number) => HostTable): void {
+    this.restoreOpen(this.writer.openInstances(hostId), hostById);
+    const namespaces = this.writer.getState(NAMESPACE_KEY);
+    const json = namespaces === undefined ? undefined : (JSON.parse(namespaces) as Record<string, unknown>)[hostId];
+    if (json !== undefined) namespaceStateFromJson(hostById(hostId), json);
+  }
+
+  private restoreOpen(open: Iterable<OpenInstance>, hostById: (id: number) => HostTable): void {
+    for (const o of open) {
+      const h = hostById(o.hostId);
+      const p: LiveProc = { id: o.id, pid: o.pid, startNs: o.startNs, startKnown: o.startKnown };
+      if (o.ppid !== undefined) p.ppid = o.ppid;
+      if (o.orphanRowId !== undefined) p.orphanRowId = o.orphanRowId;
+      if (o.image !== undefined) p.image = o.image;
+      h.live.set(o.pid, p);
+      linkParent(h, p, o.parentId);
     }
   }
 }

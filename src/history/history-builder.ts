@@ -50,6 +50,11 @@ export class HistoryBuilder {
     return n;
   }
 
+  /** Restores a host the writer took after this builder was made (see BuilderState.restoreHost). */
+  restoreHost(hostId: number): void {
+    this.state.restoreHost(hostId, (id) => this.hostById(id));
+  }
+
   /** Writes what the next run needs besides the rows (call inside the commit's transaction). */
   saveState(): void {
     this.state.save(this.hostsById.values(), this.stats.namespacedCallers > 0);

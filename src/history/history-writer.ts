@@ -90,7 +90,8 @@ export interface HistoryWriter {
   insertLoss(hostId: number, atNs: bigint, count: number | undefined, reason: string, evidence?: WriteEvidence): void;
   lastInstance(hostId: number, pid: number): LastInstance | undefined;
   parentSummary(instanceId: number): ParentSummary;
-  openInstances(): OpenInstance[];
+  /** Instances without an end (of one host when given). */
+  openInstances(hostId?: number): OpenInstance[];
   getState(key: string): string | undefined;
   setState(key: string, value: string | undefined): void;
 }

@@ -240,10 +240,11 @@ export class SqliteHistoryWriter implements HistoryWriter {
     return s;
   }
 
-  openInstances(): OpenInstance[] {
+  openInstances(hostId?: number): OpenInstance[] {
     this.flush();
     const out: OpenInstance[] = [];
     for (const r of this.st.open!.all() as Raw[]) {
+      if (hostId !== undefined && Number(r.host_id) !== hostId) continue;
       const id = Number(r.id);
       const o: OpenInstance = {
         id,

@@ -1,14 +1,14 @@
 import { createAuditdAdapter, type AuditdAdapter } from '../../adapters/auditd/index.js';
 import type { SourcePosition } from '../events/event-sink.js';
+import type { ProcEvent } from '../events/proc-event.js';
 import { UserError } from '../cli/user-error.js';
-import { WritableHistory } from '../history/history-database.js';
-import { leaveSelfContained } from '../history/open-history-db.js';
 import { createLineSplitter } from '../sources/line-splitter.js';
 import { CommitPacer, piecesOf } from './commit-pacer.js';
 import { damageNote } from './damage-note.js';
 import { sourceKeyOf } from './follow-plan.js';
 import { followStreams, type FollowStream } from './follow-streams.js';
 import { IngestSession } from './ingest-session.js';
+import { openIngestTarget, type IngestTarget } from './ingest-target.js';
 import type { IngestSummary } from './ingest-summary.js';
 import { PositionRing, type ReadPosition } from './position-ring.js';
 import { newReadSource, positionOf, type ReadSource } from './read-source.js';
@@ -32,6 +32,8 @@ export interface FollowIngestOptions {
   pollMs?: number;
   /** false: no audit serial-gap loss detection (a filtered log). */
   detectLoss?: boolean;
+  /** Seconds to wait for another writer of the same history (PostgreSQL: of the same host). */
+  waitS?: number;
 }
 
 const RING_LINES = 65_536;
@@ -53,14 +55,17 @@ type FollowSource = ReadSource & { head: Buffer };
  */
 export async function runFollowIngest(options: FollowIngestOptions): Promise<IngestSummary> {
   const started = Date.now();
-  const history = WritableHistory.open(options.db);
+  const history = await openIngestTarget(options.db, {
+    ...(options.host !== undefined ? { host: options.host } : {}),
+    ...(options.waitS !== undefined ? { waitS: options.waitS } : {}),
+  });
   try {
     const run = new FollowRun(history, options);
     await run.run();
     const summary = run.summary(Date.now() - started);
-    // Stopped cleanly, all committed: leave no -wal/-shm behind (queries reading
-    // concurrently keep it in WAL: leaveSelfContained does not wait for them).
-    leaveSelfContained(history.db);
+    // Stopped cleanly, all committed: SQLite leaves no -wal/-shm behind (queries reading
+    // concurrently keep it in WAL: finish does not wait for them).
+    await history.finish();
     return summary;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -68,7 +73,7 @@ export async function runFollowIngest(options: FollowIngestOptions): Promise<Ing
     if (code === 'EISDIR') throw new UserError(`${options.path} is a directory: follow the log file in it, e.g. ${options.path}/audit.log`);
     throw error;
   } finally {
-    history.close();
+    await history.close();
   }
 }
 
@@ -81,16 +86,22 @@ class FollowRun {
   private lastData = Date.now();
   /** Lines handed to the adapter since its open events were last flushed. */
   private unflushed = false;
+  /** Commits run one after the other (an idle commit may start while the reader waits for data). */
+  private commits: Promise<void> = Promise.resolve();
+  /** A commit started by the idle timer that failed: thrown by the reader. */
+  private failure: unknown;
+  /** Events the adapter emitted since they were last handed to the session (see deliver). */
+  private emitted: ProcEvent[] = [];
 
   constructor(
-    history: WritableHistory,
+    history: IngestTarget,
     private readonly options: FollowIngestOptions,
   ) {
     const { host, detectLoss } = options;
     this.session = new IngestSession(history, { ...(host !== undefined ? { host } : {}), ...(detectLoss !== undefined ? { detectLoss } : {}) });
     void this.session.guard; // the previous run's guard, read before this run writes
     const adapterOptions = { ...(host !== undefined ? { host } : {}), ...(detectLoss === false ? { detectLoss } : {}) };
-    this.adapter = createAuditdAdapter({ onEvent: this.session.onAuditdEvent, onWarning: this.session.warn }, adapterOptions);
+    this.adapter = createAuditdAdapter({ onEvent: (e) => this.emitted.push(e), onWarning: this.session.warn }, adapterOptions);
     this.pacer = new CommitPacer(options.commitEveryLines, options.commitEveryMs);
   }
 
@@ -130,8 +141,16 @@ class FollowRun {
     // joins records that arrive later (auditd interleaves events: samples/auditd/rotation's
     // audit.log.2 has PROCTITLE of 28789 after all of 28790), and skips what is stored.
     // Serial gaps stay open rather than being reported as losses: the restart resolves them.
-    this.flushAndCommit();
-    history.commit();
+    await this.serially(() => this.flushAndCommit());
+    await history.commit();
+  }
+
+  /** Runs `commit` after the commits before it (each commit's positions are taken when it starts). */
+  private serially(commit: () => Promise<void>): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    const next = this.commits.then(commit);
+    this.commits = next.catch(() => undefined);
+    return next;
   }
 
   private register(stream: FollowStream): FollowSource {
@@ -169,14 +188,16 @@ class FollowRun {
         rs.head = Buffer.concat([rs.head, piece.subarray(0, FULL_HEAD_BYTES - rs.head.length)]);
       }
       splitter.push(piece);
+      await this.deliver();
       rs.report.bytes += piece.length;
       rs.consumedOffset = splitter.consumedOffset;
       const ln = splitter.lineNumber;
       if (ln !== undefined) rs.consumedLine = ln;
-      if (this.pacer.read(piece.length)) this.commit();
+      if (this.pacer.read(piece.length)) await this.serially(() => this.commit());
     }
     if (!this.options.signal.aborted) {
       splitter.end();
+      await this.deliver();
       rs.consumedOffset = splitter.consumedOffset;
       const ln = splitter.lineNumber;
       if (ln !== undefined) rs.consumedLine = ln;
@@ -190,21 +211,52 @@ class FollowRun {
    */
   private idleCheck = (): void => {
     if (!this.unflushed || Date.now() - this.lastData < (this.options.idleFlushMs ?? IDLE_FLUSH_MS)) return;
-    this.flushAndCommit();
+    this.unflushed = false;
+    this.serially(() => this.flushAndCommit()).catch((error: unknown) => {
+      this.failure ??= error;
+    });
   };
 
-  private flushAndCommit(): void {
+  /**
+   * Hands the emitted events to the session once the writer knows their hosts (PostgreSQL
+   * takes a new host's writer lock first: asynchronous, so it waits its turn among the
+   * commits). SQLite, or hosts already known: at once.
+   */
+  private async deliver(): Promise<void> {
+    const events = this.takeEmitted();
+    if (events === undefined) return;
+    const hosts = this.session.history.prepareHosts(events);
+    if (hosts === undefined) for (const e of events) this.session.onAuditdEvent(e);
+    else await this.serially(() => this.apply(events, hosts));
+  }
+
+  private takeEmitted(): ProcEvent[] | undefined {
+    if (this.emitted.length === 0) return undefined;
+    const events = this.emitted;
+    this.emitted = [];
+    return events;
+  }
+
+  private async apply(events: ProcEvent[], takeHosts: (() => Promise<void>) | undefined): Promise<void> {
+    if (takeHosts !== undefined) await takeHosts();
+    for (const e of events) this.session.onAuditdEvent(e);
+  }
+
+  /** Runs in the commit sequence (serially). */
+  private async flushAndCommit(): Promise<void> {
     this.unflushed = false;
     const pendingAt = this.adapter.oldestPendingPosition();
     this.adapter.flushPending();
-    this.commit(pendingAt);
+    const events = this.takeEmitted();
+    if (events !== undefined) await this.apply(events, this.session.history.prepareHosts(events));
+    return this.commit(pendingAt);
   }
 
   /**
    * Commits with every source's resume position: RESUME_CONTEXT_LINES before the oldest
    * event not yet emitted when `pendingAt` was taken. Never final (see commit-positions.ts).
    */
-  private commit(pendingAt: SourcePosition | undefined = this.adapter.oldestPendingPosition()): void {
+  private async commit(pendingAt: SourcePosition | undefined = this.adapter.oldestPendingPosition()): Promise<void> {
     this.pacer.committed();
     const current = this.files[this.files.length - 1];
     if (current === undefined) return;
@@ -220,6 +272,6 @@ class FollowRun {
       if (s.head.length > s.key.headBytes) s.key = sourceKeyOf(this.session.defaultHostId, s.head);
       s.info.size = s.startOffset + s.report.bytes;
     }
-    this.session.commit(this.ring.before(pending, RESUME_CONTEXT_LINES), pending, false);
+    await this.session.commit(this.ring.before(pending, RESUME_CONTEXT_LINES), pending, false);
   }
 }

@@ -1,4 +1,4 @@
-import { readProcConnectorCapture } from '../../adapters/proc-connector/read-capture.js';
+import { captureHost, readProcConnectorCapture } from '../../adapters/proc-connector/read-capture.js';
 import type { EventSink } from '../events/event-sink.js';
 import type { InputReport } from './ingest-summary.js';
 import type { IngestSession } from './ingest-session.js';
@@ -35,6 +35,9 @@ export async function ingestConnectorCapture(session: IngestSession, input: Plan
   if (input.size !== undefined) info.size = input.size;
   if (input.dev !== undefined) info.dev = input.dev;
   if (input.inode !== undefined) info.inode = input.inode;
+  // The capture is replayed synchronously: its host is taken before (PostgreSQL: writer lock).
+  const takeHost = session.history.prepareHosts([{ host: captureHost(input.path, options.host) }]);
+  if (takeHost !== undefined) await takeHost();
   session.history.begin();
   const row = found ?? session.registry.create(key, info, session.nowNs);
   session.sources.name(input.path, row.id);
@@ -50,5 +53,5 @@ export async function ingestConnectorCapture(session: IngestSession, input: Plan
     report.unread = report.note;
   }
   session.registry.commit(row.id, replay.damagedAt ?? replay.bytes, undefined, true, key, info, session.nowNs);
-  session.commitRows();
+  await session.commitRows();
 }

@@ -1,14 +1,14 @@
 import type { IngestWarning } from '../events/event-sink.js';
 import type { ProcEvent } from '../events/proc-event.js';
 import type { HistoryBuilder } from '../history/history-builder.js';
-import type { WritableHistory } from '../history/history-database.js';
 import { commitPositions } from './commit-positions.js';
 import { filteredLogHint } from './loss-hint.js';
 import type { IngestSummary, InputReport } from './ingest-summary.js';
 import type { ReadPosition } from './position-ring.js';
 import { SourceList } from './read-source.js';
 import { ResumeGuard, type SavedGuard } from './resume-guard.js';
-import { SourceRegistry } from './source-registry.js';
+import type { IngestTarget } from './ingest-target.js';
+import type { SourceRegistry } from './source-registry.js';
 
 /** Where the resume guard of auditd ingests is kept: plain ingest and --follow share it. */
 const GUARD_KEY = 'ingest.auditd.guard';
@@ -44,11 +44,11 @@ export class IngestSession {
   private missingEvents = 0;
 
   constructor(
-    readonly history: WritableHistory,
+    readonly history: IngestTarget,
     options: SessionOptions,
   ) {
     this.builder = history.builder({ sourceIdOf: this.sources.idOf });
-    this.registry = new SourceRegistry(history.db);
+    this.registry = history.registry;
     this.defaultHostId = history.writer.hostId(options.host ?? '');
     this.detectLoss = options.detectLoss !== false;
   }
@@ -91,20 +91,20 @@ export class IngestSession {
    * Commits the rows, each source's resume position (see commit-positions.ts) and the
    * resume guard together, then opens the next transaction.
    */
-  commit(resume: ReadPosition, pending: ReadPosition, final: boolean): void {
+  async commit(resume: ReadPosition, pending: ReadPosition, final: boolean): Promise<void> {
     const all = this.sources.all;
     if (all.length === 0) return;
     commitPositions(this.registry, all, resume, final, this.nowNs);
     const at = (p: ReadPosition) => ({ src: all[p.ord]!.id, off: p.offset });
     this.history.writer.setState(GUARD_KEY, JSON.stringify(this.guard.checkpoint(at(resume), at(pending), this.sources.ordOf)));
-    this.commitRows();
+    await this.commitRows();
     this.history.begin();
   }
 
   /** Saves the builder's live state and commits the transaction. */
-  commitRows(): void {
+  async commitRows(): Promise<void> {
     this.builder.saveState();
-    this.history.commit();
+    await this.history.commit();
     this.commits++;
   }
 

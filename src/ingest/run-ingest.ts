@@ -1,10 +1,9 @@
 import { UserError } from '../cli/user-error.js';
-import { WritableHistory } from '../history/history-database.js';
-import { leaveSelfContained } from '../history/open-history-db.js';
 import { damageNote } from './damage-note.js';
 import { CommitPacer, piecesOf } from './commit-pacer.js';
 import { ingestConnectorCapture } from './ingest-connector.js';
 import { IngestSession } from './ingest-session.js';
+import { openIngestTarget } from './ingest-target.js';
 import type { IngestSummary } from './ingest-summary.js';
 import { openAuditdSource, type OpenedSource } from './open-auditd-source.js';
 import { createParseClient, MAX_PIECES_AHEAD, WORKER_MIN_BYTES, workerAvailable, type ParseIn } from './parse-client.js';
@@ -29,6 +28,8 @@ export interface IngestOptions {
   parseIn?: ParseIn;
   /** false: no audit serial-gap loss detection (logs filtered with grep/ausearch: their gaps are not losses). */
   detectLoss?: boolean;
+  /** Seconds to wait for another writer of the same history (PostgreSQL: of the same host). */
+  waitS?: number;
 }
 
 export { RESUME_CONTEXT_LINES } from './parse-stage.js';
@@ -41,7 +42,10 @@ export { RESUME_CONTEXT_LINES } from './parse-stage.js';
 export async function runIngest(options: IngestOptions): Promise<IngestSummary> {
   const started = Date.now();
   const planned = await planInputs(options.inputs);
-  const history = WritableHistory.open(options.db);
+  const history = await openIngestTarget(options.db, {
+    ...(options.host !== undefined ? { host: options.host } : {}),
+    ...(options.waitS !== undefined ? { waitS: options.waitS } : {}),
+  });
   try {
     const session = new IngestSession(history, {
       ...(options.host !== undefined ? { host: options.host } : {}),
@@ -59,12 +63,11 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
     const lines = auditd.length > 0 ? await ingestAuditd(session, auditd, options) : 0;
     for (const p of connector) await ingestConnectorCapture(session, p, options);
     const summary = session.summary(lines, Date.now() - started);
-    // Everything is committed: no -wal/-shm needed by whoever reads the file next (a
-    // write-protected evidence copy cannot create them).
-    leaveSelfContained(history.db);
+    // Everything is committed (SQLite: no -wal/-shm needed by whoever reads the file next).
+    await history.finish();
     return summary;
   } finally {
-    history.close();
+    await history.close();
   }
 }
 
@@ -83,6 +86,8 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
   /** Applies the next batch: its events, then (between pieces only) maybe a commit. */
   const apply = async (): Promise<void> => {
     const b = await parser.take();
+    const takeHosts = history.prepareHosts(b.events);
+    if (takeHosts !== undefined) await takeHosts();
     for (const e of b.events) session.onAuditdEvent(e);
     for (const w of b.warnings) session.warn(w);
     if (b.adapterLines !== undefined) adapterLines = b.adapterLines;
@@ -96,7 +101,7 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
     rs.consumedOffset = b.consumedOffset;
     if (b.consumedLine !== undefined) rs.consumedLine = b.consumedLine;
     if (pacer.read(b.bytes)) {
-      session.commit(b.resume, b.pending, false);
+      await session.commit(b.resume, b.pending, false);
       pacer.committed();
     }
   };
@@ -167,9 +172,9 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
   const all = sources.all;
   if (all.length > 0) {
     const end = positionOf(all[all.length - 1]!);
-    session.commit(end, end, true);
+    await session.commit(end, end, true);
   }
-  history.commit();
+  await history.commit();
   return adapterLines;
 }
 

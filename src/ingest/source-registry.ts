@@ -38,7 +38,19 @@ export interface SourceInfo {
 /** Full identity heads are this long (sources/input-identity.ts IDENTITY_HEAD_BYTES). */
 export const FULL_HEAD_BYTES = 4096;
 
-export class SourceRegistry {
+/**
+ * The registry as the ingest uses it (synchronous: looked up while inputs are opened,
+ * committed inside the transaction holding the rows). SQLite: SqliteSourceRegistry below;
+ * PostgreSQL: postgres/pg-source-registry.ts (rows held in memory, written at commit).
+ */
+export interface SourceRegistry {
+  find(key: SourceKey): SourceRow | undefined;
+  create(key: SourceKey, info: SourceInfo, nowNs: bigint): SourceRow;
+  /** Where the source stands; call inside the transaction that holds its data. */
+  commit(id: number, offset: number, line: number | undefined, complete: boolean, key: SourceKey, info: SourceInfo, nowNs: bigint): void;
+}
+
+export class SqliteSourceRegistry implements SourceRegistry {
   constructor(private readonly db: SqliteDatabase) {}
 
   find(key: SourceKey): SourceRow | undefined {

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { isPostgresUrl, redactUrl } from '../../history/postgres/pg-url.js';
 import { checkDbPath } from '../../ingest/check-db-path.js';
 import { ingestOutcome } from '../../ingest/ingest-outcome.js';
 import { formatSummary } from '../../ingest/ingest-summary.js';
@@ -19,7 +20,7 @@ const USAGE = [
   'usage: proc-tree ingest [--db FILE] [--format auto|auditd|proc-connector] [--host NAME] [--boot-time EPOCH_SECONDS] [--no-loss-detection] [--wait [SECONDS]] [--json] INPUT...',
   '       proc-tree ingest --follow [--db FILE] [--host NAME] [--duration SECONDS] [--no-loss-detection] [--wait [SECONDS]] [--json] AUDIT_LOG',
   '',
-  'Reads audit logs or proc-connector captures into the history database (default ./proc-tree.db).',
+  'Reads audit logs or proc-connector captures into the history database (default ./proc-tree.db, or\n$PROC_TREE_DB). --db also takes a PostgreSQL URL, postgres://USER@HOST:PORT/DB: one ingest per host at a time.',
   'INPUT: a file (plain, .gz, .zip), a directory of rotated logs (read oldest first), or - for stdin.',
   'Running it again changes nothing; an appended log continues where it stopped; a killed run resumes.',
   '  --host NAME        host for records without node= (and for connector captures)',
@@ -52,7 +53,7 @@ const command: Command = {
         allowPositionals: true,
         strict: true,
         options: {
-          db: { type: 'string', default: './proc-tree.db' },
+          db: { type: 'string' },
           format: { type: 'string', default: 'auto' },
           host: { type: 'string' },
           'boot-time': { type: 'string' },
@@ -73,7 +74,7 @@ const command: Command = {
     if (format !== 'auto' && format !== 'auditd' && format !== 'proc-connector') {
       throw new UsageError(`--format must be auto, auditd or proc-connector, got '${format}'`);
     }
-    const options: IngestOptions = { db: values.db!, inputs: positionals, format, stdin: io.stdin };
+    const options: IngestOptions = { db: values.db ?? process.env.PROC_TREE_DB ?? './proc-tree.db', inputs: positionals, format, stdin: io.stdin };
     if (values.host !== undefined) options.host = values.host;
     if (values['boot-time'] !== undefined) options.bootTimeNs = parseTimeNs(values['boot-time']);
     const every = values['commit-every'];
@@ -102,6 +103,8 @@ interface WriterSetup {
 }
 
 async function ingest(options: IngestOptions, writer: WriterSetup) {
+  // PostgreSQL: one writer per host, by the ingest's own advisory lock (pg-writer-lock.ts).
+  if (isPostgresUrl(options.db)) return runIngest({ ...options, ...(writer.lock.wait !== undefined ? { waitS: writer.lock.wait } : {}) });
   await checkDbPath(options.db);
   return asOnlyWriter(options.db, writer.command, writer.lock, () => runIngest(options));
 }
@@ -120,13 +123,14 @@ async function follow(options: IngestOptions, positionals: string[], duration: s
     throw new UsageError(`cannot follow ${path}: no directory ${dirname(path)} (a typo?)`);
   }
   if (info !== undefined && !info.isFile()) throw new UsageError(`--follow needs the log file itself, not ${info.isDirectory() ? 'a directory' : 'a pipe or device'}: e.g. ${path.replace(/\/$/, '')}/audit.log`);
-  await checkDbPath(options.db);
+  if (!isPostgresUrl(options.db)) await checkDbPath(options.db);
   // The lock is taken before Ctrl-C is caught: a queued follow (--wait) is stopped by it
   // at once, holding nothing; --duration counts from when it starts writing.
-  return asOnlyWriter(options.db, writer.command, writer.lock, async () => {
+  const pg = isPostgresUrl(options.db);
+  const run = async () => {
     const stop = stopSignal(durationS);
     try {
-      stderr.write(`following ${path} into ${options.db}${durationS ? ` for ${durationS}s` : ''}; Ctrl-C to stop\n`);
+      stderr.write(`following ${path} into ${redactUrl(options.db)}${durationS ? ` for ${durationS}s` : ''}; Ctrl-C to stop\n`);
       return await runFollowIngest({
         db: options.db,
         path,
@@ -134,11 +138,14 @@ async function follow(options: IngestOptions, positionals: string[], duration: s
         ...(options.host !== undefined ? { host: options.host } : {}),
         ...(options.commitEveryLines !== undefined ? { commitEveryLines: options.commitEveryLines } : {}),
         ...(options.detectLoss !== undefined ? { detectLoss: options.detectLoss } : {}),
+        // PostgreSQL: the follow's own per-host advisory lock (pg-writer-lock.ts).
+        ...(pg && writer.lock.wait !== undefined ? { waitS: writer.lock.wait } : {}),
       });
     } finally {
       stop.dispose();
     }
-  });
+  };
+  return pg ? run() : asOnlyWriter(options.db, writer.command, writer.lock, run);
 }
 
 export default command;
