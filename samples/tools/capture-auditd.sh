@@ -18,6 +18,9 @@
 #                              descendants, survives reparenting: how we find them)
 #   PROBE_INTERVAL_MS=10       truth prober poll interval
 #
+# A scenario may add audit rules in SCENARIO.rules beside its script (loaded after the
+# process rules; `@AUID_FILTER@` becomes the FILTER's `-F auid=MARKER` or nothing).
+#
 # Scenario scripts may declare, on a line of their own:
 #   SCENARIO_PID_MAX=N         lower kernel.pid_max to N (>= 2000) during the capture
 #   SCENARIO_FILTER=none       default FILTER for that scenario
@@ -141,6 +144,8 @@ cat >"$TMP/audit.rules" <<EOF
 -a always,exit -F arch=b64 -S $SYSCALLS $AUID_FILTER -k proctree
 -a always,exit -F arch=b32 -S $SYSCALLS $AUID_FILTER -k proctree
 EOF
+EXTRA_RULES=$HERE/scenarios/$SCENARIO.rules
+[[ -f $EXTRA_RULES ]] && sed "s|@AUID_FILTER@|$AUID_FILTER|g" "$EXTRA_RULES" >>"$TMP/audit.rules"
 
 auditd -n -c "$TMP" 9>&- >"$TMP/auditd.out" 2>&1 &
 AUDITD_PID=$!
