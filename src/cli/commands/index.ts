@@ -17,4 +17,5 @@ export const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   capture: () => import('./capture.js'),
   watch: () => import('./watch.js'),
   report: () => import('./report.js'),
+  export: () => import('./export.js'),
 };
