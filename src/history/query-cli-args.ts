@@ -4,6 +4,7 @@ import { UsageError, UserError } from '../cli/user-error.js';
 import { auditEventSerial, parseTimeNs } from '../time/parse-time.js';
 import type { HistoryStore } from './history-store.js';
 import { openHistoryStore } from './open-history-store.js';
+import { printableText } from '../cli/printable-text.js';
 
 /** Options every history query command shares. */
 export const COMMON_QUERY_OPTIONS = {
@@ -70,7 +71,9 @@ export function userText(user: string | undefined, uid: number | undefined): str
 }
 
 /** Left-aligned columns, the last one unpadded. */
-export function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length)));
-  return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ')).join('\n');
+export function table(cells: string[][]): string {
+  // Cells hold log text: escaped before measuring, so widths match what is printed.
+  const printable = cells.map((r) => r.map(printableText));
+  const widths = printable[0]!.map((_, col) => Math.max(...printable.map((r) => (r[col] ?? '').length)));
+  return printable.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ')).join('\n');
 }

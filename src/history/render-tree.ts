@@ -1,5 +1,6 @@
 import { formatTimeNs } from '../time/format-time.js';
 import type { TreeNode } from './tree-at.js';
+import { printableText } from '../cli/printable-text.js';
 
 /**
  * pstree-style text: `cmd(pid)` with box-drawing branches, children by pid or start.
@@ -9,7 +10,7 @@ import type { TreeNode } from './tree-at.js';
 export function renderTreeText(roots: TreeNode[], options: { times?: boolean } = {}): string {
   const out: string[] = [];
   const walk = (node: TreeNode, prefix: string, last: boolean, top: boolean): void => {
-    const cmd = node.execs !== undefined ? execsText(node.execs) : node.cmd || '?';
+    const cmd = printableText(node.execs !== undefined ? execsText(node.execs) : node.cmd || '?');
     const times = options.times === true ? `  ${lifetimeText(node)}` : '';
     const label = `${cmd}(${node.pid})${node.startKnown ? '' : ' ~'}${node.notes !== undefined ? ' ?' : ''}${times}`;
     out.push(top ? label : `${prefix}${last ? '└─' : '├─'}${label}`);

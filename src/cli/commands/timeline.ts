@@ -4,6 +4,7 @@ import { timeline, type TimelineEntry } from '../../history/timeline.js';
 import { formatTimeNs } from '../../time/format-time.js';
 import type { Command } from '../command.js';
 import { UsageError, UserError } from '../user-error.js';
+import { printableText } from '../printable-text.js';
 
 const USAGE = [
   'usage: proc-tree timeline PID [--at TIME] [--db FILE] [--host NAME] [--json]',
@@ -35,7 +36,7 @@ function entryText(e: TimelineEntry): string {
   const end = i.endNs === undefined ? 'no end recorded' : `${i.endCertainty === 'inferred' ? `gone by (${i.endReason ?? 'inferred'})` : 'exited'} ${formatTimeNs(i.endNs)}${i.exitCode !== undefined ? ` code ${i.exitCode}` : ''}${i.exitSignal !== undefined ? ` signal ${i.exitSignal}` : ''}`;
   lines.push(`${e.aliveAtQuery ? '*' : ' '} pid ${i.pid}: ${start}, ${end}${i.creatorPid !== undefined ? `, forked by ${i.creatorPid}` : ''}${where(i.startEvidence)}`);
   for (const p of e.parents) lines.push(`    ${formatTimeNs(p.sinceNs)}  parent ${p.ppid} (${p.kind})${where(p.evidence)}`);
-  for (const im of e.images) lines.push(`    ${formatTimeNs(im.sinceNs)}  ${im.kind} ${commandOf(im)}${im.exe ? `  exe=${im.exe}` : ''}${im.uid !== undefined ? ` uid=${im.uid}` : ''}${where(im.evidence)}`);
+  for (const im of e.images) lines.push(`    ${formatTimeNs(im.sinceNs)}  ${im.kind} ${printableText(commandOf(im))}${im.exe ? `  exe=${printableText(im.exe)}` : ''}${im.uid !== undefined ? ` uid=${im.uid}` : ''}${where(im.evidence)}`);
   return lines.join('\n');
 }
 
