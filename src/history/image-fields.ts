@@ -41,3 +41,20 @@ export function isEmptyImage(image: ImageFields): boolean {
   for (const _ in image) return false;
   return true;
 }
+
+/**
+ * An image row as SQLite or PostgreSQL returns it -> ImageFields. `argv_truncated` is 0/1
+ * in SQLite and a boolean in PostgreSQL; argv is stored as JSON text in both.
+ */
+export function imageFieldsOfRow(r: Record<string, unknown>): ImageFields {
+  const i: ImageFields = {};
+  if (r.exe !== null) i.exe = String(r.exe);
+  if (r.argv !== null) i.argv = JSON.parse(String(r.argv)) as string[];
+  if (r.argv_truncated === true || (r.argv_truncated !== null && Number(r.argv_truncated) === 1)) i.argvTruncated = true;
+  if (r.comm !== null) i.comm = String(r.comm);
+  if (r.cwd !== null) i.cwd = String(r.cwd);
+  for (const k of ['uid', 'euid', 'gid', 'auid'] as const) if (r[k] !== null) i[k] = Number(r[k]);
+  if (r.user !== null) i.user = String(r.user);
+  if (r.euser !== null) i.euser = String(r.euser);
+  return i;
+}

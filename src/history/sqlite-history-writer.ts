@@ -14,6 +14,7 @@ import type {
 import { LastInstanceCache, type CachedLast } from './last-instance-cache.js';
 import type { SqliteDatabase } from './open-history-db.js';
 import { INSERT_COLUMNS, PendingInstances, type HeldSummary } from './pending-instances.js';
+import { imageFieldsOfRow } from './image-fields.js';
 
 type Raw = Record<string, unknown>;
 // Evidence is bound as four plain arguments (src, off, line, rec): spreading a
@@ -271,12 +272,12 @@ export class SqliteHistoryWriter implements HistoryWriter {
   /** The latest image of an instance, else what it inherited from its creator at fork. */
   private imageInForce(id: number): ImageFields | undefined {
     const own = this.st.lastWrittenImage!.get(id) as Raw | undefined;
-    if (own !== undefined) return imageFields(own);
+    if (own !== undefined) return imageFieldsOfRow(own);
     let at = 0n;
     let current: number | undefined = id;
     for (let depth = 0; current !== undefined && depth < MAX_INHERIT_DEPTH; depth++) {
       const row = depth === 0 ? undefined : (this.st.latestImage!.get(current, at) as Raw | undefined);
-      if (row !== undefined) return imageFields(row);
+      if (row !== undefined) return imageFieldsOfRow(row);
       const inst = this.st.startOf!.get(current) as { start_ns: bigint; creator_id: bigint | null } | undefined;
       if (inst === undefined || inst.creator_id === null) return undefined;
       at = inst.start_ns;
@@ -309,15 +310,3 @@ function lastFromPending(p: HeldSummary): CachedLast {
   return last;
 }
 
-function imageFields(r: Raw): ImageFields {
-  const i: ImageFields = {};
-  if (r.exe !== null) i.exe = String(r.exe);
-  if (r.argv !== null) i.argv = JSON.parse(String(r.argv)) as string[];
-  if (r.argv_truncated !== null && Number(r.argv_truncated) === 1) i.argvTruncated = true;
-  if (r.comm !== null) i.comm = String(r.comm);
-  if (r.cwd !== null) i.cwd = String(r.cwd);
-  for (const k of ['uid', 'euid', 'gid', 'auid'] as const) if (r[k] !== null) i[k] = Number(r[k]);
-  if (r.user !== null) i.user = String(r.user);
-  if (r.euser !== null) i.euser = String(r.euser);
-  return i;
-}

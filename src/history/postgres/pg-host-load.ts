@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { ImageFields, LastInstance, OpenInstance } from '../history-writer.js';
 import { nextIdAfter } from './pg-id-ranges.js';
+import { imageFieldsOfRow } from '../image-fields.js';
 
 /** A parent row in brief: what parentSummary and setFirstParentFromFork need. */
 export interface ParentBrief {
@@ -96,7 +97,7 @@ async function openInstances(client: pg.Client, hostId: number): Promise<OpenIns
       if (r.parent_id !== null) o.parentId = Number(r.parent_id);
       if (r.kind === 'orphaned') o.orphanRowId = Number(r.parent_row);
     }
-    const image = r.image_row !== null ? imageFields(r) : await inheritedImage(client, hostId, r);
+    const image = r.image_row !== null ? imageFieldsOfRow(r) : await inheritedImage(client, hostId, r);
     if (image !== undefined) o.image = image;
     out.push(o);
   }
@@ -117,22 +118,10 @@ async function inheritedImage(client: pg.Client, hostId: number, inst: Row): Pro
     );
     const r = rows[0];
     if (r === undefined) return undefined;
-    if (r.image_row !== null) return imageFields(r);
+    if (r.image_row !== null) return imageFieldsOfRow(r);
     at = BigInt(r.start_ns as string);
     current = num(r.creator_id);
   }
   return undefined;
 }
 
-function imageFields(r: Row): ImageFields {
-  const i: ImageFields = {};
-  if (r.exe !== null) i.exe = String(r.exe);
-  if (r.argv !== null) i.argv = JSON.parse(String(r.argv)) as string[];
-  if (r.argv_truncated === true) i.argvTruncated = true;
-  if (r.comm !== null) i.comm = String(r.comm);
-  if (r.cwd !== null) i.cwd = String(r.cwd);
-  for (const k of ['uid', 'euid', 'gid', 'auid'] as const) if (r[k] !== null) i[k] = Number(r[k]);
-  if (r.user !== null) i.user = String(r.user);
-  if (r.euser !== null) i.euser = String(r.euser);
-  return i;
-}
