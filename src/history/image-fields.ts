@@ -50,7 +50,7 @@ export function imageFieldsOfRow(r: Record<string, unknown>): ImageFields {
   const i: ImageFields = {};
   if (r.exe !== null) i.exe = String(r.exe);
   if (r.argv !== null) i.argv = JSON.parse(String(r.argv)) as string[];
-  if (r.argv_truncated === true || (r.argv_truncated !== null && Number(r.argv_truncated) === 1)) i.argvTruncated = true;
+  if (r.argv_truncated !== null && Number(r.argv_truncated) === 1) i.argvTruncated = true; // Number(true) is 1 too
   if (r.comm !== null) i.comm = String(r.comm);
   if (r.cwd !== null) i.cwd = String(r.cwd);
   for (const k of ['uid', 'euid', 'gid', 'auid'] as const) if (r[k] !== null) i[k] = Number(r[k]);

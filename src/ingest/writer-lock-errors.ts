@@ -1,5 +1,5 @@
 import { UserError } from '../cli/user-error.js';
-import { EXIT_TEMPFAIL } from './writer-lock.js';
+import { EXIT_TEMPFAIL, WAIT_HINT } from './writer-lock.js';
 
 /** EX_IOERR (sysexits.h): the disk filled up under a writer. */
 export const EXIT_IOERR = 74;
@@ -20,7 +20,7 @@ export function writerErrorForUser(error: unknown, database: string): UserError 
   const message = error instanceof Error ? error.message : String(error);
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new UserError(
-      `${database} is locked by another process (${message}): wait for it, or pass --wait [SECONDS] to queue behind it`,
+      `${database} is locked by another process (${message}): ${WAIT_HINT}`,
       EXIT_TEMPFAIL,
     );
   }

@@ -62,11 +62,13 @@ export class WriterBusyError extends UserError {
   }
 }
 
+/** What a refused writer can do, the end of every refusal line. */
+export const WAIT_HINT = 'wait for it, or pass --wait [SECONDS] to queue behind it';
+
 /** The one line a refused writer prints (after "proc-tree COMMAND: "). */
 export function busyMessage(database: string, holder: WriterHolder | undefined): string {
-  const what = 'wait for it, or pass --wait [SECONDS] to queue behind it';
-  if (holder === undefined) return `${database} is being written by another process (one that keeps no writer lock: an older proc-tree?); ${what}`;
-  return `${database} is being written by ${describeHolder(holder)}; ${what}`;
+  if (holder === undefined) return `${database} is being written by another process (one that keeps no writer lock: an older proc-tree?); ${WAIT_HINT}`;
+  return `${database} is being written by ${describeHolder(holder)}; ${WAIT_HINT}`;
 }
 
 /** "pid 1234 (proc-tree ingest --db h.db big/) since 2026-12-03T06:40:01Z". */

@@ -123,10 +123,10 @@ async function follow(options: IngestOptions, positionals: string[], duration: s
     throw new UsageError(`cannot follow ${path}: no directory ${dirname(path)} (a typo?)`);
   }
   if (info !== undefined && !info.isFile()) throw new UsageError(`--follow needs the log file itself, not ${info.isDirectory() ? 'a directory' : 'a pipe or device'}: e.g. ${path.replace(/\/$/, '')}/audit.log`);
-  if (!isPostgresUrl(options.db)) await checkDbPath(options.db);
+  const pg = isPostgresUrl(options.db);
+  if (!pg) await checkDbPath(options.db);
   // The lock is taken before Ctrl-C is caught: a queued follow (--wait) is stopped by it
   // at once, holding nothing; --duration counts from when it starts writing.
-  const pg = isPostgresUrl(options.db);
   const run = async () => {
     const stop = stopSignal(durationS);
     try {

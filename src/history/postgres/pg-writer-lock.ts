@@ -1,10 +1,8 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import { UserError } from '../../cli/user-error.js';
+import { EXIT_TEMPFAIL } from '../../ingest/writer-lock.js';
 import { PG_LOCK_CLASS } from './pg-schema.js';
-
-/** Exit status of a writer refused because another one holds the history (EX_TEMPFAIL: try again later). */
-export const EXIT_WRITER_BUSY = 75;
 
 /** How often a waiting writer tries the lock again. */
 const RETRY_MS = 250;
@@ -49,7 +47,7 @@ export class PgWriterLock {
     const host = hostName === '' ? 'the default host' : `host ${JSON.stringify(hostName)}`;
     return new UserError(
       `${this.where}: ${host} is being written by ${who}: wait for it to finish, stop it, or pass --wait SECONDS (one writer per host; other hosts can be ingested at the same time)`,
-      EXIT_WRITER_BUSY,
+      EXIT_TEMPFAIL,
     );
   }
 
