@@ -29,8 +29,17 @@ export class NoProcessAtTimeError extends UserError {
  */
 export async function noProcessAtTime(store: HistoryReader, host: string, pid: number, atNs: bigint, givenHost: string | undefined): Promise<NoProcessAtTimeError> {
   const outside = await outsideHistory(store, host, atNs);
-  if (outside !== undefined) return new NoProcessAtTimeError(pid, atNs, givenHost, outside.note);
+  if (outside?.side === 'before') return new NoProcessAtTimeError(pid, atNs, givenHost, outside.note);
   const all = await store.instancesOfPid(host, pid);
+  if (outside !== undefined) {
+    // After the history's end: a recorded exit of the pid's last holder is the answer, not
+    // the end of the records.
+    const last = all.filter((i) => i.startNs <= atNs).at(-1);
+    if (last?.endNs !== undefined) {
+      return new NoProcessAtTimeError(pid, atNs, givenHost, `it exited at ${formatTimeNs(last.endNs)}, and no later holder of pid ${pid} was recorded before the history ends (see 'proc-tree timeline ${pid}')`);
+    }
+    return new NoProcessAtTimeError(pid, atNs, givenHost, outside.note);
+  }
   if (all.length === 0) return new NoProcessAtTimeError(pid, atNs, givenHost, 'the history has no record of that pid');
   let before: InstanceRow | undefined;
   let after: InstanceRow | undefined;

@@ -9,10 +9,7 @@ import type { HistoryReader } from './history-store.js';
 export async function resolveHost(store: HistoryReader, host: string | undefined, hasPid?: (host: string) => Promise<boolean>): Promise<string> {
   const hosts = await store.hosts();
   if (host !== undefined) {
-    if (!hosts.includes(host)) {
-      const known = hosts.map((h) => (h === '' ? '(default)' : h)).join(', ');
-      throw new UserError(`host '${host}' is not in the history (hosts: ${known || 'none, the database is empty'})`);
-    }
+    checkHostKnown(host, hosts);
     return host;
   }
   if (hosts.length <= 1) return hosts[0] ?? '';
@@ -22,5 +19,21 @@ export async function resolveHost(store: HistoryReader, host: string | undefined
     if (matching.length === 1) return matching[0]!;
     if (matching.length === 0) return hosts.includes('') ? '' : hosts[0]!;
   }
-  throw new UserError(`the history holds several hosts (${hosts.map((h) => h || '(default)').join(', ')}): pass --host NAME`);
+  throw new UserError(`the history holds several hosts (${hostList(hosts)}): pass --host NAME`);
+}
+
+/** Hosts as a user can pass them: the unnamed one (logs without node=) is written ''. */
+const hostList = (hosts: readonly string[]): string => hosts.map((h) => (h === '' ? "'' (logs without node=)" : h)).join(', ');
+
+/**
+ * A --host the history does not hold: say which hosts it does hold, and, when its only host
+ * is the unnamed one (logs recorded without `node=`), that --host is simply left out.
+ */
+export function checkHostKnown(host: string, hosts: readonly string[]): void {
+  if (hosts.includes(host)) return;
+  if (hosts.length === 0) throw new UserError(`host '${host}' is not in the history: the database is empty (ingest a log first)`);
+  if (hosts.length === 1 && hosts[0] === '') {
+    throw new UserError(`host '${host}' is not in the history: its logs carry no node= name, so it holds one unnamed host; leave out --host`);
+  }
+  throw new UserError(`host '${host}' is not in the history (hosts: ${hostList(hosts)})`);
 }

@@ -77,6 +77,24 @@ describe('times outside the history', () => {
     expect(ancestry.code).toBe(tree.code);
   });
 
+  it('a pid whose last holder exited, asked after the history ends: says when it exited, not only where the records end', async () => {
+    const timeline = json((await cli('timeline', '846', '--db', killedDb, '--json')).out);
+    const last = timeline.instances.at(-1);
+    expect(last.endCertainty).toBe('observed');
+    const r = await cli('ancestry', '846', '--at', '1900000000', '--db', killedDb);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`it exited at ${last.end}`);
+    expect(r.err).not.toContain("'alive' only means");
+  });
+
+  it('--host on a history of one unnamed host: says the logs carry no node= and to leave --host out', async () => {
+    for (const command of [['ancestry', '846', '--at', '1795589405'], ['export', '--format', 'ecs']]) {
+      const r = await cli(...command, '--db', killedDb, '--host', 'web-1');
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/host 'web-1' is not in the history: its logs carry no node= name.*leave out --host/);
+    }
+  });
+
   it('find --at after the last record lists what had no exit, marked uncertain', async () => {
     const r = await cli('find', '--cmd', 'auditd', '--at', '1900000000', '--db', killedDb, '--json');
     expect(r.code).toBe(0);

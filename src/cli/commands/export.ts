@@ -11,6 +11,7 @@ import { toTimesketch } from '../../output/timesketch-record.js';
 import type { Command } from '../command.js';
 import { UsageError, UserError } from '../user-error.js';
 import { checkDbArg } from '../../history/check-db-arg.js';
+import { checkHostKnown } from '../../history/resolve-host.js';
 
 const USAGE = [
   'usage: proc-tree export --format ecs|timesketch|csv [--db FILE] [--host NAME] [--from T1] [--to T2] [-o FILE]',
@@ -81,9 +82,7 @@ const command: Command = {
     const history = openHistoryRecords(checkDbArg(values.db));
     try {
       const hosts = await history.reader.hosts();
-      if (values.host !== undefined && !hosts.includes(values.host)) {
-        throw new UserError(`host '${values.host}' is not in the history (hosts: ${hosts.map((h) => h || '(default)').join(', ') || 'none, the database is empty'})`);
-      }
+      if (values.host !== undefined) checkHostKnown(values.host, hosts);
       const file = values.output as string | undefined;
       const out = file === undefined ? io.stdout : createWriteStream(file);
       if (file !== undefined) await once(out, 'open').catch((e: NodeJS.ErrnoException) => {
