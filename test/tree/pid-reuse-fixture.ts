@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { waitForComm } from './live-chain-fixture.js';
 
@@ -19,7 +19,7 @@ export async function withReusedPid(
   const script = `
 set -u
 old=$(cat /proc/sys/kernel/pid_max)
-trap 'echo "$old" > /proc/sys/kernel/pid_max' EXIT
+trap 'echo "$old" > /proc/sys/kernel/pid_max; [ -z "\${keep:-}" ] && kill -9 \${a:-} \${b:-} 2>/dev/null' EXIT
 echo ${LOWERED_PID_MAX} > /proc/sys/kernel/pid_max
 sleep 300 & a=$!
 echo "old $a"
@@ -27,12 +27,41 @@ read -r _go
 kill -9 "$a"; wait "$a" 2>/dev/null
 for i in $(seq 1 8000); do
   sleep 300 & b=$!
-  if [ "$b" = "$a" ]; then echo "new $b"; exit 0; fi
+  if [ "$b" = "$a" ]; then keep=1; echo "new $b"; exit 0; fi
   kill -9 "$b"; wait "$b" 2>/dev/null
 done
 echo "none"
 `;
-  const child = spawn('flock', [KERNEL_LOCK, 'bash', '-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // -o: the sleeps must not inherit the lock's descriptor, or one left behind by a failed
+  // run holds the kernel lock for 300 s and every later run times out waiting for it.
+  // Its own process group, so that a failed or timed-out run can be stopped whole.
+  const child = spawn('flock', ['-o', KERNEL_LOCK, 'bash', '-c', script], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  try {
+    return await reusePid(child, onOldProcess);
+  } catch (e) {
+    stopGroup(child);
+    throw e;
+  }
+}
+
+const running = new Set<ChildProcess>();
+
+function stopGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGTERM'); // bash's EXIT trap restores pid_max
+  } catch {
+    // already gone
+  }
+}
+
+/** For afterAll: a run the test's timeout abandoned is still waiting or forking; stop it. */
+export function stopPidReuseScripts(): void {
+  for (const child of running) stopGroup(child);
+}
+
+async function reusePid(child: ChildProcess, onOldProcess: (pid: number) => Promise<void> | void): Promise<{ pid: number; stop(): void }> {
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async (): Promise<string> => {
     const { value, done } = await lines.next();

@@ -1,11 +1,11 @@
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { readProcEntry } from '../../src/proc/read-proc-entry.js';
 import { readProcStartTimeNs, sameStartTime } from '../../src/proc/start-time.js';
 import { DefaultCache } from '../../src/tree/default-tree.js';
 import { resolve } from '../../src/tree/resolve.js';
 import type { ProcInfo } from '../../src/tree/types.js';
 import { useLiveChain, startSleep } from './live-chain-fixture.js';
-import { withReusedPid } from './pid-reuse-fixture.js';
+import { stopPidReuseScripts, withReusedPid } from './pid-reuse-fixture.js';
 
 const chain = useLiveChain();
 
@@ -14,6 +14,8 @@ function liveInfo(pid: number): ProcInfo {
   if (!entry.ok) throw new Error(`pid ${pid}: ${entry.detail}`);
   return entry.info;
 }
+
+afterAll(stopPidReuseScripts);
 
 describe('resolve', () => {
   test('reads /proc on a miss and fills the cache', () => {
