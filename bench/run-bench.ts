@@ -25,8 +25,10 @@ import { measureQueries, queriesTable } from './sections/queries-section.js';
 import type { QueriesResult } from './sections/queries-section.js';
 import { measureScaling, scalingTable } from './sections/scaling-section.js';
 import type { ScalingResult } from './sections/scaling-section.js';
+import { measureRealLog, realLogTables } from './sections/real-log-section.js';
+import type { RealLogResult } from './sections/real-log-section.js';
 
-const SECTIONS = ['ingest', 'scaling', 'queries'] as const;
+const SECTIONS = ['real', 'ingest', 'scaling', 'queries'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `usage: npm run bench -- [options]     (or node dist/bench/run-bench.js [options])
@@ -35,7 +37,14 @@ const USAGE = `usage: npm run bench -- [options]     (or node dist/bench/run-ben
   --scale-mb N         scaling base size; also run at 10x      [env BENCH_SCALE_MB, 32]
   --instances N        process instances in the query database [env BENCH_INSTANCES, 1000000]
   --cli-calls N        CLI calls per query kind                [env BENCH_CLI_CALLS, 20]
-  --sections LIST      ingest,scaling,queries                  [env BENCH_SECTIONS, all]
+  --sections LIST      real,ingest,scaling,queries             [env BENCH_SECTIONS, all]
+  --real-only          just the real-log section (same as --sections real)
+  --real-log-dir DIR   the real log of the real-log section: reused when DIR/audit.log
+                       exists, else recorded there    [env BENCH_REAL_LOG_DIR, bench/data/real-enriched]
+  --no-record          never record (the section says so when DIR holds no log)
+  --record-seconds N   length of a new recording (needs root, auditd)  [130: ~300 MB]
+  --before-build DIR   also run DIR's built proc-tree ingest on the real log (before/after, one run)
+  --results-dir DIR    where the JSON results go                [bench/results]
   --no-peers           proc-tree only (skip laurel, ausearch, wc, cat)
   --rebuild-query-db   rebuild the cached query database
   --real-dir DIR       real log(s) from bench/record-real-audit-log.sh, repeatable
@@ -51,6 +60,11 @@ interface BenchOptions {
   peers: boolean;
   rebuildQueryDb: boolean;
   realDirs: string[] | undefined;
+  realLogDir: string | undefined;
+  record: boolean;
+  recordSeconds: number;
+  beforeBuild: string | undefined;
+  resultsDir: string | undefined;
 }
 
 function parseOptions(argv: string[]): BenchOptions {
@@ -65,6 +79,12 @@ function parseOptions(argv: string[]): BenchOptions {
       'no-peers': { type: 'boolean' },
       'rebuild-query-db': { type: 'boolean' },
       'real-dir': { type: 'string', multiple: true },
+      'real-only': { type: 'boolean' },
+      'real-log-dir': { type: 'string' },
+      'no-record': { type: 'boolean' },
+      'record-seconds': { type: 'string' },
+      'before-build': { type: 'string' },
+      'results-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -80,7 +100,7 @@ function parseOptions(argv: string[]): BenchOptions {
     if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got '${raw}'`);
     return n;
   };
-  const sectionList = (values.sections ?? env.BENCH_SECTIONS ?? SECTIONS.join(',')).split(',').filter((s) => s !== '');
+  const sectionList = (values['real-only'] ? 'real' : (values.sections ?? env.BENCH_SECTIONS ?? SECTIONS.join(','))).split(',').filter((s) => s !== '');
   for (const s of sectionList) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`unknown section '${s}' (${SECTIONS.join(', ')})`);
   return {
     sizeMb: num('--size-mb', values['size-mb'] ?? env.BENCH_SIZE_MB, 100),
@@ -91,6 +111,11 @@ function parseOptions(argv: string[]): BenchOptions {
     peers: !values['no-peers'],
     rebuildQueryDb: values['rebuild-query-db'] ?? false,
     realDirs: values['real-dir'],
+    realLogDir: values['real-log-dir'] ?? (env.BENCH_REAL_LOG_DIR || undefined),
+    record: !values['no-record'],
+    recordSeconds: Math.round(num('--record-seconds', values['record-seconds'], 130)),
+    beforeBuild: values['before-build'],
+    resultsDir: values['results-dir'] === undefined ? undefined : resolve(values['results-dir']),
   };
 }
 
@@ -104,7 +129,7 @@ async function main(): Promise<number> {
   }
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
   const dataDir = join(repoRoot, 'bench', 'data');
-  const resultsDir = join(repoRoot, 'bench', 'results');
+  const resultsDir = options.resultsDir ?? join(repoRoot, 'bench', 'results');
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(resultsDir, { recursive: true });
   const scratchDir = mkdtempSync(join(dataDir, 'scratch-'));
@@ -122,6 +147,7 @@ async function main(): Promise<number> {
     machine: Record<string, unknown>;
     options: BenchOptions;
     ingest: IngestComparison[];
+    real?: RealLogResult;
     scaling?: ScalingResult;
     queries?: QueriesResult;
     tables: TextTable[];
@@ -141,6 +167,18 @@ async function main(): Promise<number> {
   try {
     process.stdout.write(`proc-tree bench, ${started.toISOString()}, ${String(results.machine.cpus)} CPUs, load ${String(results.machine.loadavg)}\n`);
     process.stdout.write('Figures are noisy on a shared machine: compare ratios within one run only.\n');
+    if (options.sections.includes('real')) {
+      const dir = resolve(options.realLogDir ?? join(dataDir, 'real-enriched'));
+      ctx.log(`real log section: ${dir}`);
+      results.real = await measureRealLog(ctx, {
+        dir,
+        record: options.record,
+        recordSeconds: options.recordSeconds,
+        peers: options.peers,
+        ...(options.beforeBuild !== undefined ? { beforeBuild: resolve(options.beforeBuild) } : {}),
+      });
+      for (const table of realLogTables(results.real)) show(table);
+    }
     if (options.sections.includes('ingest')) {
       const inputs: BenchInput[] = [];
       for (const format of ['enriched', 'raw'] as const) {
@@ -148,7 +186,8 @@ async function main(): Promise<number> {
           syntheticInput(dataDir, `synth-${format}-${options.sizeMb}mb`, `synthetic ${format.toUpperCase()}`, { format, sizeBytes: Math.round(options.sizeMb * 1048576), seed: 1 }, ctx.log),
         );
       }
-      const realDirs = options.realDirs ?? [join(dataDir, 'real-enriched'), join(dataDir, 'real-raw')];
+      // The real-log section has measured its log already: not twice.
+      const realDirs = (options.realDirs ?? [join(dataDir, 'real-enriched'), join(dataDir, 'real-raw')]).filter((d) => resolve(d) !== results.real?.dir);
       for (const dir of realDirs) {
         const real = await realInput(resolve(dir), `real ${/raw\/?$/.test(dir) ? 'RAW' : 'ENRICHED'} (${relative(repoRoot, resolve(dir))})`);
         if (real) inputs.push(real);
@@ -179,7 +218,7 @@ async function main(): Promise<number> {
     results.finishedAt = new Date().toISOString();
     save();
   }
-  process.stdout.write(`\nresults: bench/results/bench-${stamp}.json (and latest.json)\n`);
+  process.stdout.write(`\nresults: ${relative(process.cwd(), join(resultsDir, `bench-${stamp}.json`))} (and latest.json)\n`);
   return 0;
 }
 

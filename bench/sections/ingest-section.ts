@@ -40,7 +40,9 @@ const LAUREL_DIR = '/tmp/proc-tree-bench-laurel';
  * proc-tree ingest and its peers on the same file in the same run, page cache warm for all.
  * Only the ratios are meaningful on a shared, noisy machine.
  */
-export async function compareIngest(ctx: BenchContext, input: BenchInput, withPeers: boolean, withStages = true): Promise<IngestComparison> {
+export async function compareIngest(ctx: BenchContext, input: BenchInput, withPeers: boolean, withStages = true, peerTools?: readonly string[]): Promise<IngestComparison> {
+  /** Peers to run: all of them, or those named (the real-log section skips wc and cat). */
+  const wanted = (tool: string): boolean => withPeers && (peerTools === undefined || peerTools.includes(tool));
   const results: ToolResult[] = [];
   const measure = async (tool: string, argv: string[], opts: { stdinFile?: string; okCodes?: number[]; output?: () => number | undefined; before?: () => void } = {}): Promise<ToolResult> => {
     opts.before?.();
@@ -80,7 +82,7 @@ export async function compareIngest(ctx: BenchContext, input: BenchInput, withPe
       else await measure(tool, [process.execPath, stages, '--stage', stage, input.file]);
     }
   }
-  if (withPeers) {
+  if (wanted('laurel')) {
     if (existsSync('/usr/sbin/laurel') || existsSync('/usr/bin/laurel')) {
       await measure('laurel', ['laurel', '-c', join(ctx.repoRoot, 'bench', 'laurel.toml')], {
         stdinFile: input.file,
@@ -94,11 +96,11 @@ export async function compareIngest(ctx: BenchContext, input: BenchInput, withPe
     } else {
       results.push(missing('laurel', 'laurel not installed (apt-get install laurel)'));
     }
-    // ausearch exits 1 when nothing matched; -i interprets every record (what a responder runs).
-    await measure('ausearch -i', ['ausearch', '-i', '-if', input.file], { okCodes: [0, 1] });
-    await measure('wc -l', ['wc', '-l', input.file]);
-    await measure('cat', ['cat', input.file]);
   }
+  // ausearch exits 1 when nothing matched; -i interprets every record (what a responder runs).
+  if (wanted('ausearch -i')) await measure('ausearch -i', ['ausearch', '-i', '-if', input.file], { okCodes: [0, 1] });
+  if (wanted('wc -l')) await measure('wc -l', ['wc', '-l', input.file]);
+  if (wanted('cat')) await measure('cat', ['cat', input.file]);
   const mine = results.find((r) => r.tool === 'proc-tree ingest');
   const ratios: Record<string, number> = {};
   for (const r of results) if (mine !== undefined && r !== mine && !r.tool.startsWith('stage:')) ratios[r.tool] = mine.linesPerS / r.linesPerS;
