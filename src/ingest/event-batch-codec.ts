@@ -30,6 +30,9 @@ const UNDEFINED = -2;
 /** Slots of the scratch array at first; doubled as needed (about 40 per event). */
 const INITIAL_SLOTS = 16 * 1024;
 
+const NUL = '\0';
+const hasNul = (arg: string): boolean => arg.includes(NUL);
+
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -168,7 +171,15 @@ class Encoder {
     if (argv === undefined) this.num(-1);
     else {
       this.num(argv.length);
-      for (let j = 0; j < argv.length; j++) this.num(this.ref(argv[j]!));
+      if (argv.length > 0) {
+        // One string for the whole list (NUL-joined: arguments are C strings, so never
+        // hold one): a `true $(seq 400)` is one table entry instead of 400 lookups.
+        if (!argv.some(hasNul)) this.num(this.ref(argv.join(NUL)));
+        else {
+          this.num(ABSENT);
+          for (let j = 0; j < argv.length; j++) this.num(this.ref(argv[j]!));
+        }
+      }
     }
     this.bool(i.argvTruncated);
     this.str(i.cwd);
@@ -355,10 +366,17 @@ export function decodeEvents(encoded: EncodedEvents): ProcEvent[] {
     v = f64[k++]!;
     if (v >= 0) i.exe = strings[v]!;
     const argc = f64[k++]!;
-    if (argc >= 0) {
-      const argv = new Array<string>(argc);
-      for (let j = 0; j < argc; j++) argv[j] = strings[f64[k++]!]!;
-      i.argv = argv;
+    if (argc === 0) i.argv = [];
+    else if (argc > 0) {
+      const joined = f64[k++]!;
+      if (joined >= 0) {
+        i.argv = strings[joined]!.split(NUL);
+        if (i.argv.length !== argc) throw new Error(`event batch: argv of ${argc} arguments split into ${i.argv.length}`);
+      } else {
+        const argv = new Array<string>(argc);
+        for (let j = 0; j < argc; j++) argv[j] = strings[f64[k++]!]!;
+        i.argv = argv;
+      }
     }
     v = f64[k++]!;
     if (v === v) i.argvTruncated = v === 1;

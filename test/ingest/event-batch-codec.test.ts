@@ -71,4 +71,15 @@ describe('event batch codec', () => {
     expect(decoded).toEqual(events);
     expect('host' in decoded.at(-1)!).toBe(true);
   });
+
+  it('gives back argument lists of every shape: empty, one empty argument, 400 arguments, a 9 kB one, one holding NUL', () => {
+    const image = (argv: string[]) => ({ comm: 'true', argv });
+    const lists = [[], [''], ['', ''], Array.from({ length: 400 }, (_, i) => String(i + 1)), ['/bin/true', 'A'.repeat(9000)], ['a\0b', 'c'], ['\0'], ['x', '']];
+    const events: ProcEvent[] = lists.map((argv, i) => ({ kind: 'exec', timestampNs: BigInt(i), host: 'h', pid: 10 + i, image: image(argv) }));
+    // The same list twice in a batch, and a list again after one holding NUL.
+    events.push({ kind: 'exec', timestampNs: 99n, host: 'h', pid: 99, image: image(lists[3]!) });
+    const decoded = decodeEvents(structuredClone(encodeEvents(events)));
+    expect(decoded).toEqual(events);
+    expect(decoded.map((e) => (e.kind === 'exec' ? e.image?.argv?.length : -1))).toEqual([0, 1, 2, 400, 2, 2, 1, 2, 400]);
+  });
 });
