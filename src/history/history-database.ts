@@ -42,7 +42,8 @@ export class WritableHistory {
 
   rollback(): void {
     if (!this.inTransaction) return;
-    this.db.prepare('ROLLBACK').run();
+    // A failed write (SQLITE_FULL, SQLITE_IOERR) may have rolled the transaction back already.
+    if (this.db.inTransaction) this.db.prepare('ROLLBACK').run();
     this.inTransaction = false;
     this.writer.discard();
   }

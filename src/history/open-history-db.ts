@@ -140,6 +140,10 @@ function firstReadError(error: unknown, path: string, readonly: boolean): UserEr
       `cannot read ${path}: it is in WAL journal mode (written by an older proc-tree, or an ingest --follow/watch that did not stop cleanly) and SQLite cannot create ${path}-shm beside it (${message}; is ${where} writable?): copy it to a writable directory and query the copy`,
     );
   }
+  if (readonly && code.startsWith('SQLITE_IOERR_SHM')) {
+    // A WAL-mode file is read through FILE-shm, which the reader grows: no room for it.
+    return new UserError(`cannot read ${path}: SQLite cannot grow ${path}-shm beside it (${message}, ${code}; is the disk full?): free some space in ${dirname(path)} and query again`);
+  }
   return new UserError(`cannot read history database ${path}: ${message}`);
 }
 
@@ -162,8 +166,12 @@ export function leaveSelfContained(db: SqliteDatabase): boolean {
   try {
     db.pragma('busy_timeout = 0'); // another connection: do not wait, keep WAL
     return db.pragma('journal_mode = DELETE', { simple: true }) === 'delete';
-  } catch {
-    return false;
+  } catch (error) {
+    // Busy: another connection needs WAL, and keeps it. Anything else (the checkpoint
+    // found the disk full) the caller must say: the file still needs its -wal.
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) return false;
+    throw error;
   } finally {
     db.pragma(`busy_timeout = ${timeout}`);
   }

@@ -1,8 +1,16 @@
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { UserError } from '../cli/user-error.js';
 import { EXIT_TEMPFAIL, WAIT_HINT } from './writer-lock.js';
 
-/** EX_IOERR (sysexits.h): the disk filled up under a writer. */
+/** EX_IOERR (sysexits.h): the disk filled up under a writer, or a write failed. */
 export const EXIT_IOERR = 74;
+
+/** Below this much free space a failed write is taken for a full disk. */
+const NEARLY_FULL_BYTES = 1 << 20;
+
+/** What a writer cut short by a failed write tells the user to do. */
+export const WRITE_FAILED_HINT = 'what was committed before is kept and can be queried; free some space, then run the same command again to continue from there';
 
 /**
  * A database error of a writer that the user can act on, as a one-line UserError;
@@ -28,10 +36,22 @@ export function writerErrorForUser(error: unknown, database: string): UserError 
   // transaction in progress is rolled back: every earlier commit (rows with their resume
   // positions) stays, so the same command continues from there once there is room.
   if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || /database or disk is full|no space left/i.test(message)) {
-    return new UserError(
-      `${database}: the disk is full (${message}): what was committed before is kept and can be queried; free some space, then run the same command again to continue from there`,
-      EXIT_IOERR,
-    );
+    return new UserError(`${database}: the disk is full (${message}): ${WRITE_FAILED_HINT}`, EXIT_IOERR);
+  }
+  // SQLITE_IOERR_*: a write (or growing FILE-shm, SQLITE_IOERR_SHMSIZE) failed; on a file
+  // system with no room left that is the full disk said another way.
+  if (code.startsWith('SQLITE_IOERR')) {
+    const what = nearlyFull(database) ? 'the disk is full' : 'a write failed';
+    return new UserError(`${database}: ${what} (${message}, ${code}): ${WRITE_FAILED_HINT}`, EXIT_IOERR);
   }
   return undefined;
+}
+
+function nearlyFull(database: string): boolean {
+  try {
+    const fs = statfsSync(dirname(database));
+    return fs.bavail * fs.bsize < NEARLY_FULL_BYTES;
+  } catch {
+    return false;
+  }
 }
