@@ -3,7 +3,7 @@ import { WritableHistory } from '../history/history-database.js';
 import { leaveSelfContained } from '../history/open-history-db.js';
 import { UserError } from '../cli/user-error.js';
 import type { HostNamed, IngestTarget } from './ingest-target.js';
-import { writerErrorForUser } from './writer-lock-errors.js';
+import { EXIT_IOERR, writeFailure } from './writer-lock-errors.js';
 import { SqliteSourceRegistry } from './source-registry.js';
 
 /** The ingest target on a SQLite history file: synchronous underneath. */
@@ -45,11 +45,11 @@ export class SqliteIngestTarget implements IngestTarget {
     } catch (error) {
       // Everything is committed, but its last part stays in FILE-wal (the checkpoint that
       // folds it into FILE found no room): not done, since a copy of FILE alone lacks it.
-      const why = writerErrorForUser(error, this.where);
-      if (why === undefined) throw error;
+      const failure = writeFailure(error, this.where);
+      if (failure === undefined) throw error;
       throw new UserError(
-        `${this.where}: everything was committed, but its last part stays in ${this.where}-wal: ${why.message.replace(`${this.where}: `, '').replace(/: what was committed.*$/, '')}; queries here read it; free some space, then run the same command again to fold it into ${this.where}`,
-        why.exitCode,
+        `${this.where}: everything was committed, but its last part stays in ${this.where}-wal: ${failure}; queries here read it; free some space, then run the same command again to fold it into ${this.where}`,
+        EXIT_IOERR,
       );
     }
   }

@@ -32,18 +32,29 @@ export function writerErrorForUser(error: unknown, database: string): UserError 
       EXIT_TEMPFAIL,
     );
   }
-  // SQLite says SQLITE_FULL when a write finds no space; the file system ENOSPC/EDQUOT. The
-  // transaction in progress is rolled back: every earlier commit (rows with their resume
-  // positions) stays, so the same command continues from there once there is room.
+  const failure = writeFailure(error, database);
+  if (failure !== undefined) return new UserError(`${database}: ${failure}: ${WRITE_FAILED_HINT}`, EXIT_IOERR);
+  return undefined;
+}
+
+/**
+ * A failed write said in a few words with SQLite's own message ("the disk is full (...)"),
+ * or undefined when `error` is no write failure.
+ *
+ * SQLite says SQLITE_FULL when a write finds no space; the file system ENOSPC/EDQUOT. The
+ * transaction in progress is rolled back: every earlier commit (rows with their resume
+ * positions) stays, so the same command continues from there once there is room.
+ * SQLITE_IOERR_*: a write (or growing FILE-shm, SQLITE_IOERR_SHMSIZE) failed; on a file
+ * system with no room left that is the full disk said another way.
+ */
+export function writeFailure(error: unknown, database: string): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string') return undefined;
+  const message = error instanceof Error ? error.message : String(error);
   if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || /database or disk is full|no space left/i.test(message)) {
-    return new UserError(`${database}: the disk is full (${message}): ${WRITE_FAILED_HINT}`, EXIT_IOERR);
+    return `the disk is full (${message})`;
   }
-  // SQLITE_IOERR_*: a write (or growing FILE-shm, SQLITE_IOERR_SHMSIZE) failed; on a file
-  // system with no room left that is the full disk said another way.
-  if (code.startsWith('SQLITE_IOERR')) {
-    const what = nearlyFull(database) ? 'the disk is full' : 'a write failed';
-    return new UserError(`${database}: ${what} (${message}, ${code}): ${WRITE_FAILED_HINT}`, EXIT_IOERR);
-  }
+  if (code.startsWith('SQLITE_IOERR')) return `${nearlyFull(database) ? 'the disk is full' : 'a write failed'} (${message}, ${code})`;
   return undefined;
 }
 
