@@ -18,4 +18,5 @@ export const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   watch: () => import('./watch.js'),
   report: () => import('./report.js'),
   export: () => import('./export.js'),
+  enrich: () => import('./enrich.js'),
 };

@@ -5,7 +5,8 @@ import { isPostgresUrl, redactUrl } from '../../history/postgres/pg-url.js';
 import { checkDbPath } from '../../ingest/check-db-path.js';
 import { ingestOutcome } from '../../ingest/ingest-outcome.js';
 import { formatSummary } from '../../ingest/ingest-summary.js';
-import { runIngest, type IngestOptions } from '../../ingest/run-ingest.js';
+import type { IngestOptions } from '../../ingest/run-ingest.js';
+import { ingestAsWriter, type WriterSetup } from '../../ingest/ingest-as-writer.js';
 import { runFollowIngest } from '../../ingest/follow-ingest.js';
 import { commandLine } from '../../ingest/writer-lock-holder.js';
 import { asOnlyWriter } from '../../ingest/writer-lock-for.js';
@@ -85,7 +86,7 @@ const command: Command = {
     if (values['no-loss-detection']) options.detectLoss = false;
     const lock: AcquireOptions = { onNote: (line) => io.stderr.write(`proc-tree ingest: ${line}\n`), ...(wait !== undefined ? { wait } : {}) };
     const writer = { command: commandLine('ingest', argv), lock };
-    const summary = values.follow ? await follow(options, positionals, values.duration, io.stderr, writer) : await ingest(options, writer);
+    const summary = values.follow ? await follow(options, positionals, values.duration, io.stderr, writer) : await ingestAsWriter(options, writer);
     io.stderr.write(formatSummary(summary) + '\n');
     if (values.json) {
       io.stdout.write(JSON.stringify(summary, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n');
@@ -95,19 +96,6 @@ const command: Command = {
     return outcome.exitCode;
   },
 };
-
-/** This run as the database's only writer: its command line, and how to queue behind another. */
-interface WriterSetup {
-  command: string;
-  lock: AcquireOptions;
-}
-
-async function ingest(options: IngestOptions, writer: WriterSetup) {
-  // PostgreSQL: one writer per host, by the ingest's own advisory lock (pg-writer-lock.ts).
-  if (isPostgresUrl(options.db)) return runIngest({ ...options, ...(writer.lock.wait !== undefined ? { waitS: writer.lock.wait } : {}) });
-  await checkDbPath(options.db);
-  return asOnlyWriter(options.db, writer.command, writer.lock, () => runIngest(options));
-}
 
 /** `--follow`: one plain audit log, read until SIGINT/SIGTERM or `--duration`. */
 async function follow(options: IngestOptions, positionals: string[], duration: string | undefined, stderr: NodeJS.WritableStream, writer: WriterSetup) {

@@ -1,0 +1,77 @@
+import type { AncestryLink } from '../history/ancestry-at.js';
+import { entityId } from '../output/entity-id.js';
+import { formatTimeNs } from '../time/format-time.js';
+import type { EnrichedEvent } from './enrich-events.js';
+
+type Json = Record<string, unknown>;
+
+/** Sets only defined values: a missing fact is an absent field, never null or "". */
+function put(target: Json, key: string, value: unknown): void {
+  if (value !== undefined) target[key] = value;
+}
+
+/** `process.entity_id` of a link, the id `export` gives the same instance; undefined without a start. */
+export function linkEntityId(host: string, link: AncestryLink): string | undefined {
+  return link.startNs === undefined ? undefined : entityId(host, link.pid, link.startNs);
+}
+
+/** The acting process (`process.*`): pid, entity id, executable, args, user, start. */
+export function processFields(e: EnrichedEvent): Json {
+  const process: Json = {};
+  if (e.subject.pid !== undefined) process.pid = e.subject.pid;
+  const self = e.ancestry?.chain[0];
+  if (self === undefined) return process;
+  put(process, 'entity_id', linkEntityId(e.ancestry!.host, self));
+  put(process, 'name', self.comm);
+  put(process, 'executable', self.exe);
+  if (self.argv !== undefined) {
+    process.args = self.argv;
+    process.args_count = self.argv.length;
+    process.command_line = self.argv.join(' ');
+  }
+  const user: Json = {};
+  put(user, 'id', self.uid?.toString());
+  put(user, 'name', self.user);
+  if (Object.keys(user).length > 0) process.user = user;
+  put(process, 'start', self.startNs === undefined ? undefined : formatTimeNs(self.startNs));
+  const parent = e.ancestry!.chain[1];
+  if (parent !== undefined) {
+    const p: Json = { pid: parent.pid };
+    put(p, 'entity_id', linkEntityId(e.ancestry!.host, parent));
+    put(p, 'executable', parent.exe);
+    process.parent = p;
+  } else if (self.ppid !== undefined && self.ppid !== 0) process.parent = { pid: self.ppid };
+  return process;
+}
+
+/**
+ * `proc_tree.*`: the chain at the event's time, self first, each entry {pid, entity_id,
+ * executable, args, start, start_known}, and why it may be wrong (`uncertain`, `uncertainty`).
+ */
+export function procTreeFields(e: EnrichedEvent): Json {
+  const a = e.ancestry;
+  if (a === undefined) return { ancestry: [], complete: false, uncertain: true, uncertainty: [e.noAncestry ?? 'no ancestry'] };
+  const ancestry = a.chain.map((link) => {
+    const entry: Json = { pid: link.pid };
+    put(entry, 'entity_id', linkEntityId(a.host, link));
+    put(entry, 'executable', link.exe);
+    put(entry, 'args', link.argv);
+    put(entry, 'start', link.startNs === undefined ? undefined : formatTimeNs(link.startNs));
+    entry.start_known = link.startKnown;
+    return entry;
+  });
+  // As `ancestry --at` says them: the chain's notes, then each link's (a "seen since" start
+  // is already start_known: false).
+  const uncertainty = [
+    ...a.notes,
+    ...a.chain.flatMap((l) => l.notes.filter((n) => !n.startsWith('started before')).map((n) => (n.startsWith(`pid ${l.pid} `) ? n : `pid ${l.pid}: ${n}`))),
+  ];
+  return { ancestry, complete: a.complete, uncertain: a.uncertain, uncertainty };
+}
+
+/** Where the event's first record was read. */
+export function logFields(e: EnrichedEvent): Json {
+  const log: Json = { file: { path: e.position.file }, offset: e.position.offset };
+  put(log, 'line', e.position.line);
+  return log;
+}
