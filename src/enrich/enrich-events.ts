@@ -7,6 +7,7 @@ import { formatTimeNs } from '../time/format-time.js';
 import type { HistoryReader } from '../history/history-store.js';
 import { UserError } from '../cli/user-error.js';
 import { NoProcessAtTimeError } from '../history/query-errors.js';
+import { memoizedSnapshot } from './snapshot-memo.js';
 import { eventSubject, type EventSubject } from './event-subject.js';
 import { recordFields, type RecordFields } from './record-fields.js';
 
@@ -37,7 +38,8 @@ export interface EnrichOptions {
  * The events of `events` that pass `types`, each with its ancestry from `reader` (one
  * snapshot). One event in, at most one out, in input order: memory is one event's worth.
  */
-export async function* enrichEvents(reader: HistoryReader, events: AsyncIterable<AssembledEvent>, options: EnrichOptions = {}): AsyncGenerator<EnrichedEvent> {
+export async function* enrichEvents(snapshot: HistoryReader, events: AsyncIterable<AssembledEvent>, options: EnrichOptions = {}): AsyncGenerator<EnrichedEvent> {
+  const reader = memoizedSnapshot(snapshot);
   const hosts = new Set(await reader.hosts());
   // Node-less records went into --host, else the unnamed host; a history of one host built
   // with --host is still found without it.
@@ -75,14 +77,18 @@ const MAX_ENDING_DEPTH = 16;
  */
 async function ancestryOfActor(reader: HistoryReader, host: string, pid: number, subject: EventSubject, depth = 0): Promise<AncestryResult> {
   const atNs = subject.timeNs;
-  try {
-    return await ancestryAtInSnapshot(reader, { host, pid, atNs, atSerial: subject.serial });
-  } catch (error) {
-    if (!(error instanceof NoProcessAtTimeError) || depth >= MAX_ENDING_DEPTH) throw error;
-    const ending = (await reader.instancesOfPid(host, pid)).filter((i) => i.startNs <= atNs && i.endNs === atNs).at(-1);
-    if (ending === undefined) throw error;
-    return endingAncestry(reader, host, ending, subject, depth);
-  }
+  const query = { host, pid, atNs, atSerial: subject.serial };
+  // Checked first (ancestryAt asks the same, answered from memory): the answer "nobody"
+  // costs ancestryAt a search for what to say instead, wasted when the process is ending.
+  if ((await reader.instancesAt(host, pid, atNs)).length > 0 || depth >= MAX_ENDING_DEPTH) return ancestryAtInSnapshot(reader, query);
+  const ending = await endingAt(reader, host, pid, atNs);
+  return ending === undefined ? ancestryAtInSnapshot(reader, query) : endingAncestry(reader, host, ending, subject, depth);
+}
+
+/** The instance of `pid` whose recorded end is `atNs` (started before, or in that same millisecond). */
+async function endingAt(reader: HistoryReader, host: string, pid: number, atNs: bigint): Promise<InstanceRow | undefined> {
+  const before = (await reader.instancesAt(host, pid, atNs - 1n)).find((i) => i.endNs === atNs);
+  return before ?? (await reader.instancesOfPid(host, pid)).filter((i) => i.startNs === atNs && i.endNs === atNs).at(-1);
 }
 
 async function endingAncestry(reader: HistoryReader, host: string, inst: InstanceRow, subject: EventSubject, depth: number): Promise<AncestryResult> {

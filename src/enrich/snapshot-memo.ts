@@ -1,0 +1,42 @@
+import type { HistoryReader } from '../history/history-store.js';
+import type { InstanceRow } from '../history/history-types.js';
+
+/**
+ * `reader` answering the lookups enrich repeats for every event from memory: the hosts
+ * and each host's first and last record (fixed within one snapshot: `read` is one
+ * transaction), and the last `instancesAt` (asked by enrich, then again by ancestryAt for
+ * the same event). Everything else goes to `reader`. Valid only inside the same `read`.
+ */
+export function memoizedSnapshot(reader: HistoryReader): HistoryReader {
+  let hosts: Promise<string[]> | undefined;
+  const starts = new Map<string, Promise<bigint | undefined>>();
+  const ends = new Map<string, Promise<bigint | undefined>>();
+  let lastAlive: { host: string; pid: number; atNs: bigint; rows: Promise<InstanceRow[]> } | undefined;
+  const overrides: Partial<HistoryReader> = {
+    hosts: () => (hosts ??= reader.hosts()),
+    historyStartNs: (host) => cached(starts, host, () => reader.historyStartNs(host)),
+    // The true end, whatever `atNs`: callers only compare atNs with it, and a last start at
+    // or after atNs (what historyEndNs(host, atNs) may return instead) gives the same answer.
+    historyEndNs: (host) => cached(ends, host, () => reader.historyEndNs(host)),
+    instancesAt: (host, pid, atNs) => {
+      if (lastAlive === undefined || lastAlive.host !== host || lastAlive.pid !== pid || lastAlive.atNs !== atNs) {
+        lastAlive = { host, pid, atNs, rows: reader.instancesAt(host, pid, atNs) };
+      }
+      return lastAlive.rows;
+    },
+  };
+  return new Proxy(reader, {
+    get(target, prop, receiver) {
+      const own = (overrides as Record<string | symbol, unknown>)[prop];
+      if (own !== undefined) return own;
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+function cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, (value = load()));
+  return value;
+}
