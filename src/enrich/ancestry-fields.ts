@@ -1,4 +1,5 @@
 import type { AncestryLink } from '../history/ancestry-at.js';
+import { ancestryNotes } from '../history/ancestry-text.js';
 import { entityId } from '../output/entity-id.js';
 import { formatTimeNs } from '../time/format-time.js';
 import type { EnrichedEvent } from './enrich-events.js';
@@ -82,12 +83,7 @@ export function procTreeFields(e: EnrichedEvent): Json {
     entry.start_known = link.startKnown;
     return entry;
   });
-  // As `ancestry --at` says them: the chain's notes, then each link's (a "seen since" start
-  // is already start_known: false).
-  const uncertainty = [
-    ...a.notes,
-    ...a.chain.flatMap((l) => l.notes.filter((n) => !n.startsWith('started before')).map((n) => (n.startsWith(`pid ${l.pid} `) ? n : `pid ${l.pid}: ${n}`))),
-  ];
+  const uncertainty = ancestryNotes(a); // as `ancestry --at` says them
   return { ancestry, complete: a.complete, uncertain: a.uncertain, uncertainty };
 }
 

@@ -40,7 +40,7 @@ export function toEcsEvent(e: EnrichedEvent): Json {
     module: 'auditd',
     category: categoriesOf(types, syscall !== undefined),
     type: ['info'],
-    action: syscall !== undefined ? (syscallName(syscall) ?? 'syscall') : types[0]!.toLowerCase(),
+    action: actionOf(e.records),
     id: e.id,
   };
   const outcome = outcomeOf(e.records);
@@ -57,11 +57,17 @@ export function toEcsEvent(e: EnrichedEvent): Json {
   return doc;
 }
 
-function categoriesOf(types: readonly string[], hasSyscall: boolean): string[] {
+export function categoriesOf(types: readonly string[], hasSyscall: boolean): string[] {
   const out = new Set<string>();
   for (const [type, category] of CATEGORY_BY_TYPE) if (types.includes(type)) out.add(category);
   if (out.size === 0) out.add(hasSyscall ? 'process' : 'host');
   return [...out];
+}
+
+/** What the event did: the syscall's name (`execve`, `connect`, `syscall` when unknown), else the first record's type (`user_login`). */
+export function actionOf(records: readonly RecordFields[]): string {
+  const syscall = records.find((r) => r.type === 'SYSCALL');
+  return syscall !== undefined ? (syscallName(syscall) ?? 'syscall') : records[0]!.type.toLowerCase();
 }
 
 /** ENRICHED logs name the syscall (`SYSCALL=execve`); RAW ones only for the process syscalls we know by number. */
@@ -73,7 +79,7 @@ function syscallName(r: RecordFields): string | undefined {
 }
 
 /** SYSCALL success=yes|no, else a user-space record's res=success|failed. */
-function outcomeOf(records: readonly RecordFields[]): 'success' | 'failure' | undefined {
+export function outcomeOf(records: readonly RecordFields[]): 'success' | 'failure' | undefined {
   for (const r of records) {
     const v = r.type === 'SYSCALL' ? r.fields.success : r.fields.res;
     if (v === 'yes' || v === 'success') return 'success';

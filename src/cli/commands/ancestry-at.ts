@@ -1,5 +1,6 @@
 import { ancestryAt, type AncestryLink, type Lineage } from '../../history/ancestry-at.js';
-import { openStore, parseAtArg, parsePid, parseQueryArgs, table, toJsonLine, userText } from '../../history/query-cli-args.js';
+import { ancestryText } from '../../history/ancestry-text.js';
+import { openStore, parseAtArg, parsePid, parseQueryArgs, toJsonLine } from '../../history/query-cli-args.js';
 import { formatTimeNs } from '../../time/format-time.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../user-error.js';
@@ -71,18 +72,7 @@ const command: Command = {
           }),
         );
       } else {
-        const rows = [['PID', 'PPID', 'USER', ' START', 'CMD']];
-        for (const l of result.chain) {
-          // A space where `~` would be keeps the times aligned.
-          const start = l.startNs === undefined ? ' ?' : `${l.startKnown ? ' ' : '~'}${formatTimeNs(l.startNs)}`;
-          rows.push([String(l.pid), l.ppid === undefined ? '?' : String(l.ppid), userText(l.user, l.uid), start, l.cmd || l.exe || '?']);
-        }
-        let text = table(rows) + '\n';
-        if (result.chain.some((l) => !l.startKnown)) text += '~ = seen since (the process existed before its first record)\n';
-        const notes = [...result.notes, ...result.chain.flatMap((l) => l.notes.filter((n) => !n.startsWith('started before')).map((n) => (n.startsWith(`pid ${l.pid} `) ? n : `pid ${l.pid}: ${n}`)))];
-        if (result.uncertain) text += `UNCERTAIN:\n${notes.map((n) => `  - ${n}`).join('\n')}\n`;
-        else if (notes.length > 0) text += `${notes.map((n) => `note: ${n}`).join('\n')}\n`;
-        io.stdout.write(text);
+        io.stdout.write(ancestryText(result));
       }
       return 0;
     } finally {

@@ -1,13 +1,10 @@
 import { auditEvents, newAuditEventStreamStats } from '../../enrich/audit-event-stream.js';
 import { toEcsEvent } from '../../enrich/ecs-event.js';
+import { ingestFirst } from '../../enrich/ingest-first.js';
 import { enrichEvents, type EnrichOptions } from '../../enrich/enrich-events.js';
 import { toNdjsonEvent } from '../../enrich/ndjson-event.js';
 import { SkipCounts } from '../../enrich/skip-counts.js';
 import { openStore } from '../../history/query-cli-args.js';
-import { ingestAsWriter } from '../../ingest/ingest-as-writer.js';
-import { ingestOutcome } from '../../ingest/ingest-outcome.js';
-import { commandLine } from '../../ingest/writer-lock-holder.js';
-import type { AcquireOptions } from '../../ingest/writer-lock.js';
 import { LineWriter } from '../../output/line-writer.js';
 import { openOutput } from '../../output/open-output.js';
 import type { Command } from '../command.js';
@@ -85,18 +82,13 @@ const command: Command = {
 
     let exitCode = 0;
     if (!values['no-ingest']) {
-      const lock: AcquireOptions = { onNote: (line) => io.stderr.write(`proc-tree enrich: ${line}\n`), ...(wait !== undefined ? { wait } : {}) };
-      const summary = await ingestAsWriter(
-        { db, inputs: positionals, stdin: io.stdin, ...(values.host !== undefined ? { host: values.host } : {}) },
-        { command: commandLine('enrich', argv), lock },
-      );
-      if (summary.lines > 0) io.stderr.write(`ingested ${summary.lines} line(s) into ${db} first\n`);
-      const outcome = ingestOutcome(summary);
-      if (outcome.exitCode === 1) {
-        io.stderr.write(`proc-tree enrich: ${outcome.message!.replace('; see the notes above', '')}\n`);
-        return 1;
-      }
-      exitCode = outcome.exitCode;
+      const ingested = await ingestFirst({
+        command: 'enrich', argv, db, inputs: positionals, stdin: io.stdin, stderr: io.stderr,
+        ...(values.host !== undefined ? { host: values.host } : {}),
+        ...(wait !== undefined ? { wait } : {}),
+      });
+      if (ingested === undefined) return 1;
+      exitCode = ingested;
     }
 
     const store = await openStore(db);

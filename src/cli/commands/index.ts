@@ -19,4 +19,5 @@ export const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   report: () => import('./report.js'),
   export: () => import('./export.js'),
   enrich: () => import('./enrich.js'),
+  explain: () => import('./explain.js'),
 };
