@@ -1,9 +1,10 @@
 /**
  * Record types the adapter reads. Everything else (PATH, USER_*, AVC, SOCKADDR, EOE, ...)
  * is skipped right after the header, before its fields are split: on a busy log that is
- * most lines. EOE is not needed: events are completed by distance (see reassemble.ts).
+ * most lines. OBJ_PID names the targets of a kill/tkill/tgkill (a SIGKILL ends them
+ * without an exit record). EOE is not needed: events are completed by distance (see reassemble.ts).
  */
-export const USED_RECORD_TYPES: ReadonlySet<string> = new Set(['SYSCALL', 'EXECVE', 'PROCTITLE', 'CWD']);
+export const USED_RECORD_TYPES: ReadonlySet<string> = new Set(['SYSCALL', 'EXECVE', 'PROCTITLE', 'CWD', 'OBJ_PID']);
 
 /**
  * The used type at line[start, end) as a shared constant string, or undefined for any
@@ -12,7 +13,8 @@ export const USED_RECORD_TYPES: ReadonlySet<string> = new Set(['SYSCALL', 'EXECV
 export function usedTypeAt(line: string, start: number, end: number): string | undefined {
   switch (end - start) {
     case 7:
-      return line.startsWith('SYSCALL', start) ? 'SYSCALL' : undefined;
+      if (line.startsWith('SYSCALL', start)) return 'SYSCALL';
+      return line.startsWith('OBJ_PID', start) ? 'OBJ_PID' : undefined;
     case 6:
       return line.startsWith('EXECVE', start) ? 'EXECVE' : undefined;
     case 9:

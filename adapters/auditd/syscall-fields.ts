@@ -188,3 +188,20 @@ export function readSyscallFields(record: AuditRecord): SyscallFields {
   }
   return out;
 }
+
+/**
+ * Low 32 bits of argument a1..a3 of a SYSCALL record, read on demand: only the few
+ * syscalls that need them (a kill's signal) pay for the search.
+ */
+export function syscallArgLow32(record: AuditRecord, index: 1 | 2 | 3): number | undefined {
+  const line = record.line;
+  const gs = line.indexOf('\x1d', record.bodyStart);
+  const rawEnd = gs < 0 ? line.length : gs;
+  const start = record.bodyStart - 1;
+  const key = ` a${index}=`;
+  const at = findKey(line, key, start, start, rawEnd);
+  if (at < 0) return undefined;
+  const vStart = at + key.length;
+  const end = tokenEnd(line, vStart, rawEnd);
+  return end < 0 ? undefined : hexLow32(line, vStart, end);
+}

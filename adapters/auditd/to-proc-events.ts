@@ -5,7 +5,7 @@ import { decodeUntrusted, detach } from './decode-value.js';
 import { argvFromProctitle, ExecveArgs } from './execve-argv.js';
 import { singleField } from './parse-record.js';
 import type { AssembledEvent } from './reassemble.js';
-import { readSyscallFields, type SyscallFields } from './syscall-fields.js';
+import { readSyscallFields, syscallArgLow32, type SyscallFields } from './syscall-fields.js';
 import { archTable, classifySyscall } from './syscall-table.js';
 
 /**
@@ -20,6 +20,7 @@ import { archTable, classifySyscall } from './syscall-table.js';
 const CLONE_THREAD = 0x10000;
 const CLONE_PARENT = 0x8000;
 const CLONE_NEWPID = 0x20000000;
+const SIGKILL = 9;
 const NS_PER_SECOND = 1_000_000_000n;
 const NS_PER_MS = 1_000_000n;
 
@@ -220,10 +221,33 @@ export function toProcEvents(event: AssembledEvent, context: ToProcEventsContext
     }
     default:
       // `exit` (one thread ends; audit's pid= is the group id, so the process lives on),
-      // failed fork/exec, and every other syscall: evidence the process is alive.
+      // failed fork/exec, a kill (below), and every other syscall: evidence the process is alive.
       break;
   }
   const observed: ObservedEvent = { kind: 'observed', timestampNs, host, evidence, pid, image: imageOf(f, event.records, undefined), creds: credsOf(f) };
   if (ppid !== undefined) observed.ppid = ppid;
   context.emit(observed);
+  if ((kind === 'kill' || kind === 'tkill' || kind === 'tgkill') && f.success === true) {
+    // After the sender's own evidence: `timeout -s KILL` kills its own group, itself included.
+    const signal = syscallArgLow32(syscall, kind === 'tgkill' ? 2 : 1);
+    if (signal === SIGKILL) emitKilled(event, host, timestampNs, context);
+  }
+}
+
+/**
+ * A SIGKILL that was delivered ends its targets (the OBJ_PID records: one per process, a
+ * group kill names each) with no exit record of their own: an inferred exit at the kill's
+ * time. pid 1 is skipped: the kernel does not let a signal end init.
+ */
+function emitKilled(event: AssembledEvent, host: string | undefined, timestampNs: bigint, context: ToProcEventsContext): void {
+  for (let i = 0; i < event.records.length; i++) {
+    const record = event.records[i]!;
+    if (record.type !== 'OBJ_PID') continue;
+    const target = Number(singleField(record, 'opid'));
+    if (!Number.isInteger(target) || target <= 1) continue;
+    const position = event.positions[i]!;
+    const evidence: EvidenceRef = { file: position.file, offset: position.offset, id: detach(event.id) };
+    if (position.line !== undefined) evidence.line = position.line;
+    context.emit({ kind: 'exit', timestampNs, host, evidence, pid: target, certainty: 'inferred', exitSignal: SIGKILL, inferredBecause: 'sigkill' });
+  }
 }

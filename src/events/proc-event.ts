@@ -106,6 +106,8 @@ export interface ExitEvent extends EventBase {
    * evidence (the pid was reused, the process was seen gone).
    */
   certainty?: 'observed' | 'inferred';
+  /** Why an inferred exit was concluded (`sigkill`: the log shows a SIGKILL sent to it), kept as the end's reason. */
+  inferredBecause?: string;
 }
 
 /**

@@ -20,5 +20,5 @@ export function applyExit(ctx: BuilderContext, h: HostTable, e: ExitEvent, ev: W
     if (certainty === 'inferred') return; // nothing known to end
   }
   const p = touch(ctx, h, pid, t, ppid, ev);
-  closeInstance(ctx, h, p, t, certainty, certainty === 'inferred' ? 'source-inferred' : undefined, exitCode, exitSignal, ev);
+  closeInstance(ctx, h, p, t, certainty, certainty === 'inferred' ? (e.inferredBecause ?? 'source-inferred') : undefined, exitCode, exitSignal, ev);
 }

@@ -120,6 +120,7 @@ class Encoder {
         this.opt(e.exitCode);
         this.opt(e.exitSignal);
         this.str(e.certainty);
+        this.str(e.inferredBecause);
         break;
       case 'observed':
         this.base(OBSERVED, e);
@@ -328,7 +329,9 @@ export function decodeEvents(encoded: EncodedEvents): ProcEvent[] {
         const exitCode = f64[k++]!;
         const exitSignal = f64[k++]!;
         const certainty = f64[k++]!;
+        const inferredBecause = f64[k++]!;
         if (certainty >= 0) x.certainty = strings[certainty] as ExitEvent['certainty'];
+        if (inferredBecause >= 0) x.inferredBecause = strings[inferredBecause]!;
         if (ppid === ppid) x.ppid = ppid;
         if (exitCode === exitCode) x.exitCode = exitCode;
         if (exitSignal === exitSignal) x.exitSignal = exitSignal;

@@ -23,7 +23,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ancestryAt, type AncestryResult } from '../../src/history/ancestry-at.js';
 import { openHistoryStore } from '../../src/history/open-history-store.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
-import { FORK_SYSCALLS, processSyscalls, scanAuditLogs } from '../support/audit-records.js';
+import { FORK_SYSCALLS, processSyscalls, scanAuditLogs, sigkillTargets } from '../support/audit-records.js';
 import { EXIT_IN_PROGRESS_NS, knowable, SETTLE_AFTER_NS, SETTLE_BEFORE_NS, showChains } from '../support/probe-truth.js';
 import { listAuditdCaptures, type Capture, type TruthChainEntry, type TruthProbe } from '../support/truth.js';
 
@@ -66,10 +66,13 @@ interface PidEvent {
 function eventTimesByPid(capture: Capture): Map<number, PidEvent[]> {
   const byPid = new Map<number, PidEvent[]>();
   const add = (pid: number, e: PidEvent) => (byPid.get(pid) ?? byPid.set(pid, []).get(pid)!).push(e);
-  for (const s of processSyscalls(scanAuditLogs(capture.logFiles).records)) {
+  const { records } = scanAuditLogs(capture.logFiles);
+  for (const s of processSyscalls(records)) {
     add(s.pid, { timeNs: s.rec.timeNs, exit: s.name === 'exit_group' });
     if (FORK_SYSCALLS.has(s.name) && s.exit !== undefined && s.exit > 0) add(s.exit, { timeNs: s.rec.timeNs, exit: false });
   }
+  // A SIGKILL is its target's exit: /proc shows it until it is torn down and reaped.
+  for (const k of sigkillTargets(records)) add(k.pid, { timeNs: k.timeNs, exit: true });
   return byPid;
 }
 

@@ -45,6 +45,7 @@ describe('event batch codec', () => {
       { kind: 'loss', timestampNs: 5n, count: 3, reason: 'gap', evidence: { file: 'x', offset: 1 } },
       { kind: 'exit', timestampNs: 7n, pid: 9, certainty: 'inferred' },
       { kind: 'comm', timestampNs: 8n, host: 'h', pid: 9, comm: 'sh' },
+      { kind: 'exit', timestampNs: 9n, pid: 10, certainty: 'inferred', exitSignal: 9, inferredBecause: 'sigkill' },
     ];
     const decoded = decodeEvents(structuredClone(encodeEvents(events)));
     expect(decoded).toEqual(events);

@@ -72,9 +72,25 @@ export function scanAuditLogs(files: string[]): ScannedLog {
 
 /** Syscall names by audit arch and number, for the syscalls our capture rules audit. */
 export const PROCESS_SYSCALLS: Record<string, Record<number, string>> = {
-  c000003e: { 56: 'clone', 57: 'fork', 58: 'vfork', 59: 'execve', 60: 'exit', 231: 'exit_group', 322: 'execveat', 435: 'clone3' },
-  '40000003': { 1: 'exit', 2: 'fork', 11: 'execve', 120: 'clone', 190: 'vfork', 252: 'exit_group', 358: 'execveat', 435: 'clone3' },
+  c000003e: { 56: 'clone', 57: 'fork', 58: 'vfork', 59: 'execve', 60: 'exit', 62: 'kill', 200: 'tkill', 231: 'exit_group', 234: 'tgkill', 322: 'execveat', 435: 'clone3' },
+  '40000003': { 1: 'exit', 2: 'fork', 11: 'execve', 37: 'kill', 120: 'clone', 190: 'vfork', 238: 'tkill', 252: 'exit_group', 270: 'tgkill', 358: 'execveat', 435: 'clone3' },
 };
+
+/**
+ * Processes a successful kill/tkill/tgkill sent SIGKILL (their OBJ_PID records, one per
+ * target), with the kill's time: they die then without an exit_group record.
+ */
+export function sigkillTargets(records: AuditLine[]): { pid: number; timeNs: bigint }[] {
+  const killers = new Set<string>();
+  for (const s of processSyscalls(records)) {
+    if (s.success !== true) continue;
+    const signal = s.rec.fields.get(s.name === 'tgkill' ? 'a2' : 'a1');
+    if ((s.name === 'kill' || s.name === 'tkill' || s.name === 'tgkill') && signal !== undefined && parseInt(signal, 16) === 9) killers.add(`${s.rec.node ?? ''}|${s.rec.serial}|${s.rec.timeNs}`);
+  }
+  return records
+    .filter((r) => r.type === 'OBJ_PID' && killers.has(`${r.node ?? ''}|${r.serial}|${r.timeNs}`))
+    .map((r) => ({ pid: Number(r.fields.get('opid')), timeNs: r.timeNs }));
+}
 
 /** A SYSCALL record of one of the audited process syscalls. */
 export interface ProcessSyscall {
