@@ -9,6 +9,7 @@ import { SourceList } from './read-source.js';
 import { ResumeGuard, type SavedGuard } from './resume-guard.js';
 import type { IngestTarget } from './ingest-target.js';
 import type { SourceRegistry } from './source-registry.js';
+import { SkippedRecords } from './skipped-records.js';
 
 /** Where the resume guard of auditd ingests is kept: plain ingest and --follow share it. */
 const GUARD_KEY = 'ingest.auditd.guard';
@@ -37,7 +38,7 @@ export class IngestSession {
   readonly detectLoss: boolean;
   private guardState: ResumeGuard | undefined;
   private readonly events: Record<string, number> = {};
-  private readonly skipped: Record<string, number> = {};
+  private readonly skipped = new SkippedRecords();
   private commits = 0;
   /** Serial-gap losses seen in the auditd inputs, for the filtered-log hint (loss-hint.ts). */
   private serialGaps = 0;
@@ -84,7 +85,7 @@ export class IngestSession {
 
   warn = (w: IngestWarning): void => {
     if (w.reason === 'serial-reset' && !this.detectLoss) return; // part of loss detection
-    this.skipped[w.reason] = (this.skipped[w.reason] ?? 0) + 1;
+    this.skipped.add(w);
   };
 
   /**
@@ -118,7 +119,8 @@ export class IngestSession {
       lines,
       bytes,
       events: this.events,
-      skipped: this.skipped,
+      skipped: this.skipped.counts,
+      skippedAt: this.skipped.firstAt,
       alreadyStored: this.guardState?.skipped ?? 0,
       builder: this.builder.stats,
       commits: this.commits,

@@ -1,5 +1,7 @@
 import type { HistoryBuilderStats } from '../history/history-builder.js';
+import type { SourcePosition } from '../events/event-sink.js';
 import type { FilteredLogHint } from './loss-hint.js';
+import { formatSkipped } from './skipped-records.js';
 
 export type InputStatus = 'read' | 'resumed' | 'already-ingested' | 'skipped';
 
@@ -29,6 +31,8 @@ export interface IngestSummary {
   events: Record<string, number>;
   /** Damaged or unusable records skipped, by reason. */
   skipped: Record<string, number>;
+  /** Where the first few of each reason were (file + byte offset, and line for logs). */
+  skippedAt?: Record<string, SourcePosition[]>;
   /** Events re-read after a resume and already in the database. */
   alreadyStored: number;
   builder: HistoryBuilderStats;
@@ -50,10 +54,6 @@ export function formatSummary(s: IngestSummary): string {
     .sort()
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
-  const skipped = Object.entries(s.skipped)
-    .sort()
-    .map(([k, n]) => `${k} ${n}`)
-    .join(', ');
   const b = s.builder;
   const rate = seconds > 0 ? Math.round(s.lines / seconds) : s.lines;
   return [
@@ -67,7 +67,7 @@ export function formatSummary(s: IngestSummary): string {
       ? [`pid namespaces: ${b.namespacedCallers} process(es) forking inside one (fork pids are namespace-local), ${b.namespaceChildrenMatched} children matched to their fork, ${b.namespaceForksWithdrawn} namespace-local pid(s) withdrawn`]
       : []),
     ...(s.filteredLogHint !== undefined ? [`note: ${s.filteredLogHint.message}`] : []),
-    `skipped records: ${skipped || 'none'}`,
+    `skipped records: ${formatSkipped(s.skipped, s.skippedAt)}`,
     `time: ${seconds.toFixed(2)} s, ${rate} lines/s, ${s.commits} commit(s)`,
   ].join('\n');
 }
