@@ -50,6 +50,8 @@ export interface ReportChainLink extends AncestryLink {
 /** A tree node as `treeAt` gives it, with what the page shows beside it. */
 export interface ReportTreeNode extends Omit<TreeNode, 'children'> {
   exitCode?: number;
+  /** Why an inferred end was concluded (`sigkill`, `pid-reused`, ...). */
+  endReason?: string;
   exitSignal?: number;
   /** How its parent at the time became known; `reparent`/`orphaned`: it was reparented by then. */
   parentKind?: ParentKind;
@@ -152,7 +154,10 @@ export function factsOf(inst: InstanceRow | undefined, parents: ParentRow[], ima
   }
   if (inst?.endNs !== undefined) {
     const code = inst.exitSignal !== undefined ? `signal ${inst.exitSignal}` : inst.exitCode !== undefined ? `code ${inst.exitCode}` : '';
-    const text = inst.endCertainty === 'inferred' ? `gone by then (no exit record${inst.endReason !== undefined ? `: ${inst.endReason}` : ''})` : `exited${code ? ` ${code}` : ''}`;
+    const text =
+      inst.endCertainty === 'inferred'
+        ? `end inferred: ${inst.endReason ?? 'no exit record'} (no exit record; gone by then${code ? `, ${code}` : ''})`
+        : `exited${code ? ` ${code}` : ''}`;
     add(inst.endNs, inst.endCertainty === 'inferred' ? 'end' : 'exit', text, inst.endEvidence);
   }
   // Stable: at one instant, the order above (start, parent, image, end) is the causal one.
@@ -172,6 +177,7 @@ function treeNode(n: TreeNode, row: InstanceRow | undefined, parent: ParentRow |
   if (parent !== undefined) node.parentKind = parent.kind;
   if (row?.exitCode !== undefined) node.exitCode = row.exitCode;
   if (row?.exitSignal !== undefined) node.exitSignal = row.exitSignal;
+  if (n.endInferred === true && row?.endReason !== undefined) node.endReason = row.endReason;
   if (row?.startEvidence !== undefined) node.startEvidence = row.startEvidence;
   if (row?.endEvidence !== undefined) node.endEvidence = row.endEvidence;
   return node;

@@ -22,6 +22,9 @@ export const CSV_COLUMNS = [
   'log_file_path',
   'log_offset',
   'proc_tree_start_known',
+  'proc_tree_end_certainty',
+  'proc_tree_end_reason',
+  'proc_tree_end_signal',
   'proc_tree_uncertainty',
 ] as const;
 

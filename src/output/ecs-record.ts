@@ -112,6 +112,20 @@ export function toEcs(r: ProcessRecord): Json {
   return doc;
 }
 
+/**
+ * How the end is known: `certainty` is `observed` (an exit record) or `inferred` (concluded:
+ * `reason` says from what, e.g. `sigkill` for a delivered kill -9, `pid-reused` for a fork
+ * that reused the pid); `signal` the killing signal when known. Flattened, these are the
+ * Timesketch and CSV columns `proc_tree_end_certainty`, `proc_tree_end_reason`, `proc_tree_end_signal`.
+ */
+function endFields(inst: InstanceRow): Json {
+  const end: Json = {};
+  put(end, 'certainty', inst.endCertainty);
+  put(end, 'reason', inst.endReason);
+  put(end, 'signal', inst.exitSignal);
+  return end;
+}
+
 /** Our own facts, under one custom namespace. */
 function procTreeFields(r: ProcessRecord): Json {
   const inst = r.instance;
@@ -120,11 +134,7 @@ function procTreeFields(r: ProcessRecord): Json {
   if (r.creatorInstance !== undefined) out.creator = { pid: r.creatorInstance.pid, entity_id: idOf(r.creatorInstance) };
   else put(out, 'creator', inst.creatorPid === undefined ? undefined : { pid: inst.creatorPid });
   out.image_inherited = r.imageInherited;
-  if (r.action === 'exit' || r.action === 'gone') {
-    put(out, 'end_certainty', inst.endCertainty);
-    put(out, 'end_reason', inst.endReason);
-    put(out, 'exit_signal', inst.exitSignal);
-  }
+  if (r.action === 'exit' || r.action === 'gone') out.end = endFields(inst);
   put(out, 'line', r.evidence?.line);
   out.uncertainty = uncertaintyOf(r);
   return out;

@@ -27,7 +27,12 @@ function isoMicros(ns: bigint): string {
 export function messageOf(r: ProcessRecord): string {
   const cmd = commandOf(r.image);
   const parent = r.parent === undefined ? '' : ` ppid ${r.parent.ppid}`;
-  const what = r.action === 'exit' && r.instance.exitCode !== undefined ? `exit ${r.instance.exitCode}` : r.action;
+  const what =
+    r.action === 'exit' && r.instance.exitCode !== undefined
+      ? `exit ${r.instance.exitCode}`
+      : r.action === 'gone'
+        ? `end inferred (${r.instance.endReason ?? 'no exit record'})`
+        : r.action;
   return `${what} pid ${r.instance.pid}${parent}${cmd === '' ? '' : `: ${cmd}`}`;
 }
 

@@ -58,7 +58,7 @@ ${data.tree.notes.length > 0 ? `<ul class="notes">${data.tree.notes.map((n) => `
 <button id="zoom-out" type="button" title="smaller">A&minus;</button><button id="zoom-in" type="button" title="larger">A+</button>
 </div>
 <div id="tree-view" role="tree"></div>
-<p class="ev">Blue: the asked chain. <span class="seen">~</span> seen since (start unknown). <span class="doubt">?</span> its place at that time is uncertain (hover for why). Badges: how the parent at that time became known. Grey: the record of its start (file:line audit id).</p>
+<p class="ev">Blue: the asked chain. <span class="seen">~</span> seen since (start unknown). <span class="doubt">?</span> its place at that time is uncertain (hover for why). <span class="inferred">inferred</span> its end was concluded, not recorded (the reason follows). Badges: how the parent at that time became known. Grey: the record of its start (file:line audit id).</p>
 </section>
 <footer>Self-contained: no network is used to view this page. Every fact carries the record it came from.</footer>
 <script type="application/json" id="report-data">${jsonForScriptElement({ roots: tree.roots, nodes: tree.nodes })}</script>
@@ -91,7 +91,7 @@ function chainTable(chain: ReportChainLink[]): string {
       `<td>${l.parentKind !== undefined ? `<span class="kind ${escapeHtml(l.parentKind)}">${escapeHtml(l.parentKind)}</span>` : ''}</td>`,
       `<td>${escapeHtml(l.user ?? (l.uid !== undefined ? `uid:${l.uid}` : '?'))}</td>`,
       `<td class="mono${l.startKnown ? '' : ' seen'}">${escapeHtml(start)}</td>`,
-      `<td class="mono">${escapeHtml(endText(l))}</td>`,
+      `<td class="mono end">${escapeHtml(endText(l))}${l.endInferred === true ? ` ${inferredMark(l.endReason)}` : ''}</td>`,
       `<td class="cmd"><div class="exe">${escapeHtml(l.exe ?? '')}</div><div class="args">${escapeHtml(argsText(l))}</div>${
         notes.length > 0 ? `<ul class="notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : ''
       }${factsList(l.facts)}</td>`,
@@ -114,9 +114,15 @@ function endText(l: ReportChainLink): string {
   return `${l.endInferred === true ? 'gone by ' : ''}${formatTimeNs(l.endNs)}${how}`;
 }
 
+/** The visible mark of an end concluded from evidence rather than read from an exit record. */
+function inferredMark(reason: string | undefined): string {
+  const why = reason ?? 'no exit record';
+  return `<span class="inferred" title="${escapeHtml(`end inferred, not recorded: ${why}`)}">inferred: ${escapeHtml(why)}</span>`;
+}
+
 function factsList(facts: ReportFact[]): string {
   if (facts.length === 0) return '';
-  const items = facts.map((f) => `<li><span class="mono">${escapeHtml(formatTimeNs(f.atNs))}</span> ${escapeHtml(f.text)} <span class="ev">${escapeHtml(evidenceText(f.evidence))}</span></li>`);
+  const items = facts.map((f) => `<li class="fact ${escapeHtml(f.kind)}"><span class="mono">${escapeHtml(formatTimeNs(f.atNs))}</span> ${escapeHtml(f.text)} <span class="ev">${escapeHtml(evidenceText(f.evidence))}</span></li>`);
   return `<details class="facts"><summary>${facts.length} recorded fact(s)</summary><ul>${items.join('')}</ul></details>`;
 }
 
@@ -141,6 +147,8 @@ interface PageNode {
   ch?: true;
   self?: true;
   ev?: string;
+  /** The end was inferred: why (`sigkill`, `pid-reused`, ...). */
+  ie?: string;
   k: number[];
 }
 
@@ -156,6 +164,7 @@ function flattenTree(roots: ReportTreeNode[], pid: number): { roots: number[]; n
     if (n.notes !== undefined) page.n = n.notes;
     if (n.onChain === true) page.ch = true;
     if (n.onChain === true && n.pid === pid) page.self = true;
+    if (n.endInferred === true) page.ie = n.endReason ?? 'no exit record';
     const ev = evidenceText(n.startEvidence);
     if (ev !== '') page.ev = ev;
     nodes.push(page);

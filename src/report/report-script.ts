@@ -51,6 +51,7 @@ export const REPORT_SCRIPT = `
     if (n.u) r.appendChild(el('span', 'user', n.u));
     if (n.pk) r.appendChild(el('span', 'kind ' + n.pk, n.pk));
     r.appendChild(el('span', 'life', n.l));
+    if (n.ie) { var ie = el('span', 'inferred', 'inferred: ' + n.ie); ie.title = 'end inferred, not recorded: ' + n.ie; r.appendChild(ie); }
     if (n.ev) r.appendChild(el('span', 'ev', n.ev));
     div.appendChild(r);
     if (expanded) {

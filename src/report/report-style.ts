@@ -16,6 +16,7 @@ table.chain th { text-align: left; background: #eef1f4; padding: 4px 6px; white-
 table.chain td { border-top: 1px solid #e2e6ea; padding: 4px 6px; vertical-align: top; }
 td.cmd { overflow-wrap: anywhere; max-width: 560px; }
 tr.self td { background: #eaf2ff; }
+.inferred { display: inline-block; padding: 0 5px; border-radius: 3px; background: #ffd9d2; color: #8a1c00; font-size: 0.85em; font-family: system-ui, sans-serif; }
 .seen { color: #8a5a00; } .doubt { color: #a03a00; font-weight: 600; }
 ul.notes { margin: 2px 0 0 16px; padding: 0; color: #a03a00; font-size: 12px; }
 details.facts { font-size: 12px; } details.facts summary { cursor: pointer; color: #2d5fa8; }

@@ -6,35 +6,20 @@
  * argv runs, no network request is even attempted, the filter box finds what the data holds,
  * subtrees close and open, and a screenshot can be taken.
  */
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reportData, type ReportData, type ReportTreeNode } from '../../src/history/report-data.js';
 import { renderReport } from '../../src/report/render-report.js';
 import { cliInProcess } from '../cli/cli-in-process.js';
 import { knowable, mismatch, askAncestry, settledAmong, useIngestedCapture } from '../support/probe-truth.js';
 import type { TruthProbe } from '../support/truth.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import { useChromium } from './chromium-page.js';
 
 const ingested = useIngestedCapture('hostile-argv');
-const dir = mkdtempSync(join(tmpdir(), 'proc-tree-report-'));
-let browser: BrowserContext | undefined;
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does it)`);
-  // A fresh profile for every run: nothing a previous run left can matter.
-  browser = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, args: FLAGS, headless: true, viewport: { width: 1280, height: 900 } });
-}, 30_000);
-
-afterAll(async () => {
-  await browser?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const chromium = useChromium();
+const dir = chromium.dir;
+const open = chromium.open;
 
 /** The settled probe with the longest chain the log can know: the deepest hostile process. */
 async function deepestSettledProbe(): Promise<TruthProbe> {
@@ -49,33 +34,6 @@ async function deepestSettledProbe(): Promise<TruthProbe> {
   // The history itself agrees with /proc there (else the page could not).
   expect(mismatch(await askAncestry(store, best), knowable(best, capture))).toBe('');
   return best;
-}
-
-interface Opened {
-  page: Page;
-  /** Every request the page attempted besides its own file. */
-  requests: string[];
-  /** Script errors and CSP violations reported by the page. */
-  errors: string[];
-}
-
-async function open(file: string): Promise<Opened> {
-  const page = await browser!.newPage();
-  const url = pathToFileURL(file).href;
-  const requests: string[] = [];
-  const errors: string[] = [];
-  page.on('request', (r) => {
-    if (r.url() !== url) requests.push(r.url());
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  // Block everything but the file itself: the page must not need the network.
-  await page.route('**/*', (route) => (route.request().url() === url ? route.continue() : route.abort()));
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 5_000 });
-  return { page, requests, errors };
 }
 
 function walk(nodes: ReportTreeNode[], fn: (n: ReportTreeNode) => void): void {

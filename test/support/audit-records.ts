@@ -80,7 +80,7 @@ export const PROCESS_SYSCALLS: Record<string, Record<number, string>> = {
  * Processes a successful kill/tkill/tgkill sent SIGKILL (their OBJ_PID records, one per
  * target), with the kill's time: they die then without an exit_group record.
  */
-export function sigkillTargets(records: AuditLine[]): { pid: number; timeNs: bigint }[] {
+export function sigkillTargets(records: AuditLine[]): { pid: number; timeNs: bigint; serial: number; file: string; line: number }[] {
   const killers = new Set<string>();
   for (const s of processSyscalls(records)) {
     if (s.success !== true) continue;
@@ -89,7 +89,7 @@ export function sigkillTargets(records: AuditLine[]): { pid: number; timeNs: big
   }
   return records
     .filter((r) => r.type === 'OBJ_PID' && killers.has(`${r.node ?? ''}|${r.serial}|${r.timeNs}`))
-    .map((r) => ({ pid: Number(r.fields.get('opid')), timeNs: r.timeNs }));
+    .map((r) => ({ pid: Number(r.fields.get('opid')), timeNs: r.timeNs, serial: r.serial, file: r.file, line: r.line }));
 }
 
 /** A SYSCALL record of one of the audited process syscalls. */
