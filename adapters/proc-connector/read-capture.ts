@@ -7,6 +7,7 @@ import { CAPTURE_FORMAT, livePath, metaPath, snapshotPath } from './capture-file
 import type { ConnectorEvent } from './connector-event.js';
 import { decodeDatagrams } from './decode-datagram.js';
 import { ExitParentIndex } from './exit-parent-index.js';
+import { checkSnapshot, liveRecordProblem } from './sidecar-checks.js';
 import type { ProcSnapshot } from './proc-snapshot.js';
 import type { ExecImage, ImageSource, ReaperSource, TranslatorStats } from './to-proc-events.js';
 import { ConnectorTranslator, findSupersededExecs } from './to-proc-events.js';
@@ -91,7 +92,7 @@ export async function readProcConnectorCapture(
     images: replayImages(records.execs),
     reapers: replayReapers(exitParents, records.reparents),
   });
-  const snapshot = readJson<ProcSnapshot>(snapshotPath(path));
+  const snapshot = readSnapshot(snapshotPath(path), countingSink);
   if (snapshot) translator.seed(snapshot, { reseed: false, evidenceFile: snapshotPath(path) });
 
   let nextRecord = 0;
@@ -175,6 +176,30 @@ async function walkCapture(
   return damagedAt === undefined ? { bytes: position } : { bytes: position, damagedAt };
 }
 
+/**
+ * The seed snapshot, with its unusable entries dropped (each a `bad-snapshot` warning); a
+ * file that is not JSON or not a snapshot at all is one warning and no seed: the replay
+ * still runs, only the processes that existed before the capture stay unnamed.
+ */
+function readSnapshot(file: string, sink: EventSink): ProcSnapshot | undefined {
+  if (!existsSync(file)) return undefined;
+  const position = { file, offset: 0 };
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    sink.onWarning({ reason: 'bad-snapshot', detail: `not JSON (${(error as Error).message}); the capture is replayed without its seed`, position });
+    return undefined;
+  }
+  const checked = checkSnapshot(value);
+  if ('problem' in checked) {
+    sink.onWarning({ reason: 'bad-snapshot', detail: `${checked.problem}; the capture is replayed without its seed`, position });
+    return undefined;
+  }
+  for (const problem of checked.dropped) sink.onWarning({ reason: 'bad-snapshot', detail: `${problem}; entry left out`, position });
+  return checked.snapshot;
+}
+
 function readJson<T>(path: string): T | undefined {
   if (!existsSync(path)) return undefined;
   try {
@@ -216,13 +241,19 @@ function readLiveRecords(path: string, sink: EventSink): LiveRecords {
     const lineOffset = offset;
     offset += Buffer.byteLength(line) + 1;
     if (line === '') continue;
-    let record: LiveRecord;
+    let value: unknown;
     try {
-      record = JSON.parse(line) as LiveRecord;
+      value = JSON.parse(line);
     } catch {
       sink.onWarning({ reason: 'bad-live-record', detail: 'unparsable JSON line', position: { file, offset: lineOffset, line: i + 1 } });
       continue;
     }
+    const problem = liveRecordProblem(value);
+    if (problem !== undefined) {
+      sink.onWarning({ reason: 'bad-live-record', detail: problem, position: { file, offset: lineOffset, line: i + 1 } });
+      continue;
+    }
+    const record = value as LiveRecord;
     if (record.type === 'exec') records.execs.set(`${record.id}:${record.pid}`, record);
     else if (record.type === 'reparent') records.reparents.set(`${record.id}:${record.pid}`, record);
     else if (record.type === 'loss' || record.type === 'reseed') records.ordered.push(record);
