@@ -1,4 +1,5 @@
 import { formatTimeNs } from '../time/format-time.js';
+import { auditEventSerial } from '../time/parse-time.js';
 import type { ChainRow, HistoryReader, HistoryStore } from './history-store.js';
 import type { ImageRow, InstanceRow } from './history-types.js';
 import { commandOf, imageFrom } from './image-at.js';
@@ -74,8 +75,8 @@ export function ancestryAt(store: HistoryStore, query: AncestryQuery): Promise<A
 export async function ancestryAtInSnapshot(store: HistoryReader, query: AncestryQuery): Promise<AncestryResult> {
   const { pid, atNs } = query;
   const lineage = query.lineage ?? 'parent';
-  const host = await resolveHost(store, query.host, async (h) => (await store.instancesAt(h, pid, atNs)).length > 0);
-  const candidates = await store.instancesAt(host, pid, atNs);
+  const host = await resolveHost(store, query.host, async (h) => (await instancesAtQuery(store, h, pid, atNs, query.atSerial)).length > 0);
+  const candidates = await instancesAtQuery(store, host, pid, atNs, query.atSerial);
   const result: AncestryResult = { host, pid, atNs, lineage, chain: [], uncertain: false, complete: false, notes: [] };
   const uncertain = (note: string, link?: AncestryLink): void => {
     result.uncertain = true;
@@ -151,6 +152,30 @@ export async function ancestryAtInSnapshot(store: HistoryReader, query: Ancestry
   return result;
 }
 
+/**
+ * The instances of pid alive at the query time. At an audit event id, a process whose end
+ * was recorded in that millisecond by this event or a later one was still there when the
+ * event happened (its own exit_group, a kill of it): it is the event's actor, not "no
+ * process". It comes first unless a holder of the pid started before that millisecond.
+ */
+async function instancesAtQuery(store: HistoryReader, host: string, pid: number, atNs: bigint, atSerial: number | undefined): Promise<InstanceRow[]> {
+  const alive = await store.instancesAt(host, pid, atNs);
+  if (atSerial === undefined || alive.some((i) => i.startNs < atNs)) return alive;
+  const ending = (await store.instancesOfPid(host, pid)).filter((i) => endsAfterEvent(i, atNs, atSerial));
+  return ending.length === 0 ? alive : [...ending, ...alive.filter((i) => !ending.some((e) => e.id === i.id))];
+}
+
+/**
+ * Ended in atNs's millisecond by evidence recorded at or after event `atSerial`. Start
+ * evidence is not used alike: a child's first records come before its parent's clone
+ * record, so a start serial says nothing about which came first.
+ */
+function endsAfterEvent(inst: InstanceRow, atNs: bigint, atSerial: number): boolean {
+  if (inst.endNs !== atNs || inst.endEvidence?.id === undefined) return false;
+  const serial = auditEventSerial(inst.endEvidence.id);
+  return serial !== undefined && serial >= atSerial;
+}
+
 /** pid 1 when no record in the log shows it: it was there all the same (see INIT_PID). */
 function unrecordedInit(): AncestryLink {
   return { pid: INIT_PID, ppid: 0, startKnown: false, cmd: '', notes: ['init: runs from boot; no record in the log names its command'] };
@@ -179,6 +204,16 @@ class ChainLinks {
       row = this.rows.get(inst.id) ?? { instance: inst };
     }
     return row;
+  }
+
+  /** Alive at the query time, an end recorded by the query's event or a later one included. */
+  alive(inst: InstanceRow): boolean {
+    return aliveAt(inst, this.atNs) || (this.atSerial !== undefined && endsAfterEvent(inst, this.atNs, this.atSerial));
+  }
+
+  /** Alive instances of pid at the query time (see instancesAtQuery). */
+  instancesAt(host: string, pid: number): Promise<InstanceRow[]> {
+    return instancesAtQuery(this.store, host, pid, this.atNs, this.atSerial);
   }
 
   /** An instance by id: from the rows read ahead, else from the store. */
@@ -220,9 +255,9 @@ async function parentStep(store: HistoryReader, links: ChainLinks, host: string,
   // alive then, the child was orphaned and a later holder of that pid is not its parent.
   if (row.parentId !== undefined) {
     const recorded = await links.instance(row.parentId);
-    if (recorded !== undefined && aliveAt(recorded, atNs)) return { ppid: row.ppid, parent: recorded, notes };
+    if (recorded !== undefined && links.alive(recorded)) return { ppid: row.ppid, parent: recorded, notes };
   }
-  const alive = await store.instancesAt(host, row.ppid, atNs);
+  const alive = await links.instancesAt(host, row.ppid);
   const parent = row.parentId !== undefined ? alive.find((i) => i.id === row.parentId) : alive[0];
   if (parent === undefined && row.ppid === INIT_PID && alive.length === 0) {
     // init seen only later in the log is the same process (it runs from boot).

@@ -41,7 +41,8 @@ export function renderTreeNotes(roots: TreeNode[], treeNotes: string[] = []): st
 }
 
 function lifetimeText(node: TreeNode): string {
-  const start = `start ${node.startKnown ? '' : '~'}${formatTimeNs(node.startNs)}`;
+  // init runs from boot: its first record is no start, and may come after the asked time.
+  const start = node.pid === 1 && !node.startKnown ? `from boot, first recorded ${formatTimeNs(node.startNs)}` : `start ${node.startKnown ? '' : '~'}${formatTimeNs(node.startNs)}`;
   if (node.endNs === undefined) return `[${start}]`;
   return `[${start}, ${node.endInferred === true ? 'gone by' : 'ended'} ${formatTimeNs(node.endNs)}]`;
 }

@@ -110,6 +110,14 @@ describe('init and not-yet-recorded processes', () => {
     expect(json(r.out).chain.map((l: { pid: number; ppid: number }) => [l.pid, l.ppid])).toEqual([[1, 0]]);
   });
 
+  it('descendants of init before its first record: from boot, not a start after the asked time', async () => {
+    const r = await cli('descendants', '1', '--at', '1795589388.9', '--db', reuseDb);
+    expect(r.code).toBe(0);
+    const initLine = r.out.split('\n')[0]!;
+    expect(initLine).toMatch(/\(1\).*\[from boot, first recorded \S+\]/);
+    expect(initLine).not.toMatch(/start ~/);
+  });
+
   it('a pid first recorded later, start unknown, "may already have been running" and exits 1', async () => {
     const r = await cli('ancestry', '1295', '--at', '1795589387.9', '--db', reuseDb);
     expect(r.code).toBe(1);
