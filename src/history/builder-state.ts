@@ -7,8 +7,8 @@ import { linkParent, pendingFromJson, pendingToJson, type AwaitingFork, type Hos
  * from instances without an end; clone3 children still pending, the namespace state
  * (namespace-forks.ts) and each host's last record time are saved as resume_state entries.
  */
-const PENDING_KEY = 'history-builder.pending-threads';
-const NAMESPACE_KEY = 'history-builder.namespaces';
+export const PENDING_KEY = 'history-builder.pending-threads';
+export const NAMESPACE_KEY = 'history-builder.namespaces';
 
 export class BuilderState {
   /** True once namespace state was saved: it must then be cleared when it empties. */

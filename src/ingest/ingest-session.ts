@@ -12,7 +12,7 @@ import type { SourceRegistry } from './source-registry.js';
 import { SkippedRecords } from './skipped-records.js';
 
 /** Where the resume guard of auditd ingests is kept: plain ingest and --follow share it. */
-const GUARD_KEY = 'ingest.auditd.guard';
+export const GUARD_KEY = 'ingest.auditd.guard';
 
 export interface SessionOptions {
   /** Host for records without node= (and for connector captures). */

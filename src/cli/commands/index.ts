@@ -20,4 +20,5 @@ export const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   export: () => import('./export.js'),
   enrich: () => import('./enrich.js'),
   explain: () => import('./explain.js'),
+  push: () => import('./push.js'),
 };

@@ -73,15 +73,15 @@ interface HostState {
   open?: OpenInstance[];
 }
 
-const INSTANCE_COLUMNS = [
+export const INSTANCE_COLUMNS = [
   'host_id', 'id', 'pid', 'start_ns', 'start_known', 'creator_pid', 'creator_id', 'start_src', 'start_off', 'start_line', 'start_rec',
   'end_ns', 'end_certainty', 'end_reason', 'exit_code', 'exit_signal', 'end_src', 'end_off', 'end_line', 'end_rec',
 ];
-const PARENT_COLUMNS = ['host_id', 'id', 'instance_id', 'since_ns', 'ppid', 'parent_id', 'kind', 'src', 'off', 'line', 'rec'];
-const IMAGE_COLUMNS = [
+export const PARENT_COLUMNS = ['host_id', 'id', 'instance_id', 'since_ns', 'ppid', 'parent_id', 'kind', 'src', 'off', 'line', 'rec'];
+export const IMAGE_COLUMNS = [
   'host_id', 'id', 'instance_id', 'since_ns', 'kind', 'exe', 'argv', 'argv_truncated', 'comm', 'cwd', 'uid', 'euid', 'gid', 'auid', '"user"', 'euser', 'src', 'off', 'line', 'rec',
 ];
-const LOSS_COLUMNS = ['host_id', 'id', 'at_ns', 'count', 'reason', 'src', 'off', 'line', 'rec'];
+export const LOSS_COLUMNS = ['host_id', 'id', 'at_ns', 'count', 'reason', 'src', 'off', 'line', 'rec'];
 
 const ev4 = (e: WriteEvidence | undefined): CopyValue[] => [e?.src, e?.off, e?.line, e?.rec];
 const after = (a: { startNs: bigint; id: number }, b: { startNs: bigint; id: number }): boolean => a.startNs > b.startNs || (a.startNs === b.startNs && a.id > b.id);

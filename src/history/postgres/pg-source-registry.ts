@@ -21,7 +21,7 @@ interface HeldSource {
   lastIngestNs: bigint;
 }
 
-const COLUMNS = ['host_id', 'id', 'format', 'path', 'dev', 'inode', 'size', 'head_sha256', 'head_bytes', 'committed_offset', 'committed_line', 'complete', 'first_ingest_ns', 'last_ingest_ns'];
+export const SOURCE_COLUMNS = ['host_id', 'id', 'format', 'path', 'dev', 'inode', 'size', 'head_sha256', 'head_bytes', 'committed_offset', 'committed_line', 'complete', 'first_ingest_ns', 'last_ingest_ns'];
 
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
@@ -124,7 +124,7 @@ export class PgSourceRegistry implements SourceRegistry {
     this.changed.clear();
     return {
       async write(client: pg.Client): Promise<void> {
-        if (created.length > 0) await copyRows(client, 'sources', COLUMNS, created);
+        if (created.length > 0) await copyRows(client, 'sources', SOURCE_COLUMNS, created);
         for (const v of changed) {
           await client.query(
             `UPDATE sources SET committed_offset = $3, committed_line = $4, complete = $5, head_sha256 = $6, head_bytes = $7, size = $8, dev = $9, inode = $10, last_ingest_ns = $11

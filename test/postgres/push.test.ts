@@ -1,0 +1,161 @@
+/**
+ * `proc-tree push`: a SQLite history shipped into PostgreSQL holds what a direct ingest of
+ * the same logs into PostgreSQL holds (canonical dumps equal, and the query commands answer
+ * alike), incrementally (a push after more ingest writes only the new part, a re-push
+ * nothing), host by host.
+ */
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPush, type PushOptions } from '../../src/history/push/run-push.js';
+import { runIngest } from '../../src/ingest/run-ingest.js';
+import { cliInProcess } from '../cli/cli-in-process.js';
+import { canonicalDump } from '../ingest/canonical-dump.js';
+import { freshDatabase, type TestDatabase } from '../support/postgres-database.js';
+import { listAuditdCaptures, repoRoot } from '../support/truth.js';
+import { pgCanonicalDump } from './pg-canonical-dump.js';
+
+const auditd = join(repoRoot, 'samples', 'auditd');
+const logs = (name: string): string => join(auditd, name, 'logs');
+
+let dir: string;
+const databases: TestDatabase[] = [];
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'proc-tree-push-'));
+});
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  for (const db of databases) await db.drop();
+});
+
+async function pgDatabase(prefix: string): Promise<TestDatabase> {
+  const db = await freshDatabase(prefix);
+  databases.push(db);
+  return db;
+}
+
+const push = (db: string, to: string, extra: Partial<PushOptions> = {}) => runPush({ db, to, ...extra });
+const rowsOf = (c: Record<string, number>): number => Object.values(c).reduce((a, b) => a + b, 0);
+
+/** A log cut at a line boundary near the middle, written as FILE; returns the rest. */
+function firstHalf(from: string, to: string): Buffer {
+  const whole = readFileSync(from);
+  const cut = whole.indexOf('\n', Math.floor(whole.length / 2)) + 1;
+  writeFileSync(to, whole.subarray(0, cut));
+  return whole.subarray(cut);
+}
+
+describe('push a SQLite history into PostgreSQL', () => {
+  it('stores what a direct ingest stores, step by step: push, ingest more, push, re-push adds nothing', async () => {
+    // Step 1: the first half of a busy log (many processes still running at the cut) and a
+    // capture with node= records (a second host in the same file).
+    const growing = join(dir, 'audit.log');
+    const rest = firstHalf(join(logs('busy-machine-rotation'), 'audit.log'), growing);
+    const local = join(dir, 'local.db');
+    const direct = await pgDatabase('push_direct');
+    const pushed = await pgDatabase('push_target');
+    const step1 = [logs('exec-chain-enriched-node'), growing];
+    await runIngest({ db: local, inputs: step1 });
+    await runIngest({ db: direct.url, inputs: step1 });
+    const first = await push(local, pushed.url);
+    expect(first.hosts.length).toBe(2);
+    expect(first.added.instances).toBeGreaterThan(100);
+    expect(rowsOf(first.updated)).toBe(0);
+    expect(await pgCanonicalDump(pushed.url)).toEqual(canonicalDump(local));
+    expect(await pgCanonicalDump(pushed.url)).toEqual(await pgCanonicalDump(direct.url));
+
+    // Step 2: the log grows and more captures come: only the new part is written, plus the
+    // rows the ingest changed (ends of processes that were running at the cut).
+    appendFileSync(growing, rest);
+    const step2 = [growing, logs('pid-reuse'), logs('daemon-double-fork')];
+    await runIngest({ db: local, inputs: step2 });
+    await runIngest({ db: direct.url, inputs: step2 });
+    const second = await push(local, pushed.url);
+    expect(second.added.instances).toBeGreaterThan(0);
+    expect(second.updated.instances).toBeGreaterThan(0);
+    expect(second.added.instances).toBeLessThan(canonicalDump(local).instances!.length - first.added.instances + 1);
+    expect(await pgCanonicalDump(pushed.url)).toEqual(canonicalDump(local));
+    expect(await pgCanonicalDump(pushed.url)).toEqual(await pgCanonicalDump(direct.url));
+
+    // Step 3: nothing new.
+    const again = await push(local, pushed.url);
+    expect(rowsOf(again.added) + rowsOf(again.updated)).toBe(0);
+    expect(again.stateWritten).toBe(false);
+    const cli = await cliInProcess('push', '--db', local, '--to', pushed.url);
+    expect(cli.code).toBe(0);
+    expect(cli.err).toMatch(/0 new, 0 updated/);
+    expect(await pgCanonicalDump(pushed.url)).toEqual(await pgCanonicalDump(direct.url));
+
+    // The queries answer as on the SQLite file, at every truth probe of the pushed captures.
+    await sameAnswers(local, pushed.url, ['exec-chain-enriched-node', 'pid-reuse', 'daemon-double-fork']);
+
+    // A direct ingest of the same files into PostgreSQL now continues where the push left
+    // off (the registry and resume state came along): nothing is stored twice.
+    const later = await runIngest({ db: pushed.url, inputs: [...step1, ...step2.slice(1)] });
+    expect(later.inputs.every((r) => r.status === 'already-ingested')).toBe(true);
+    expect(await pgCanonicalDump(pushed.url)).toEqual(await pgCanonicalDump(direct.url));
+  }, 120_000);
+
+  it('keeps two hosts pushed into one database apart, and refuses to mix two files under one host', async () => {
+    const a = join(dir, 'host-a.db');
+    const b = join(dir, 'host-b.db');
+    await runIngest({ db: a, inputs: [logs('shell-pipeline-raw')] });
+    await runIngest({ db: b, inputs: [logs('exec-chain')] });
+    const fleet = await pgDatabase('push_fleet');
+    const direct = await pgDatabase('push_fleet_direct');
+    await push(a, fleet.url, { host: 'alpha' });
+    await push(b, fleet.url, { host: 'beta' });
+    await runIngest({ db: direct.url, inputs: [logs('shell-pipeline-raw')], host: 'alpha' });
+    await runIngest({ db: direct.url, inputs: [logs('exec-chain')], host: 'beta' });
+    expect(await pgCanonicalDump(fleet.url)).toEqual(await pgCanonicalDump(direct.url));
+    const onA = await cliInProcess('find', '--cmd', 'sh', '--host', 'alpha', '--db', fleet.url);
+    expect(onA.out).toEqual((await cliInProcess('find', '--cmd', 'sh', '--db', a)).out);
+
+    // b under alpha: another history already lives there.
+    const mixed = await cliInProcess('push', '--db', b, '--to', fleet.url, '--host', 'alpha');
+    expect(mixed.code).toBe(1);
+    expect(mixed.err).toMatch(/pushed from another SQLite history/);
+    expect(mixed.err.split('\n').filter((l) => l !== '').length).toBe(1);
+    expect(await pgCanonicalDump(fleet.url)).toEqual(await pgCanonicalDump(direct.url));
+  }, 60_000);
+
+  it('refuses bad invocations in one line', async () => {
+    expect((await cliInProcess('push', '--db', join(dir, 'none.db'), '--to', 'postgres://x@127.0.0.1:1/x')).code).toBe(1);
+    const noTo = await cliInProcess('push', '--db', join(dir, 'none.db'));
+    expect(noTo.code).toBe(2);
+    expect((await cliInProcess('push', '--db', join(dir, 'none.db'), '--to', 'fleet.db')).code).toBe(2);
+  });
+});
+
+const seconds = (ns: bigint): string => `${ns / 1_000_000_000n}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}`;
+
+/** Row ids differ between the backends: JSON ids are numbered by first appearance (as test/postgres/pg-queries.test.ts). */
+function renumberIds(out: string): string {
+  const ids = new Map<string, number>();
+  const n = (id: string): number => ids.get(id) ?? ids.set(id, ids.size).get(id)!;
+  return out.replace(/"(id|instanceId|parentId|creatorId)":(\d+)/g, (_, key: string, id: string) => `"${key}":${n(id)}`);
+}
+
+/** ancestry --at every truth probe, tree, timeline and find: same output on the file and on PostgreSQL. */
+async function sameAnswers(sqlite: string, url: string, names: string[]): Promise<void> {
+  const captures = listAuditdCaptures().filter((c) => names.includes(c.meta.name));
+  expect(captures.length).toBe(names.length);
+  const same = async (...args: string[]): Promise<void> => {
+    const s = await cliInProcess(...args, '--db', sqlite);
+    const p = await cliInProcess(...args, '--db', url);
+    const neutral = (r: { code: number; out: string; err: string }, db: string) => ({ code: r.code, out: renumberIds(r.out.replaceAll(db, 'DB')), err: r.err.replaceAll(db, 'DB') });
+    expect(neutral(p, url), args.join(' ')).toEqual(neutral(s, sqlite));
+  };
+  for (const c of captures) {
+    const host: string[] = [];
+    for (let i = 0; i < c.truth.probes.length; i += 8) {
+      await Promise.all(c.truth.probes.slice(i, i + 8).map((p) => same('ancestry', String(p.pid), '--at', seconds(p.atNs), ...host)));
+    }
+    const p = c.truth.probes[Math.floor(c.truth.probes.length / 2)]!;
+    await same('tree', '--at', seconds(p.atNs), '--json', ...host);
+    await same('timeline', String(p.pid), '--json', ...host);
+    await same('find', '--cmd', p.chain[0]!.comm, '--at', seconds(p.atNs), ...host);
+    await same('descendants', '1', '--from', seconds(c.truth.startedAtNs), '--to', seconds(c.truth.endedAtNs), ...host);
+  }
+}
