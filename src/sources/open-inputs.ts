@@ -67,8 +67,23 @@ async function* wrapErrors(stream: AsyncIterable<Buffer>, name: string): AsyncGe
   try {
     yield* stream;
   } catch (error) {
-    throw new UserError(`cannot read ${name}: ${describe(error)} (damaged or incomplete compressed file?)`);
+    const what = damage(error);
+    throw new UserError(`cannot read ${name}: ${describe(error)}${what === undefined ? '' : ` (${what})`}`);
   }
+}
+
+/**
+ * What a decompression error means for the lines already read. A cut-short file
+ * (Z_BUF_ERROR) decoded exactly up to the cut. Corrupt data (Z_DATA_ERROR) is noticed
+ * late: a flipped byte decodes to altered text until zlib meets an impossible code or the
+ * CRC-32 in the trailer (measured: 10 of 14 seeded flips stored lines that differ from the
+ * original, see bench/reliability/cases/damaged-gzip.ts).
+ */
+function damage(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'Z_BUF_ERROR') return 'the compressed file is cut short';
+  if (code === 'Z_DATA_ERROR') return 'the compressed data is corrupt: lines decoded before this point may be altered too, gzip checks its CRC-32 only at the end';
+  return String(code).startsWith('Z_') ? 'damaged or incomplete compressed file?' : undefined;
 }
 
 async function openContent(
