@@ -117,6 +117,12 @@ class FollowRun {
     try {
       for await (const stream of followStreams(this.options, registry, defaultHostId)) {
         const rs = this.register(stream);
+        // A file the registry did not know is committed (its row, its head, where we start)
+        // before a byte of it is read. Otherwise a follow killed -9 before its first commit
+        // leaves no trace of the live file; auditd rotates it to audit.log.1 meanwhile, and
+        // the restart, knowing no rotated file, treats it as history and starts at the new
+        // audit.log: that whole generation was lost (test/reliability/follow-kill.test.ts).
+        if (stream.row === undefined) await this.serially(() => this.commit());
         try {
           await this.read(rs, stream.chunks);
         } catch (error) {
