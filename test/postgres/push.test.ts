@@ -4,10 +4,12 @@
  * alike), incrementally (a push after more ingest writes only the new part, a re-push
  * nothing), host by host.
  */
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgWriterLock } from '../../src/history/postgres/pg-writer-lock.js';
 import { runPush, type PushOptions } from '../../src/history/push/run-push.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { cliInProcess } from '../cli/cli-in-process.js';
@@ -18,6 +20,7 @@ import { pgCanonicalDump } from './pg-canonical-dump.js';
 
 const auditd = join(repoRoot, 'samples', 'auditd');
 const logs = (name: string): string => join(auditd, name, 'logs');
+const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 
 let dir: string;
 const databases: TestDatabase[] = [];
@@ -95,6 +98,12 @@ describe('push a SQLite history into PostgreSQL', () => {
     const later = await runIngest({ db: pushed.url, inputs: [...step1, ...step2.slice(1)] });
     expect(later.inputs.every((r) => r.status === 'already-ingested')).toBe(true);
     expect(await pgCanonicalDump(pushed.url)).toEqual(await pgCanonicalDump(direct.url));
+
+    // Once PostgreSQL is written directly, pushing the file again would mix two histories.
+    await runIngest({ db: pushed.url, inputs: [logs('exec-chain')] });
+    const mixed = await cliInProcess('push', '--db', local, '--to', pushed.url);
+    expect(mixed.code).toBe(1);
+    expect(mixed.err).toMatch(/written by an ingest into PostgreSQL since the last push/);
   }, 120_000);
 
   it('keeps two hosts pushed into one database apart, and refuses to mix two files under one host', async () => {
@@ -119,6 +128,80 @@ describe('push a SQLite history into PostgreSQL', () => {
     expect(mixed.err.split('\n').filter((l) => l !== '').length).toBe(1);
     expect(await pgCanonicalDump(fleet.url)).toEqual(await pgCanonicalDump(direct.url));
   }, 60_000);
+
+  it('pushes one consistent snapshot while the file is being ingested, and a push killed with SIGKILL is simply pushed again', async () => {
+    const input = join(dir, 'busy');
+    mkdirSync(input);
+    for (const f of readdirSync(logs('busy-machine-rotation'))) copyFileSync(join(logs('busy-machine-rotation'), f), join(input, f));
+    const local = join(dir, 'busy.db');
+    const pg = await pgDatabase('push_live');
+    // An ingest into the file (many small commits) while pushes run one after another.
+    const ingest = spawn(process.execPath, [cli, 'ingest', '--db', local, '--commit-every', '40', input], { stdio: 'ignore' });
+    const ingested = new Promise<number | null>((done) => ingest.on('exit', (code) => done(code)));
+    let pushes = 0;
+    let updated = 0;
+    while (ingest.exitCode === null) {
+      try {
+        const s = await push(local, pg.url);
+        pushes++;
+        updated += s.updated.instances + s.updated.parents;
+      } catch (error) {
+        if (!/no history database|empty database|no such table|schema|not a proc-tree history/i.test((error as Error).message)) throw error; // the file is not there yet
+      }
+    }
+    expect(await ingested).toBe(0);
+    expect(pushes).toBeGreaterThan(1);
+
+    // Pushes of another, larger file killed at random points in their transaction.
+    const big = join(dir, 'big.db');
+    for (const name of ['net-files-login', 'pid-reuse', 'threads-spawn', 'signals-audited']) await runIngest({ db: big, inputs: [logs(name)], host: name });
+    let killedMidCopy = 0;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const child = spawn(process.execPath, [cli, 'push', '--db', big, '--to', pg.url], { stdio: 'ignore' });
+      const exited = new Promise<void>((done) => child.on('exit', () => done()));
+      const client = await pg.connect();
+      try {
+        for (let i = 0; i < 4000 && child.exitCode === null; i++) {
+          const { rows } = await client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'COPY %' AND pid <> pg_backend_pid()");
+          if (rows[0].n > 0 && i % (attempt + 1) === 0) {
+            if (child.kill('SIGKILL')) killedMidCopy++;
+            break;
+          }
+        }
+      } finally {
+        await client.end();
+      }
+      await exited;
+    }
+    expect(updated).toBeGreaterThan(0); // rows of earlier pushes that the ingest went on to change
+    expect(killedMidCopy).toBeGreaterThan(0);
+    await push(big, pg.url);
+    await push(local, pg.url);
+    const again = await push(local, pg.url);
+    expect(rowsOf(again.added) + rowsOf(again.updated)).toBe(0);
+    const want = [canonicalDump(local), canonicalDump(big)].reduce((a, b) => Object.fromEntries(Object.keys(a).map((k) => [k, [...a[k]!, ...b[k]!].sort()])));
+    expect(await pgCanonicalDump(pg.url)).toEqual(want);
+  }, 120_000);
+
+  it('is refused in one line while an ingest writes the same host into PostgreSQL', async () => {
+    const local = join(dir, 'locked.db');
+    await runIngest({ db: local, inputs: [logs('exec-chain')], host: 'busy-host' });
+    const pg = await pgDatabase('push_locked');
+    const client = await pg.connect();
+    try {
+      await runIngest({ db: pg.url, inputs: [logs('pid-reuse')], host: 'other-host' });
+      await client.query("INSERT INTO hosts(name) VALUES ('busy-host')");
+      const { rows } = await client.query("SELECT id FROM hosts WHERE name = 'busy-host'");
+      await new PgWriterLock(client, 'ingest', undefined).acquire(Number(rows[0].id), 'busy-host');
+      const refused = await cliInProcess('push', '--db', local, '--to', pg.url);
+      expect(refused.code).toBe(75);
+      expect(refused.err).toMatch(/host "busy-host" is being written by pid \d+/);
+      expect(refused.err.trim().split('\n').length).toBe(1);
+    } finally {
+      await client.end();
+    }
+    expect((await cliInProcess('push', '--db', local, '--to', pg.url)).code).toBe(0);
+  });
 
   it('refuses bad invocations in one line', async () => {
     expect((await cliInProcess('push', '--db', join(dir, 'none.db'), '--to', 'postgres://x@127.0.0.1:1/x')).code).toBe(1);
