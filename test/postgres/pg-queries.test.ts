@@ -16,6 +16,7 @@ import { processSyscalls, scanAuditLogs } from '../support/audit-records.js';
 import { freshDatabase, type TestDatabase } from '../support/postgres-database.js';
 import { askAncestry, knowable, mismatch, settledAmong } from '../support/probe-truth.js';
 import { listAuditdCaptures, type Capture } from '../support/truth.js';
+import { renumberIds, seconds } from './row-id-neutral.js';
 
 const captures = listAuditdCaptures();
 let dir: string;
@@ -40,20 +41,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   for (const db of databases) await db.drop();
 });
-
-const seconds = (ns: bigint): string => `${ns / 1_000_000_000n}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}`;
-
-/**
- * Row ids differ between the backends (PostgreSQL allocates them in per-host ranges): in
- * JSON (`id`, `instanceId`, `parentId`, `creatorId`) and DOT node names they are numbered
- * by first appearance, which keeps which rows are the same.
- */
-function renumberIds(out: string): string {
-  const ids = new Map<string, number>();
-  const n = (id: string): number => ids.get(id) ?? ids.set(id, ids.size).get(id)!;
-  if (out.startsWith('digraph')) return out.replace(/\bp(\d+)\b/g, (_, id: string) => `p${n(id)}`);
-  return out.replace(/"(id|instanceId|parentId|creatorId)":(\d+)/g, (_, key: string, id: string) => `"${key}":${n(id)}`);
-}
 
 /** One command on both backends: same status, same output (the --db value aside). */
 async function same(name: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {

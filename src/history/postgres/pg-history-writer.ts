@@ -409,40 +409,63 @@ export class PgWriteBatch {
     }
   }
 
-  /** Ends of instances written by an earlier flush: one UPDATE over arrays, not one per row. */
+  /**
+   * Ends of instances written by an earlier flush: one UPDATE over arrays per host, not one
+   * per row. The constant host and the id list let the planner keep to the host's partition
+   * and rows: on the postgres_fdw layout (pg-shards.ts) an UPDATE joined to unnest() is
+   * not sent to the shard as one statement; the shard's rows it may touch are read FOR
+   * UPDATE first, so without these conditions every ingester would lock (and read) the
+   * whole of every shard's table, and two ingesters of different hosts failed with
+   * "could not serialize access due to concurrent update".
+   */
   private async writeEnds(client: pg.Client): Promise<void> {
-    if (this.ends.length === 0) return;
-    const cols: unknown[][] = Array.from({ length: 11 }, () => []);
-    for (const [id, e] of this.ends) {
-      const v = [hostOfId(id), id, e.endNs.toString(), e.certainty, e.reason, e.exitCode, e.exitSignal, e.evidence?.src, e.evidence?.off, e.evidence?.line, e.evidence?.rec];
-      v.forEach((x, i) => cols[i]!.push(x ?? null));
+    for (const [hostId, ends] of byHost(this.ends)) {
+      const cols: unknown[][] = Array.from({ length: 11 }, () => []);
+      for (const [id, e] of ends) {
+        const v = [hostId, id, e.endNs.toString(), e.certainty, e.reason, e.exitCode, e.exitSignal, e.evidence?.src, e.evidence?.off, e.evidence?.line, e.evidence?.rec];
+        v.forEach((x, i) => cols[i]!.push(x ?? null));
+      }
+      await client.query(
+        `UPDATE instances i SET end_ns = u.end_ns, end_certainty = u.certainty, end_reason = u.reason, exit_code = u.code, exit_signal = u.sig,
+           end_src = u.src, end_off = u.off, end_line = u.line, end_rec = u.rec
+         FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[], $8::bigint[], $9::bigint[], $10::bigint[], $11::text[])
+           AS u(host_id, id, end_ns, certainty, reason, code, sig, src, off, line, rec)
+         WHERE i.host_id = $12 AND i.id = ANY($2::bigint[]) AND i.host_id = u.host_id AND i.id = u.id`,
+        [...cols, hostId],
+      );
     }
-    await client.query(
-      `UPDATE instances i SET end_ns = u.end_ns, end_certainty = u.certainty, end_reason = u.reason, exit_code = u.code, exit_signal = u.sig,
-         end_src = u.src, end_off = u.off, end_line = u.line, end_rec = u.rec
-       FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[], $8::bigint[], $9::bigint[], $10::bigint[], $11::text[])
-         AS u(host_id, id, end_ns, certainty, reason, code, sig, src, off, line, rec)
-       WHERE i.host_id = u.host_id AND i.id = u.id`,
-      cols,
-    );
   }
 
+  /** Fork starts learnt for instances of an earlier flush: as writeEnds, one UPDATE per host. */
   private async writeForkStarts(client: pg.Client): Promise<void> {
-    if (this.forkStarts.length === 0) return;
-    const cols: unknown[][] = Array.from({ length: 9 }, () => []);
-    for (const [id, f] of this.forkStarts) {
-      const v = [hostOfId(id), id, f.startNs.toString(), f.creatorPid, f.creatorId, f.ev?.src, f.ev?.off, f.ev?.line, f.ev?.rec];
-      v.forEach((x, i) => cols[i]!.push(x ?? null));
+    for (const [hostId, starts] of byHost(this.forkStarts)) {
+      const cols: unknown[][] = Array.from({ length: 9 }, () => []);
+      for (const [id, f] of starts) {
+        const v = [hostId, id, f.startNs.toString(), f.creatorPid, f.creatorId, f.ev?.src, f.ev?.off, f.ev?.line, f.ev?.rec];
+        v.forEach((x, i) => cols[i]!.push(x ?? null));
+      }
+      await client.query(
+        `UPDATE instances i SET start_ns = u.start_ns, start_known = true, creator_pid = u.cpid, creator_id = u.cid,
+           start_src = u.src, start_off = u.off, start_line = u.line, start_rec = u.rec
+         FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[])
+           AS u(host_id, id, start_ns, cpid, cid, src, off, line, rec)
+         WHERE i.host_id = $10 AND i.id = ANY($2::bigint[]) AND i.host_id = u.host_id AND i.id = u.id`,
+        [...cols, hostId],
+      );
     }
-    await client.query(
-      `UPDATE instances i SET start_ns = u.start_ns, start_known = true, creator_pid = u.cpid, creator_id = u.cid,
-         start_src = u.src, start_off = u.off, start_line = u.line, start_rec = u.rec
-       FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[])
-         AS u(host_id, id, start_ns, cpid, cid, src, off, line, rec)
-       WHERE i.host_id = u.host_id AND i.id = u.id`,
-      cols,
-    );
   }
+}
+
+/** Per-instance changes grouped by the instance's host (ids name their host: pg-id-ranges.ts). */
+function byHost<T>(changes: readonly [number, T][]): Map<number, [number, T][]> {
+  const out = new Map<number, [number, T][]>();
+  for (const c of changes) {
+    const h = hostOfId(c[0]);
+    const list = out.get(h);
+    if (list === undefined) out.set(h, [c]);
+    else list.push(c);
+  }
+  return out;
 }
 
 function instanceValues(r: HeldInstance): CopyValue[] {
