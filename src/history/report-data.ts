@@ -1,4 +1,4 @@
-import { ancestryAtInSnapshot, type AncestryLink } from './ancestry-at.js';
+import { ancestryAtInSnapshot, type AncestryLink, type AncestryResult } from './ancestry-at.js';
 import type { ChainRow, HistoryReader, HistoryStore } from './history-store.js';
 import type { ImageRow, InstanceRow, ParentKind, ParentRow, StoredEvidence } from './history-types.js';
 import { commandOf } from './image-at.js';
@@ -73,6 +73,11 @@ export interface ReportQuery {
   pid: number;
   atNs: bigint;
   atSerial?: number;
+  /**
+   * The chain already worked out (`report --event` takes enrich's chain for the event, so
+   * the page shows exactly what `explain` and `enrich` give); its host is the report's.
+   */
+  ancestry?: AncestryResult;
 }
 
 const INIT_PID = 1;
@@ -91,7 +96,7 @@ export async function reportData(store: HistoryStore, query: ReportQuery): Promi
 /** `reportData` inside a caller's `read`. */
 export async function reportDataInSnapshot(r: HistoryReader, query: ReportQuery): Promise<ReportData> {
   const serial = query.atSerial !== undefined ? { atSerial: query.atSerial } : {};
-  const ancestry = await ancestryAtInSnapshot(r, { pid: query.pid, atNs: query.atNs, ...serial, ...(query.host !== undefined ? { host: query.host } : {}) });
+  const ancestry = query.ancestry ?? (await ancestryAtInSnapshot(r, { pid: query.pid, atNs: query.atNs, ...serial, ...(query.host !== undefined ? { host: query.host } : {}) }));
   const host = ancestry.host;
   const chain: ReportChainLink[] = [];
   for (const link of ancestry.chain) chain.push(await chainLink(r, link, query.atNs));

@@ -3,6 +3,8 @@ import type { ReportChainLink, ReportData, ReportFact, ReportTreeNode } from '..
 import type { StoredEvidence } from '../history/history-types.js';
 import { formatTimeNs } from '../time/format-time.js';
 import { escapeHtml, jsonForScriptElement } from './html-escape.js';
+import { linkEntityId } from '../enrich/ancestry-fields.js';
+import type { ReportEvent } from './report-event.js';
 import { REPORT_SCRIPT } from './report-script.js';
 import { REPORT_CSS } from './report-style.js';
 
@@ -13,6 +15,8 @@ export interface ReportContext {
   version: string;
   /** How the user asked, e.g. `pid 4516 --at 1795589311.445` or `--event 1795589311.436:28440`. */
   asked: string;
+  /** The audit event the report was asked for (`report --event`): shown first, with its evidence. */
+  event?: ReportEvent;
 }
 
 /**
@@ -26,15 +30,16 @@ export function renderReport(data: ReportData, ctx: ReportContext): string {
   const tree = flattenTree(data.tree.roots, data.pid);
   const csp = `default-src 'none'; style-src '${sha256(REPORT_CSS)}'; script-src '${sha256(REPORT_SCRIPT)}'; img-src 'none'; base-uri 'none'; form-action 'none'`;
   const hostName = data.host === '' ? '(default host)' : data.host;
+  const heading = ctx.event !== undefined ? `event ${ctx.event.id}: pid ${data.pid} at ${at}` : `pid ${data.pid} at ${at}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(`proc-tree report: pid ${data.pid} at ${at}`)}</title>
+<title>${escapeHtml(`proc-tree report: ${heading}`)}</title>
 <style>${REPORT_CSS}</style></head>
 <body>
 <header>
-<h1>${escapeHtml(`pid ${data.pid} at ${at}`)}</h1>
+<h1>${escapeHtml(heading)}</h1>
 <dl id="report-header">
 <dt>host</dt><dd id="h-host">${escapeHtml(hostName)}</dd>
 <dt>time asked</dt><dd id="h-at">${escapeHtml(at)}${data.atSerial !== undefined ? escapeHtml(` (audit serial ${data.atSerial})`) : ''}</dd>
@@ -43,10 +48,10 @@ export function renderReport(data: ReportData, ctx: ReportContext): string {
 <dt>made by</dt><dd id="h-version">${escapeHtml(`proc-tree ${ctx.version}`)}</dd>
 </dl>
 </header>
-<section id="ancestry">
+${ctx.event !== undefined ? eventSection(ctx.event) : ''}<section id="ancestry">
 <h2>Ancestry at that time (self first)</h2>
 ${chainBanner(data)}
-${chainTable(data.chain)}
+${chainTable(data.chain, data.host)}
 </section>
 <section id="tree">
 <h2>${escapeHtml(`Processes alive then under pid ${tree.rootPids.join(', ')} (${data.tree.count})`)}</h2>
@@ -67,6 +72,27 @@ ${data.tree.notes.length > 0 ? `<ul class="notes">${data.tree.notes.map((n) => `
 `;
 }
 
+/** The asked event: what it was, when, where its records are (file:line), and the records themselves. */
+function eventSection(e: ReportEvent): string {
+  const where = `${e.file}${e.line !== undefined ? `:${e.line}` : ''}`;
+  const records = e.records.map(
+    (r) => `<tr><td class="mono">${escapeHtml(r.type)}</td><td class="cmd">${r.fields.map(([k, v]) => `<span class="field"><b>${escapeHtml(k)}</b>=${escapeHtml(v)}</span>`).join(' ')}</td></tr>`,
+  );
+  return `<section id="event">
+<h2>The event</h2>
+<dl id="event-facts">
+<dt>audit id</dt><dd id="ev-id">${escapeHtml(e.id)}</dd>
+<dt>time</dt><dd id="ev-time">${escapeHtml(formatTimeNs(e.timeNs))}</dd>
+<dt>what</dt><dd id="ev-action">${escapeHtml(`${e.action}${e.outcome !== undefined ? ` (${e.outcome})` : ''} [${e.categories.join(', ')}]`)}</dd>
+<dt>record types</dt><dd id="ev-types">${escapeHtml([...new Set(e.records.map((r) => r.type))].join(' '))}</dd>
+<dt>evidence</dt><dd id="ev-where" class="mono">${escapeHtml(`${where} ${e.id}`)} <span class="ev">${escapeHtml(`(byte ${e.offset})`)}</span></dd>
+${e.noAncestry !== undefined ? `<dt>process</dt><dd id="ev-no-process">${escapeHtml(e.noAncestry)}</dd>` : ''}</dl>
+<details class="records"><summary>${e.records.length} record(s), fields decoded</summary>
+<table class="chain" id="ev-records"><tbody>${records.join('')}</tbody></table></details>
+</section>
+`;
+}
+
 function sha256(text: string): string {
   return `sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}`;
 }
@@ -81,7 +107,7 @@ function chainBanner(data: ReportData): string {
   return `<div class="banner certain">Every link is recorded${data.chainComplete ? ', up to the root' : ''}.</div>`;
 }
 
-function chainTable(chain: ReportChainLink[]): string {
+function chainTable(chain: ReportChainLink[], host: string): string {
   const rows = chain.map((l, i) => {
     const start = l.startNs === undefined ? '?' : `${l.startKnown ? '' : '~'}${formatTimeNs(l.startNs)}`;
     const notes = l.notes.filter((n) => !n.startsWith('started before'));
@@ -96,7 +122,8 @@ function chainTable(chain: ReportChainLink[]): string {
         notes.length > 0 ? `<ul class="notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : ''
       }${factsList(l.facts)}</td>`,
     ];
-    return `<tr class="link${i === 0 ? ' self' : ''}${l.notes.length > 0 ? ' uncertain' : ''}" data-pid="${l.pid}">${cells.join('')}</tr>`;
+    const entity = linkEntityId(host, l);
+    return `<tr class="link${i === 0 ? ' self' : ''}${l.notes.length > 0 ? ' uncertain' : ''}" data-pid="${l.pid}"${entity !== undefined ? ` data-entity-id="${escapeHtml(entity)}"` : ''}>${cells.join('')}</tr>`;
   });
   return `<table class="chain" id="chain"><thead><tr><th>pid</th><th>ppid</th><th>parent by</th><th>user</th><th>start</th><th>end</th><th>executable / arguments / evidence</th></tr></thead><tbody>
 ${rows.join('\n')}

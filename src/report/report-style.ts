@@ -4,8 +4,8 @@ export const REPORT_CSS = `
 body { margin: 0 auto; max-width: 1400px; padding: 12px 20px 40px; }
 h1 { font-size: 20px; margin: 4px 0 8px; }
 h2 { font-size: 16px; margin: 22px 0 8px; border-bottom: 1px solid #d7dbe0; padding-bottom: 4px; }
-header dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 0; font-size: 13px; }
-header dt { color: #5a6470; } header dd { margin: 0; font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
+header dl, #event-facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 0; font-size: 13px; }
+header dt, #event-facts dt { color: #5a6470; } header dd, #event-facts dd { margin: 0; font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
 .mono, td.cmd, .node .cmd, .facts { font-family: ui-monospace, Menlo, monospace; }
 td.mono { white-space: nowrap; }
 .banner { padding: 6px 10px; border-radius: 4px; margin: 8px 0; font-size: 13px; }
@@ -16,6 +16,7 @@ table.chain th { text-align: left; background: #eef1f4; padding: 4px 6px; white-
 table.chain td { border-top: 1px solid #e2e6ea; padding: 4px 6px; vertical-align: top; }
 td.cmd { overflow-wrap: anywhere; max-width: 560px; }
 tr.self td { background: #eaf2ff; }
+details.records summary { cursor: pointer; color: #2d5fa8; font-size: 13px; } .field { margin-right: 6px; }
 .inferred { display: inline-block; padding: 0 5px; border-radius: 3px; background: #ffd9d2; color: #8a1c00; font-size: 0.85em; font-family: system-ui, sans-serif; }
 .seen { color: #8a5a00; } .doubt { color: #a03a00; font-weight: 600; }
 ul.notes { margin: 2px 0 0 16px; padding: 0; color: #a03a00; font-size: 12px; }

@@ -1,7 +1,6 @@
-import type { AssembledEvent } from '../../../adapters/auditd/reassemble.js';
-import { auditEvents, newAuditEventStreamStats } from '../../enrich/audit-event-stream.js';
 import { actionOf, categoriesOf, outcomeOf } from '../../enrich/ecs-event.js';
-import { enrichEvents, type EnrichedEvent } from '../../enrich/enrich-events.js';
+import type { EnrichedEvent } from '../../enrich/enrich-events.js';
+import { checkEventInputs, enrichOne, findAuditEvent, parseEventId } from '../../enrich/event-by-id.js';
 import { ingestFirst } from '../../enrich/ingest-first.js';
 import { toNdjsonEvent } from '../../enrich/ndjson-event.js';
 import { linkEntityId } from '../../enrich/ancestry-fields.js';
@@ -11,7 +10,7 @@ import { formatTimeNs } from '../../time/format-time.js';
 import type { Command } from '../command.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { printableText } from '../printable-text.js';
-import { UsageError, UserError } from '../user-error.js';
+import { UsageError } from '../user-error.js';
 import { takeWaitOption, WAIT_USAGE } from '../wait-option.js';
 
 const USAGE = [
@@ -37,8 +36,6 @@ const USAGE = [
   '  proc-tree explain 1796280983.178:489816 audit.log --json | jq .proc_tree.ancestry',
 ].join('\n');
 
-const EVENT_ID = /^(?:msg=)?(?:audit\()?(\d+\.\d{3}:\d+)\)?:?$/;
-
 const command: Command = {
   summary: 'one audit event for a person: its records, the acting process and its ancestry then',
   usage: USAGE,
@@ -54,10 +51,8 @@ const command: Command = {
     );
     const [idText, ...inputs] = positionals;
     if (idText === undefined) throw new UsageError(`no EVENT_ID given\n${USAGE}`);
-    const id = EVENT_ID.exec(idText.trim())?.[1];
-    if (id === undefined) throw new UsageError(`EVENT_ID must be an audit id such as 1796280983.178:489816 or audit(1796280983.178:489816), got '${idText}'`);
-    if (inputs.length === 0) throw new UsageError(`no INPUT given: the log that holds the event (explain reads its records from there)\n${USAGE}`);
-    if (inputs.includes('-')) throw new UsageError('explain reads its input twice (ingest, then the event): give a file or directory, not - (stdin)');
+    const id = parseEventId(idText);
+    checkEventInputs(inputs, 'explain', USAGE);
     const db = values.db ?? process.env.PROC_TREE_DB ?? './proc-tree.db';
     if (!values['no-ingest']) {
       const ingested = await ingestFirst({
@@ -67,43 +62,17 @@ const command: Command = {
       });
       if (ingested === undefined) return 1;
     }
-    const stats = newAuditEventStreamStats();
-    const found = await findEvent(inputs, id, values.host, stats);
-    if (found.length === 0) throw new UserError(`no event ${id} in ${inputs.join(' ')} (${stats.events} events read)`);
-    const hosts = found.map((e) => e.node ?? '');
-    if (found.length > 1) throw new UserError(`event ${id} is in the logs of several hosts (${hosts.join(', ')}): pass --host NAME`);
+    const found = await findAuditEvent(inputs, id, values.host);
     const store = await openStore(db);
     try {
-      const enriched = await store.read(async (reader) => {
-        for await (const e of enrichEvents(reader, once(found[0]!), values.host !== undefined ? { host: values.host } : {})) return e;
-        return undefined;
-      });
-      io.stdout.write(values.json ? toJsonLine(toNdjsonEvent(enriched!)) : explanation(enriched!));
+      const enriched = await store.read((reader) => enrichOne(reader, found, values.host));
+      io.stdout.write(values.json ? toJsonLine(toNdjsonEvent(enriched)) : explanation(enriched));
       return 0;
     } finally {
       await store.close();
     }
   },
 };
-
-/**
- * The events with audit id `id` (one per host at most) in the inputs, by the same stream
- * as enrich. With a host given, reading stops at its event.
- */
-async function findEvent(inputs: string[], id: string, host: string | undefined, stats: ReturnType<typeof newAuditEventStreamStats>): Promise<AssembledEvent[]> {
-  const out: AssembledEvent[] = [];
-  for await (const e of auditEvents(inputs, stats)) {
-    if (e.id !== id) continue;
-    if (host !== undefined && e.node !== undefined && e.node !== host) continue;
-    out.push(e);
-    if (host !== undefined) break;
-  }
-  return out;
-}
-
-async function* once<T>(value: T): AsyncGenerator<T> {
-  yield value;
-}
 
 /** `key=value` with the value quoted when it holds a space or a quote, escaped for a terminal. */
 function fieldText(key: string, value: string): string {

@@ -1,26 +1,39 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { locateHistory } from '../../history/open-history-store.js';
 import { openStore, parseAtArg, parsePid, parseQueryArgs } from '../../history/query-cli-args.js';
-import { reportData } from '../../history/report-data.js';
+import { checkEventInputs, enrichOne, findAuditEvent, parseEventId } from '../../enrich/event-by-id.js';
+import { ingestFirst } from '../../enrich/ingest-first.js';
+import { reportData, reportDataInSnapshot, type ReportData } from '../../history/report-data.js';
+import { reportEventOf, type ReportEvent } from '../../report/report-event.js';
 import { renderReport } from '../../report/render-report.js';
-import type { Command } from '../command.js';
+import type { CliIo, Command } from '../command.js';
 import { UsageError, UserError } from '../user-error.js';
+import { takeWaitOption, WAIT_USAGE } from '../wait-option.js';
 
 const USAGE = [
   'usage: proc-tree report PID --at TIME [--db FILE] [--host NAME] [-o FILE.html]',
+  '       proc-tree report --event EVENT_ID INPUT... [--db FILE] [--host NAME] [--no-ingest] [-o FILE.html]',
   '',
   'One self-contained HTML page for the case file: the ancestry of PID at TIME (self first: pid, executable,',
   'arguments, user, start, how its parent became known, uncertainty marked), the processes alive then under',
   'its oldest recorded ancestor (times, exit codes, reparentings; filter box, open/close subtrees, zoom), and',
   'every fact with its record (file:line, audit id). No network is used to view it (CSS and script inline).',
   '',
+  'With --event: the page of the process that acted in that audit event of the logs INPUT, at the event\'s',
+  'time, with the event itself (type, time, records, file:line); its chain is the one `proc-tree explain',
+  'EVENT_ID INPUT --json` gives. The inputs are ingested first, as by explain (nothing to do when the history holds them).',
+  '',
   '  --at TIME     epoch seconds, ISO-8601 with a zone, or an audit event id (audit(1697091526.357:2638035))',
+  '  --event ID    an audit id from a log line: 1796280983.178:489816 or audit(1796280983.178:489816)',
+  '  --no-ingest   (--event) use the history as it is',
   '  -o FILE       write the page there (default: stdout)',
   '  --db FILE|URL history: a SQLite file or postgres:// URL (default: PROC_TREE_DB, PG*, ./proc-tree.db)',
   '  --host NAME   which host, when the database holds several',
+  WAIT_USAGE,
   '',
   'example:',
   '  proc-tree report 4516 --at 1795589311.445620051 -o 4516.html',
+  '  proc-tree report --event \'audit(1796280983.178:489816)\' /var/log/audit --db host1.db -o event.html',
 ].join('\n');
 
 /** Our own version, for the page header: the nearest proc-tree package.json above this module (dist/ or src/). */
@@ -53,25 +66,34 @@ function historyName(db: string | undefined): string {
 const command: Command = {
   summary: 'self-contained HTML page: ancestry, tree and evidence of a pid at a past time',
   usage: USAGE,
-  async run(args, io) {
-    const { values, positionals } = parseQueryArgs(args, { at: { type: 'string' }, output: { type: 'string', short: 'o' } }, USAGE);
-    if (positionals.length !== 1) throw new UsageError(`expected one PID\n${USAGE}`);
-    const pid = parsePid(positionals[0], USAGE);
-    const at = values.at as string | undefined;
-    if (at === undefined) throw new UsageError(`--at TIME is required\n${USAGE}`);
-    const { atNs, atSerial } = parseAtArg(at);
-    const store = await openStore(values.db);
+  async run(argv, io) {
+    const { args, wait } = takeWaitOption(argv);
+    const { values, positionals } = parseQueryArgs(
+      args,
+      { at: { type: 'string' }, event: { type: 'string' }, 'no-ingest': { type: 'boolean', default: false }, output: { type: 'string', short: 'o' } },
+      USAGE,
+    );
+    const host = values.host as string | undefined;
     let html: string;
-    try {
-      const data = await reportData(store, {
-        pid,
-        atNs,
-        ...(atSerial !== undefined ? { atSerial } : {}),
-        ...(values.host !== undefined ? { host: values.host } : {}),
-      });
-      html = renderReport(data, { db: historyName(values.db), version: ownVersion(), asked: `report ${pid} --at ${at}` });
-    } finally {
-      await store.close();
+    if (values.event !== undefined) {
+      if (values.at !== undefined) throw new UsageError(`--event and --at exclude each other: the event gives the time\n${USAGE}`);
+      const made = await eventReport(values.event as string, positionals, { db: values.db, host, ingest: !values['no-ingest'], wait, argv }, io);
+      if (typeof made === 'number') return made;
+      html = made;
+    } else {
+      if (wait !== undefined || values['no-ingest'] === true) throw new UsageError(`--wait and --no-ingest go with --event (report PID --at reads the history only)\n${USAGE}`);
+      if (positionals.length !== 1) throw new UsageError(`expected one PID\n${USAGE}`);
+      const pid = parsePid(positionals[0], USAGE);
+      const at = values.at as string | undefined;
+      if (at === undefined) throw new UsageError(`--at TIME is required (or --event EVENT_ID)\n${USAGE}`);
+      const { atNs, atSerial } = parseAtArg(at);
+      const store = await openStore(values.db);
+      try {
+        const data = await reportData(store, { pid, atNs, ...(atSerial !== undefined ? { atSerial } : {}), ...(host !== undefined ? { host } : {}) });
+        html = renderReport(data, { db: historyName(values.db), version: ownVersion(), asked: `report ${pid} --at ${at}` });
+      } finally {
+        await store.close();
+      }
     }
     const out = values.output as string | undefined;
     if (out === undefined) {
@@ -90,5 +112,49 @@ const command: Command = {
     return 0;
   },
 };
+
+interface EventReportOptions {
+  db: string | undefined;
+  host: string | undefined;
+  ingest: boolean;
+  wait: number | undefined;
+  argv: readonly string[];
+}
+
+/**
+ * The page for `--event`: the event found and enriched as `explain` does (same modules),
+ * then the report of its acting process at its time, the chain being enrich's, all in one
+ * snapshot. Returns the page, or an exit status when the inputs could not be ingested.
+ */
+async function eventReport(idText: string, inputs: string[], o: EventReportOptions, io: CliIo): Promise<string | number> {
+  const id = parseEventId(idText);
+  checkEventInputs(inputs, 'report --event', USAGE);
+  const db = o.db ?? process.env.PROC_TREE_DB ?? './proc-tree.db';
+  if (o.ingest) {
+    const ingested = await ingestFirst({
+      command: 'report', argv: o.argv, db, inputs, stdin: io.stdin, stderr: io.stderr,
+      ...(o.host !== undefined ? { host: o.host } : {}),
+      ...(o.wait !== undefined ? { wait: o.wait } : {}),
+    });
+    if (ingested === undefined) return 1;
+  }
+  const found = await findAuditEvent(inputs, id, o.host);
+  const store = await openStore(db);
+  let data: ReportData;
+  let event: ReportEvent;
+  try {
+    ({ data, event } = await store.read(async (reader) => {
+      const enriched = await enrichOne(reader, found, o.host);
+      const ev = reportEventOf(enriched);
+      const a = enriched.ancestry;
+      if (a === undefined) throw new UserError(`event ${id} has no process to report: ${enriched.noAncestry ?? 'not in the history'}`);
+      const d = await reportDataInSnapshot(reader, { host: a.host, pid: a.pid, atNs: enriched.subject.timeNs, atSerial: enriched.subject.serial, ancestry: a });
+      return { data: d, event: ev };
+    }));
+  } finally {
+    await store.close();
+  }
+  return renderReport(data, { db: historyName(db), version: ownVersion(), asked: `report --event ${id}`, event });
+}
 
 export default command;
