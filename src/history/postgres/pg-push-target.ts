@@ -104,8 +104,10 @@ export class PgPushTarget {
     return {
       instances: await lines(`SELECT ${INSTANCE_COLUMNS.join(', ')} FROM instances WHERE host_id = $1 AND ${MUTABLE_INSTANCE}`),
       parents: await lines(
-        `SELECT ${PARENT_COLUMNS.map((c) => `p.${c}`).join(', ')} FROM parents p
-         WHERE p.host_id = $1 AND (p.kind = 'orphaned' OR EXISTS (SELECT 1 FROM instances i WHERE i.host_id = p.host_id AND i.id = p.instance_id AND ${MUTABLE_INSTANCE}))`,
+        `SELECT ${PARENT_COLUMNS.map((c) => `p.${c}`).join(', ')} FROM parents p WHERE p.host_id = $1 AND p.kind = 'orphaned'
+         UNION
+         SELECT ${PARENT_COLUMNS.map((c) => `p.${c}`).join(', ')} FROM instances i JOIN parents p ON p.host_id = i.host_id AND p.instance_id = i.id
+         WHERE i.host_id = $1 AND ${MUTABLE_INSTANCE.replace(/(end_ns|start_known|end_certainty)/g, 'i.$1')}`,
       ),
       sources: await lines(`SELECT ${SOURCE_COLUMNS.join(', ')} FROM sources WHERE host_id = $1`),
     };

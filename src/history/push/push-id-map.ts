@@ -52,17 +52,32 @@ export class PushIdMap {
     return pgId - pgHost * HOST_ID_SPAN;
   }
 
-  /** A stored SQLite row as the values of PostgreSQL `columns` (the PG writer's COPY columns). */
-  values(columns: readonly string[], r: StoredRow, pgHost: number): CopyValue[] {
-    return columns.map((quoted) => {
+  /**
+   * A converter of stored SQLite rows into the values of PostgreSQL `columns` (the PG
+   * writer's COPY columns), each column's kind decided once per table, not per row.
+   */
+  converter(columns: readonly string[]): (r: StoredRow, pgHost: number) => CopyValue[] {
+    const plan = columns.map((quoted) => {
       const c = quoted.replaceAll('"', '');
-      if (c === 'host_id') return pgHost;
-      const v = r[c];
-      if (v === null || v === undefined) return null;
-      if (ROW_REFERENCES.has(c)) return this.row(pgHost, Number(v));
-      if (SOURCE_REFERENCES.has(c)) return this.source(Number(v));
-      if (BOOLEANS.has(c)) return Number(v) !== 0;
-      return v as CopyValue;
+      const kind = c === 'host_id' ? 'host' : ROW_REFERENCES.has(c) ? 'row' : SOURCE_REFERENCES.has(c) ? 'source' : BOOLEANS.has(c) ? 'bool' : 'plain';
+      return { c, kind };
     });
+    return (r, pgHost) => {
+      const out: CopyValue[] = new Array(plan.length);
+      for (let i = 0; i < plan.length; i++) {
+        const { c, kind } = plan[i]!;
+        if (kind === 'host') {
+          out[i] = pgHost;
+          continue;
+        }
+        const v = r[c];
+        if (v === null || v === undefined) out[i] = null;
+        else if (kind === 'plain') out[i] = v as CopyValue;
+        else if (kind === 'row') out[i] = this.row(pgHost, Number(v));
+        else if (kind === 'source') out[i] = this.source(Number(v));
+        else out[i] = Number(v) !== 0;
+      }
+      return out;
+    };
   }
 }

@@ -129,7 +129,12 @@ interface HostPlan {
 async function pushHost(snapshot: SqlitePushSnapshot, target: PgPushTarget, map: PushIdMap, plan: HostPlan, added: RowCounts, updated: RowCounts): Promise<void> {
   const { pgHost, sqliteHost } = plan;
   const ids = { ...plan.watermark };
-  const values = (table: PgPushTable, r: StoredRow): CopyValue[] => map.values(PUSH_COLUMNS[table], r, pgHost);
+  const converters = new Map<PgPushTable, (r: StoredRow, pgHost: number) => CopyValue[]>();
+  const values = (table: PgPushTable, r: StoredRow): CopyValue[] => {
+    let f = converters.get(table);
+    if (f === undefined) converters.set(table, (f = map.converter(PUSH_COLUMNS[table])));
+    return f(r, pgHost);
+  };
 
   // Sources: few, compared whole.
   const sources = snapshot.sources.filter((s) => Number(s.host_id) === sqliteHost);

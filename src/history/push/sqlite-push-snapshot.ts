@@ -76,8 +76,13 @@ export class SqlitePushSnapshot {
   }
 }
 
-/** Rows of one host: parents and images belong to their instance's host. */
+/**
+ * Rows of one host above an id, walked by id (the rowid range of the new rows): `+host_id`
+ * keeps SQLite off the host-first indexes (they would visit every row of the host on each
+ * push), CROSS JOIN keeps the new rows outermost. Parents and images belong to their
+ * instance's host.
+ */
 function selectOfHost(table: PushTable): string {
-  if (table === 'instances' || table === 'losses') return `SELECT t.* FROM ${table} t WHERE t.host_id = ?`;
-  return `SELECT t.* FROM ${table} t JOIN instances i ON i.id = t.instance_id WHERE i.host_id = ?`;
+  if (table === 'instances' || table === 'losses') return `SELECT t.* FROM ${table} t WHERE +t.host_id = ?`;
+  return `SELECT t.* FROM ${table} t CROSS JOIN instances i ON i.id = t.instance_id WHERE +i.host_id = ?`;
 }
