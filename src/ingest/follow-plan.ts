@@ -70,6 +70,29 @@ export async function planFollow(path: string, registry: SourceRegistry, hostId:
   return live === undefined ? { catchUp } : { catchUp, live };
 }
 
+/**
+ * Rotated files newer than the newest one the registry knows, oldest first: the generations
+ * a running follow never saw because auditd rotated twice or more between two of its polls
+ * (rotated, filled and rotated again within FOLLOW_POLL_MS; every generation the follow
+ * opens is registered at once, so the one it just finished is known under its new name,
+ * plain or compressed).
+ */
+export async function rotatedSinceLastKnown(path: string, registry: SourceRegistry, hostId: number): Promise<PlannedFile[]> {
+  const base = basename(path);
+  const { files } = await listRotatedLogs(dirname(path)).catch(() => ({ files: [] as string[] }));
+  const missed: PlannedFile[] = [];
+  for (let i = files.length - 1; i >= 0; i--) {
+    const file = files[i]!;
+    const name = basename(file);
+    if (file === path || !(name.startsWith(`${base}.`) || name.startsWith(`${base}-`))) continue;
+    const planned = await planFile(file, registry, hostId);
+    if (planned === undefined || planned.size === 0) continue;
+    if (planned.row !== undefined) break;
+    missed.unshift(planned);
+  }
+  return missed;
+}
+
 /** Identity and registry row of one log file (plain or .gz); undefined when it does not exist. */
 export async function planFile(path: string, registry: SourceRegistry, hostId: number): Promise<PlannedFile | undefined> {
   let handle;

@@ -2,7 +2,7 @@ import { UserError } from '../cli/user-error.js';
 import { followFile } from '../sources/follow-file.js';
 import { openInputs } from '../sources/open-inputs.js';
 import { skipBytes } from '../sources/peek-stream.js';
-import { planFollow, sourceKeyOf, type PlannedFile } from './follow-plan.js';
+import { planFollow, rotatedSinceLastKnown, sourceKeyOf, type PlannedFile } from './follow-plan.js';
 import { FULL_HEAD_BYTES, type SourceInfo, type SourceKey, type SourceRegistry, type SourceRow } from './source-registry.js';
 
 /** One byte stream of a follow, positioned where it is read from, with its registry identity. */
@@ -85,6 +85,9 @@ async function* live(options: FollowStreamsOptions, planned: PlannedFile | undef
       s = { path, key: planned.key, head, info: { path }, from: startOffset, chunks: opened.chunks, live: true };
       if (planned.row !== undefined) s.row = planned.row;
     } else {
+      // auditd may have rotated more than once since the last poll: the generations between
+      // the one just finished and this one sit in audit.log.1... unread. Finish them first.
+      if (!first) for (const missed of await rotatedSinceLastKnown(path, registry, hostId)) yield* catchUp(missed);
       // A new generation (rotation, truncation, or created after we started). Its content
       // may be known already (e.g. a plain ingest ran meanwhile): skip what is committed.
       const key = sourceKeyOf(hostId, opened.head.subarray(0, FULL_HEAD_BYTES));
