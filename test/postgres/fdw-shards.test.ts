@@ -7,18 +7,18 @@
  * query through the coordinator must answer as a single-node PostgreSQL history and as
  * SQLite holding the same two hosts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allocateHostId } from '../../src/history/postgres/pg-hosts.js';
 import { migratePostgres } from '../../src/history/postgres/pg-schema.js';
-import { HOST_TABLES, partitionByHostSql, placeHostsLocallySql, placeHostsOnShardSql, shardServerSql } from '../../src/history/postgres/pg-shards.js';
+import { exampleLayoutSql, HOST_TABLES, partitionByHostSql, placeHostsLocallySql, placeHostsOnShardSql, shardServerSql } from '../../src/history/postgres/pg-shards.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { cliInProcess } from '../cli/cli-in-process.js';
 import { freshDatabase, withClient, type TestDatabase } from '../support/postgres-database.js';
 import { knowable } from '../support/probe-truth.js';
-import { listAuditdCaptures, type Capture } from '../support/truth.js';
+import { listAuditdCaptures, repoRoot, type Capture } from '../support/truth.js';
 import { pgCanonicalDump } from './pg-canonical-dump.js';
 import { renumberIds, seconds } from './row-id-neutral.js';
 
@@ -158,5 +158,9 @@ describe('a history sharded by host over two PostgreSQL servers (postgres_fdw)',
       c.query("SELECT DISTINCT tableoid::regclass::text AS part FROM instances WHERE host_id = (SELECT id FROM hosts WHERE name = 'late')"),
     );
     expect(rows.map((r) => r.part)).toEqual(['instances_local']);
+  });
+
+  it('docs/fleet.md shows the layout script pg-shards.ts builds, verbatim', () => {
+    expect(readFileSync(join(repoRoot, 'docs', 'fleet.md'), 'utf8')).toContain(exampleLayoutSql());
   });
 });

@@ -125,18 +125,23 @@ export function placeHostsLocallySql(name: string, hostIds: readonly number[]): 
   return HOST_TABLES.flatMap((t) => [`CREATE TABLE ${t}_${n} PARTITION OF ${t} FOR VALUES IN (${values})`, `ALTER TABLE ${t}_${n} ADD PRIMARY KEY (host_id, id)`]);
 }
 
-/** Prints the statements for the docs (server, port and host ids are the example's). */
-function printExample(): void {
+/**
+ * The layout of docs/fleet.md as one script (its example server and host ids): the docs
+ * show exactly this text, which a test checks. `node dist/src/history/postgres/pg-shards.js`
+ * prints it.
+ */
+export function exampleLayoutSql(): string {
   const shard: ShardServer = { name: 'shard2', host: 'shard2.example', port: 5432, dbname: 'proc_tree', user: 'proc_tree' };
   const out = [
     '-- coordinator, after `proc-tree ingest` created the schema (or migratePostgres), before any rows:',
     `${partitionByHostSql()};`,
     ...shardServerSql(shard).map((s) => `${s};`),
-    "-- host 'web-1' (id 1) stays in the default local partition; 'web-2' (id 2) goes to shard2:",
+    "-- host 'web-1' (id 1) gets a local partition; 'web-2' (id 2) goes to shard2; any other host: the local DEFAULT partition",
     "INSERT INTO hosts(name) VALUES ('web-1'), ('web-2');",
+    ...placeHostsLocallySql('web_1', [1]).map((s) => `${s};`),
     ...placeHostsOnShardSql(shard.name, [2]).map((s) => `${s};`),
   ];
-  process.stdout.write(`${out.join('\n')}\n`);
+  return `${out.join('\n')}\n`;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) printExample();
+if (import.meta.url === `file://${process.argv[1]}`) process.stdout.write(exampleLayoutSql());
