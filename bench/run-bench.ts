@@ -27,8 +27,10 @@ import { measureScaling, scalingTable } from './sections/scaling-section.js';
 import type { ScalingResult } from './sections/scaling-section.js';
 import { measureRealLog, realLogTables } from './sections/real-log-section.js';
 import type { RealLogResult } from './sections/real-log-section.js';
+import { fleetTables, measureFleet } from './sections/fleet-section.js';
+import type { FleetResult } from './sections/fleet-section.js';
 
-const SECTIONS = ['real', 'ingest', 'scaling', 'queries'] as const;
+const SECTIONS = ['real', 'ingest', 'scaling', 'queries', 'fleet'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `usage: npm run bench -- [options]     (or node dist/bench/run-bench.js [options])
@@ -37,7 +39,10 @@ const USAGE = `usage: npm run bench -- [options]     (or node dist/bench/run-ben
   --scale-mb N         scaling base size; also run at 10x      [env BENCH_SCALE_MB, 32]
   --instances N        process instances in the query database [env BENCH_INSTANCES, 1000000]
   --cli-calls N        CLI calls per query kind                [env BENCH_CLI_CALLS, 20]
-  --sections LIST      real,ingest,scaling,queries             [env BENCH_SECTIONS, all]
+  --sections LIST      real,ingest,scaling,queries,fleet       [env BENCH_SECTIONS, all]
+                       fleet: PostgreSQL (PROC_TREE_BENCH_PG, else a throwaway cluster):
+                       ingest of the scaling log with 1 and 2 ingesters vs SQLite, and
+                       queries on --instances instances
   --real-only          just the real-log section (same as --sections real)
   --real-log-dir DIR   the real log of the real-log section: reused when DIR/audit.log
                        exists, else recorded there    [env BENCH_REAL_LOG_DIR, bench/data/real-enriched]
@@ -150,6 +155,7 @@ async function main(): Promise<number> {
     real?: RealLogResult;
     scaling?: ScalingResult;
     queries?: QueriesResult;
+    fleet?: FleetResult;
     tables: TextTable[];
   } = { startedAt: started.toISOString(), machine: machineInfo(), options, ingest: [], tables: [] };
   const stamp = started.toISOString().replace(/[:.]/g, '-');
@@ -212,6 +218,12 @@ async function main(): Promise<number> {
       ctx.log(`queries on ${options.instances} process instances`);
       results.queries = await measureQueries(ctx, options.instances, options.cliCalls, options.rebuildQueryDb);
       show(queriesTable(results.queries));
+    }
+    if (options.sections.includes('fleet')) {
+      const input = syntheticInput(dataDir, `scale-${options.scaleMb}mb`, `synthetic ENRICHED ${options.scaleMb} MiB`, { format: 'enriched', sizeBytes: Math.round(options.scaleMb * 1048576), seed: 3 }, ctx.log);
+      ctx.log(`fleet: PostgreSQL ingest and queries on ${options.instances} instances`);
+      results.fleet = await measureFleet(ctx, input, options.instances);
+      for (const table of fleetTables(results.fleet)) show(table);
     }
   } finally {
     rmSync(scratchDir, { recursive: true, force: true });
