@@ -14,10 +14,34 @@ import type { SourceRegistry } from './source-registry.js';
  */
 export function commitPositions(registry: SourceRegistry, sources: readonly ReadSource[], resume: ReadPosition, final: boolean, nowNs: bigint): void {
   for (const s of sources) {
-    if (s.ord < resume.ord) registry.commit(s.id, s.consumedOffset, s.consumedLine, s.finished, s.key, s.info, nowNs);
+    if (s.ord < resume.ord) commitIfChanged(registry, s, s.consumedOffset, s.consumedLine, s.finished, nowNs);
     else if (s.ord === resume.ord) {
       const complete = final && s.finished && resume.offset >= s.consumedOffset;
-      registry.commit(s.id, resume.offset, resume.line, complete, s.key, s.info, nowNs);
-    } else registry.commit(s.id, s.startOffset, s.startLine, false, s.key, s.info, nowNs);
+      commitIfChanged(registry, s, resume.offset, resume.line, complete, nowNs);
+    } else commitIfChanged(registry, s, s.startOffset, s.startLine, false, nowNs);
   }
+}
+
+/**
+ * Skips a row whose position and identity are what the previous commit of this run wrote:
+ * rewriting every source at every commit made a zip of many entries quadratic (sources x
+ * commits). Its last_ingest_ns then stays at that earlier commit of the same run.
+ */
+function commitIfChanged(registry: SourceRegistry, s: ReadSource, offset: number, line: number | undefined, complete: boolean, nowNs: bigint): void {
+  const c = s.committed;
+  if (
+    c !== undefined &&
+    c.offset === offset &&
+    c.line === line &&
+    c.complete === complete &&
+    c.headSha256 === s.key.headSha256 &&
+    c.headBytes === s.key.headBytes &&
+    c.size === s.info.size &&
+    c.dev === s.info.dev &&
+    c.inode === s.info.inode
+  ) {
+    return;
+  }
+  registry.commit(s.id, offset, line, complete, s.key, s.info, nowNs);
+  s.committed = { offset, line, complete, headSha256: s.key.headSha256, headBytes: s.key.headBytes, size: s.info.size, dev: s.info.dev, inode: s.info.inode };
 }

@@ -15,7 +15,7 @@ export interface StageSource {
   name: string;
   startOffset: number;
   startLine?: number;
-  /** Every source name read so far -> the reading ordinal its position maps to. */
+  /** Source names read since the previous open -> the reading ordinal a position in it maps to (the stage keeps the earlier ones). */
   nameOrds: [string, number][];
 }
 
@@ -56,7 +56,7 @@ export class ParseStage {
   private warnings: IngestWarning[] = [];
   private splitter: LineSplitter | undefined;
   private source: StageSource | undefined;
-  private nameOrds = new Map<string, number>();
+  private readonly nameOrds = new Map<string, number>();
   private lines = 0;
 
   constructor(host: string | undefined) {
@@ -69,7 +69,7 @@ export class ParseStage {
 
   open(s: StageSource): void {
     this.source = s;
-    this.nameOrds = new Map(s.nameOrds);
+    for (const [name, ord] of s.nameOrds) this.nameOrds.set(name, ord);
     const ring = this.ring;
     const adapter = this.adapter;
     const file = s.name;

@@ -21,6 +21,17 @@ export interface ReadSource {
   consumedLine?: number;
   /** Read to its end (not stopped, not damaged). */
   finished: boolean;
+  /** What the last commit of this run wrote to its registry row (commit-positions.ts skips an unchanged row). */
+  committed?: {
+    offset: number;
+    line: number | undefined;
+    complete: boolean;
+    headSha256: string;
+    headBytes: number;
+    size: number | undefined;
+    dev: number | undefined;
+    inode: number | undefined;
+  };
   report: InputReport;
 }
 
@@ -57,6 +68,8 @@ export class SourceList {
   readonly all: ReadSource[] = [];
   private readonly srcByName = new Map<string, number>();
   private readonly ordBySrc = new Map<number, number>();
+  /** Names with an ordinal not yet handed out by newNameOrds. */
+  private unsent: [string, number][] = [];
 
   /** Appends `rs` in reading order (sets its ord). */
   add(rs: ReadSource): ReadSource {
@@ -64,24 +77,29 @@ export class SourceList {
     this.all.push(rs);
     this.ordBySrc.set(rs.id, rs.ord);
     this.srcByName.set(rs.name, rs.id);
+    this.unsent.push([rs.name, rs.ord]);
     return rs;
   }
 
   /** A source whose events are not ordered by position (a connector capture): named, no ord. */
   name(name: string, id: number): void {
     this.srcByName.set(name, id);
+    const ord = this.ordBySrc.get(id);
+    if (ord !== undefined) this.unsent.push([name, ord]);
   }
 
   idOf = (name: string): number | undefined => this.srcByName.get(name);
   ordOf = (src: number): number | undefined => this.ordBySrc.get(src);
 
-  /** Every source name read so far with its reading ordinal (what the parse stage maps pending positions with). */
-  nameOrds(): [string, number][] {
-    const out: [string, number][] = [];
-    for (const [name, id] of this.srcByName) {
-      const ord = this.ordBySrc.get(id);
-      if (ord !== undefined) out.push([name, ord]);
-    }
+  /**
+   * The source names given a reading ordinal since the last call (what the parse stage maps
+   * pending positions with; it keeps the earlier ones). Only the new ones: handing every name
+   * to every source made a zip of 10,000 entries quadratic (50 M pairs copied to the parse
+   * worker, 25 s of a 26 s ingest; bench/reliability/cases/big-zip.ts).
+   */
+  newNameOrds(): [string, number][] {
+    const out = this.unsent;
+    this.unsent = [];
     return out;
   }
 }

@@ -114,7 +114,7 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
   const read = async ({ rs, chunks }: OpenedSource, input: PlannedInput): Promise<void> => {
     sources.add(rs);
     session.reports.push(rs.report);
-    const source: StageSource = { ord: rs.ord, name: rs.name, startOffset: rs.startOffset, nameOrds: sources.nameOrds() };
+    const source: StageSource = { ord: rs.ord, name: rs.name, startOffset: rs.startOffset, nameOrds: sources.newNameOrds() };
     if (rs.startLine !== undefined) source.startLine = rs.startLine;
     parser.open(source);
     const probe = rs.startOffset === 0 ? new RecordProbe() : undefined;

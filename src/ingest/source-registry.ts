@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SqliteDatabase } from '../history/open-history-db.js';
+import type BetterSqlite3 from 'better-sqlite3';
 
 /**
  * Which inputs were ingested before, and how far. A source is recognised by the hash of
@@ -51,17 +52,26 @@ export interface SourceRegistry {
 }
 
 export class SqliteSourceRegistry implements SourceRegistry {
+  /** Prepared once: preparing per call was 0.6 s of a 10,000-entry zip's ingest. */
+  private readonly statements = new Map<string, BetterSqlite3.Statement<unknown[]>>();
+
   constructor(private readonly db: SqliteDatabase) {}
 
+  private prepared(sql: string): BetterSqlite3.Statement<unknown[]> {
+    let st = this.statements.get(sql);
+    if (st === undefined) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+
   find(key: SourceKey): SourceRow | undefined {
-    const exact = this.db
-      .prepare('SELECT * FROM sources WHERE host_id = ? AND format = ? AND head_sha256 = ? AND head_bytes = ? ORDER BY id LIMIT 1')
+    const exact = this
+      .prepared('SELECT * FROM sources WHERE host_id = ? AND format = ? AND head_sha256 = ? AND head_bytes = ? ORDER BY id LIMIT 1')
       .get(key.hostId, key.format, key.headSha256, key.headBytes) as Record<string, unknown> | undefined;
     if (exact !== undefined) return toRow(exact);
     if (key.head === undefined) return undefined;
     // Recorded when the file was shorter than its identity head: compare that prefix.
-    const shorter = this.db
-      .prepare('SELECT * FROM sources WHERE host_id = ? AND format = ? AND head_bytes < ? ORDER BY id')
+    const shorter = this
+      .prepared('SELECT * FROM sources WHERE host_id = ? AND format = ? AND head_bytes < ? ORDER BY id')
       .all(key.hostId, key.format, key.headBytes) as Record<string, unknown>[];
     for (const r of shorter) {
       const n = Number(r.head_bytes);
@@ -73,8 +83,8 @@ export class SqliteSourceRegistry implements SourceRegistry {
 
   create(key: SourceKey, info: SourceInfo, nowNs: bigint): SourceRow {
     const id = Number(
-      this.db
-        .prepare(
+      this
+        .prepared(
           `INSERT INTO sources(host_id, format, path, dev, inode, size, head_sha256, head_bytes, first_ingest_ns, last_ingest_ns)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
@@ -86,8 +96,8 @@ export class SqliteSourceRegistry implements SourceRegistry {
 
   /** Where the source stands; call inside the transaction that holds its data. */
   commit(id: number, offset: number, line: number | undefined, complete: boolean, key: SourceKey, info: SourceInfo, nowNs: bigint): void {
-    this.db
-      .prepare(
+    this
+      .prepared(
         `UPDATE sources SET committed_offset = ?, committed_line = ?, complete = ?, head_sha256 = ?, head_bytes = ?, size = ?, dev = ?, inode = ?, last_ingest_ns = ?
          WHERE id = ?`,
       )

@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -63,11 +62,11 @@ async function decompressed(raw: AsyncIterable<Buffer>, name: string): Promise<{
   return { compression, content: chunks };
 }
 
-async function* wrapErrors(stream: AsyncIterable<Buffer>, name: string): AsyncGenerator<Buffer> {
+async function* wrapErrors(stream: AsyncIterable<Buffer>, name: string, otherwise?: string): AsyncGenerator<Buffer> {
   try {
     yield* stream;
   } catch (error) {
-    const what = damage(error);
+    const what = damage(error) ?? otherwise;
     throw new UserError(`cannot read ${name}: ${describe(error)}${what === undefined ? '' : ` (${what})`}`);
   }
 }
@@ -108,27 +107,78 @@ async function openContent(
   return input;
 }
 
+/**
+ * Zip entries of at most this many compressed bytes are read with one synchronous read +
+ * inflate instead of a stream: node-stream-zip's stream costs two thread-pool reads and
+ * several stream steps per entry (10,000 small entries: 2.85 s streamed, 0.11 s read this
+ * way). The bound keeps the inflated buffer bounded too: deflate expands at most ~1,032x,
+ * so no entry read this way holds more than ~64 MiB, whatever sizes its header claims.
+ */
+const SYNC_ZIP_ENTRY_MAX_BYTES = 64 * 1024;
+
+type ZipEntry = ReturnType<StreamZip['entries']>[string];
+
+function openZipFile(path: string): Promise<StreamZip> {
+  return new Promise((resolve, reject) => {
+    const zip = new StreamZip({ file: path, storeEntries: true });
+    zip.on('ready', () => resolve(zip));
+    zip.on('error', (error: unknown) => {
+      zip.close();
+      reject(error);
+    });
+  });
+}
+
+/** One entry's bytes (compressed or not: openContent decompresses a .gz inside a zip). */
+async function* zipEntryBytes(zip: StreamZip, entry: ZipEntry): AsyncGenerator<Buffer> {
+  if (entry.compressedSize <= SYNC_ZIP_ENTRY_MAX_BYTES) {
+    yield zip.entryDataSync(entry);
+    return;
+  }
+  const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) => zip.stream(entry, (error, s) => (error ? reject(error) : resolve(s!))));
+  yield* stream as AsyncIterable<Buffer>;
+}
+
+/**
+ * A zip's logs in reading order: directory by directory (sorted), each directory's rotated
+ * logs oldest first, then the entries that are not rotated logs, sorted. Entries of the
+ * same base name in different directories (two hosts' audit.log) are all read.
+ */
+export function orderZipEntries(names: readonly string[]): string[] {
+  const byDir = new Map<string, string[]>();
+  for (const name of names) {
+    const slash = name.lastIndexOf('/');
+    const dir = name.slice(0, slash + 1);
+    const list = byDir.get(dir);
+    if (list === undefined) byDir.set(dir, [name.slice(slash + 1)]);
+    else list.push(name.slice(slash + 1));
+  }
+  const ordered: string[] = [];
+  const ignored: string[] = [];
+  for (const dir of [...byDir.keys()].sort()) {
+    const order = orderRotatedLogs(byDir.get(dir)!);
+    for (const base of order.ordered) ordered.push(dir + base);
+    for (const base of order.ignored) ignored.push(dir + base);
+  }
+  return [...ordered, ...ignored.sort()];
+}
+
 async function* openZip(path: string, identity: InputIdentity): AsyncGenerator<OpenedInput> {
-  let zip: InstanceType<typeof StreamZip.async>;
-  let entryNames: string[];
+  let zip: StreamZip;
+  let entries: Map<string, ZipEntry>;
   try {
-    zip = new StreamZip.async({ file: path });
-    const entries = await zip.entries();
-    entryNames = Object.values(entries).filter((e) => e.isFile).map((e) => e.name);
+    zip = await openZipFile(path);
+    entries = new Map(Object.values(zip.entries()).filter((e) => e.isFile).map((e) => [e.name, e]));
   } catch (error) {
     throw new UserError(`cannot read zip archive ${path}: ${describe(error)}`);
   }
   try {
-    // Rotated logs inside the archive: oldest first, by their base names.
-    const byBase = new Map(entryNames.map((name) => [basename(name), name]));
-    const { ordered, ignored } = orderRotatedLogs([...byBase.keys()]);
-    const names = [...ordered.map((base) => byBase.get(base)!), ...ignored.map((base) => byBase.get(base)!).sort()];
-    for (const entryName of names) {
-      const stream = (await zip.stream(entryName)) as AsyncIterable<Buffer>;
-      yield await openContent(`${path}!/${entryName}`, stream, identity, 0);
+    for (const entryName of orderZipEntries([...entries.keys()])) {
+      const name = `${path}!/${entryName}`;
+      yield await openContent(name, wrapErrors(zipEntryBytes(zip, entries.get(entryName)!), name, 'damaged zip entry'), identity, 0);
     }
   } finally {
-    await zip.close();
+    zip.close();
   }
 }
 
