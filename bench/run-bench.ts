@@ -21,7 +21,9 @@ import { renderTable } from './harness/text-table.js';
 import type { TextTable } from './harness/text-table.js';
 import { compareIngest, ingestTable } from './sections/ingest-section.js';
 import type { IngestComparison } from './sections/ingest-section.js';
-import { measureQueries, queriesTable } from './sections/queries-section.js';
+import { measureQueries, queriesTable, queryDatabase } from './sections/queries-section.js';
+import { exportEnrichTable, measureExportEnrich } from './sections/export-enrich-section.js';
+import type { ExportEnrichResult } from './sections/export-enrich-section.js';
 import type { QueriesResult } from './sections/queries-section.js';
 import { measureScaling, scalingTable } from './sections/scaling-section.js';
 import type { ScalingResult } from './sections/scaling-section.js';
@@ -30,7 +32,7 @@ import type { RealLogResult } from './sections/real-log-section.js';
 import { fleetTables, measureFleet } from './sections/fleet-section.js';
 import type { FleetResult } from './sections/fleet-section.js';
 
-const SECTIONS = ['real', 'ingest', 'scaling', 'queries', 'fleet'] as const;
+const SECTIONS = ['real', 'ingest', 'scaling', 'queries', 'fleet', 'export'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `usage: npm run bench -- [options]     (or node dist/bench/run-bench.js [options])
@@ -39,10 +41,12 @@ const USAGE = `usage: npm run bench -- [options]     (or node dist/bench/run-ben
   --scale-mb N         scaling base size; also run at 10x      [env BENCH_SCALE_MB, 32]
   --instances N        process instances in the query database [env BENCH_INSTANCES, 1000000]
   --cli-calls N        CLI calls per query kind                [env BENCH_CLI_CALLS, 20]
-  --sections LIST      real,ingest,scaling,queries,fleet       [env BENCH_SECTIONS, all]
+  --sections LIST      real,ingest,scaling,queries,fleet,export  [env BENCH_SECTIONS, all]
                        fleet: PostgreSQL (PROC_TREE_BENCH_PG, else a throwaway cluster):
                        ingest of the scaling log with 1 and 2 ingesters vs SQLite, and
                        queries on --instances instances
+                       export: export and enrich on the query database
+  --enrich-mb N        enrich input: first N MiB of the query log [env BENCH_ENRICH_MB, 32]
   --real-only          just the real-log section (same as --sections real)
   --real-log-dir DIR   the real log of the real-log section: reused when DIR/audit.log
                        exists, else recorded there    [env BENCH_REAL_LOG_DIR, bench/data/real-enriched]
@@ -61,6 +65,7 @@ interface BenchOptions {
   scaleMb: number;
   instances: number;
   cliCalls: number;
+  enrichMb: number;
   sections: Section[];
   peers: boolean;
   rebuildQueryDb: boolean;
@@ -80,6 +85,7 @@ function parseOptions(argv: string[]): BenchOptions {
       'scale-mb': { type: 'string' },
       instances: { type: 'string' },
       'cli-calls': { type: 'string' },
+      'enrich-mb': { type: 'string' },
       sections: { type: 'string' },
       'no-peers': { type: 'boolean' },
       'rebuild-query-db': { type: 'boolean' },
@@ -112,6 +118,7 @@ function parseOptions(argv: string[]): BenchOptions {
     scaleMb: num('--scale-mb', values['scale-mb'] ?? env.BENCH_SCALE_MB, 32),
     instances: Math.round(num('--instances', values.instances ?? env.BENCH_INSTANCES, 1_000_000)),
     cliCalls: Math.round(num('--cli-calls', values['cli-calls'] ?? env.BENCH_CLI_CALLS, 20)),
+    enrichMb: num('--enrich-mb', values['enrich-mb'] ?? env.BENCH_ENRICH_MB, 32),
     sections: sectionList as Section[],
     peers: !values['no-peers'],
     rebuildQueryDb: values['rebuild-query-db'] ?? false,
@@ -156,6 +163,7 @@ async function main(): Promise<number> {
     scaling?: ScalingResult;
     queries?: QueriesResult;
     fleet?: FleetResult;
+    exportEnrich?: ExportEnrichResult;
     tables: TextTable[];
   } = { startedAt: started.toISOString(), machine: machineInfo(), options, ingest: [], tables: [] };
   const stamp = started.toISOString().replace(/[:.]/g, '-');
@@ -224,6 +232,17 @@ async function main(): Promise<number> {
       ctx.log(`fleet: PostgreSQL ingest and queries on ${options.instances} instances`);
       results.fleet = await measureFleet(ctx, input, options.instances);
       for (const table of fleetTables(results.fleet)) show(table);
+    }
+    if (options.sections.includes('export')) {
+      const unavailable = ctx.cli.unavailable('ingest');
+      if (unavailable !== undefined) ctx.log(`export section skipped: ${unavailable}`);
+      else {
+        ctx.log(`export and enrich on ${options.instances} process instances`);
+        // The queries section's database (built once, cached): the same 1M-instance history.
+        const qdb = await queryDatabase(ctx, options.instances, options.rebuildQueryDb && !options.sections.includes('queries'));
+        results.exportEnrich = await measureExportEnrich(ctx, qdb, options.enrichMb);
+        show(exportEnrichTable(results.exportEnrich));
+      }
     }
   } finally {
     rmSync(scratchDir, { recursive: true, force: true });

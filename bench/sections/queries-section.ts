@@ -30,6 +30,8 @@ function queryLogOptions(instances: number) {
 
 export interface QueryDatabase {
   db: string;
+  /** The generated log the database was ingested from. */
+  logFile: string;
   instances: number;
   logBytes: number;
   logLines: number;
@@ -47,7 +49,7 @@ export interface CliQueryResult {
 }
 
 export interface QueriesResult {
-  database?: Omit<QueryDatabase, 'probes'>;
+  database?: Omit<QueryDatabase, 'probes' | 'logFile'>;
   library: LibraryQueryResult[];
   libraryProblem?: string;
   cli: CliQueryResult[];
@@ -76,14 +78,15 @@ export async function queryDatabase(ctx: BenchContext, instances: number, rebuil
     if (build.exitCode !== 0) throw new Error(`building the query database failed (exit ${build.exitCode}): ${build.stderrTail.trim().split('\n').pop()}`);
     writeFileSync(marker, key);
   }
-  return { db, instances: created, logBytes: input.bytes, logLines: input.lines, dbBytes: databaseBytes(db), probes, build };
+  return { db, logFile: input.file, instances: created, logBytes: input.bytes, logLines: input.lines, dbBytes: databaseBytes(db), probes, build };
 }
 
 /** Schema files decide whether a cached database is still valid. */
 function schemaHash(repoRoot: string): string {
   const dir = join(repoRoot, 'schema');
   const hash = createHash('sha256');
-  if (existsSync(dir)) for (const f of readdirSync(dir).sort()) hash.update(f).update(readFileSync(join(dir, f)));
+  // Recursive: schema/ holds the PostgreSQL schema in a folder of its own.
+  if (existsSync(dir)) for (const f of readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort()) hash.update(f.slice(dir.length)).update(readFileSync(f));
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -140,7 +143,7 @@ export async function measureQueries(ctx: BenchContext, instances: number, calls
   const unavailable = ctx.cli.unavailable('ingest');
   if (unavailable !== undefined) return { library: [], cli: [], problem: `no query database: ${unavailable}` };
   const qdb = await queryDatabase(ctx, instances, rebuild);
-  const { probes, ...database } = qdb;
+  const { probes, logFile: _logFile, ...database } = qdb;
   let library: LibraryQueryResult[] = [];
   let libraryProblem: string | undefined;
   try {
