@@ -183,6 +183,61 @@ describe('push a SQLite history into PostgreSQL', () => {
     expect(await pgCanonicalDump(pg.url)).toEqual(want);
   }, 120_000);
 
+  it('hands over to a direct ingest: a half-read log pushed, then continued straight into PostgreSQL, ends as if PostgreSQL had read it all', async () => {
+    const growing = join(dir, 'handover.log');
+    const rest = firstHalf(join(logs('busy-machine-rotation'), 'audit.log'), growing);
+    const local = join(dir, 'handover.db');
+    const direct = await pgDatabase('push_handover_direct');
+    const pg = await pgDatabase('push_handover');
+    // Another host first: the pushed host's ids then differ from the file's (host 2, not 1).
+    for (const db of [direct.url, pg.url]) await runIngest({ db, inputs: [logs('exec-chain')], host: 'first-host' });
+    await runIngest({ db: local, inputs: [growing] });
+    await runIngest({ db: direct.url, inputs: [growing] });
+    await push(local, pg.url);
+    // Same ids on both sides here (one host per file, the same host id): the resume state
+    // (resume guard, pending clone3 children, last record time) must be the direct ingest's.
+    expect(await resumeState(pg)).toEqual(await resumeState(direct));
+    appendFileSync(growing, rest);
+    const resumed = await runIngest({ db: pg.url, inputs: [growing] });
+    expect(resumed.inputs[0]!.status).toBe('resumed');
+    await runIngest({ db: direct.url, inputs: [growing] });
+    expect(await pgCanonicalDump(pg.url)).toEqual(await pgCanonicalDump(direct.url));
+    expect(await resumeState(pg)).toEqual(await resumeState(direct));
+  });
+
+  it('every capture, pushed again and again while it is being ingested in small commits, ends equal to the file', async () => {
+    const local = join(dir, 'all.db');
+    const pg = await pgDatabase('push_all');
+    const captures = listAuditdCaptures();
+    expect(captures.length).toBeGreaterThanOrEqual(14);
+    let ingesting = true;
+    const ingestAll = (async () => {
+      for (const c of captures) {
+        const child = spawn(process.execPath, [cli, 'ingest', '--db', local, '--host', c.meta.name, '--commit-every', '25', c.logDir], { stdio: 'ignore' });
+        const code = await new Promise<number | null>((done) => child.on('exit', (x) => done(x)));
+        expect(code, c.meta.name).toBe(0);
+      }
+      ingesting = false;
+    })();
+    let pushes = 0;
+    let updated = 0;
+    while (ingesting) {
+      try {
+        const s = await push(local, pg.url);
+        pushes++;
+        updated += s.updated.instances + s.updated.parents;
+      } catch (error) {
+        if (!/no history database|empty database|no such table|schema|not a proc-tree history/i.test((error as Error).message)) throw error;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    await ingestAll;
+    await push(local, pg.url);
+    expect(pushes).toBeGreaterThan(captures.length);
+    expect(updated).toBeGreaterThan(0);
+    expect(await pgCanonicalDump(pg.url)).toEqual(canonicalDump(local));
+  }, 180_000);
+
   it('is refused in one line while an ingest writes the same host into PostgreSQL', async () => {
     const local = join(dir, 'locked.db');
     await runIngest({ db: local, inputs: [logs('exec-chain')], host: 'busy-host' });
@@ -210,6 +265,18 @@ describe('push a SQLite history into PostgreSQL', () => {
     expect((await cliInProcess('push', '--db', join(dir, 'none.db'), '--to', 'fleet.db')).code).toBe(2);
   });
 });
+
+/** resume_state of the default host, without push's own marker. */
+async function resumeState(db: TestDatabase): Promise<Record<string, string>> {
+  const client = await db.connect();
+  try {
+    const { rows } = await client.query("SELECT key, value FROM resume_state WHERE host_id = (SELECT id FROM hosts WHERE name = '') AND key <> 'push.origin' ORDER BY key");
+    expect(rows.length).toBeGreaterThan(0);
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  } finally {
+    await client.end();
+  }
+}
 
 const seconds = (ns: bigint): string => `${ns / 1_000_000_000n}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}`;
 

@@ -5,7 +5,7 @@ import { copyLine } from '../postgres/pg-copy.js';
 import { PUSH_COLUMNS, PgPushTarget, type ChangeCandidates, type MaxIds, type PgPushTable } from '../postgres/pg-push-target.js';
 import { PushIdMap } from './push-id-map.js';
 import { translateResumeState } from './push-resume-state.js';
-import { PUSH_TABLES, SqlitePushSnapshot, type StoredRow } from './sqlite-push-snapshot.js';
+import { PUSH_TABLES, SqlitePushSnapshot, type PushTable, type StoredRow } from './sqlite-push-snapshot.js';
 
 export interface PushOptions {
   /** The SQLite history file. */
@@ -39,7 +39,11 @@ export interface PushSummary {
 export const PUSH_MARKER_KEY = 'push.origin';
 
 interface PushMarker {
-  origin: string;
+  /**
+   * Per table, the parts that never change of the last row pushed (witnessesOf): the
+   * same file still holds the same row under that id, another file almost surely not.
+   */
+  witness: Record<PgPushTable, string>;
   /** Largest SQLite id pushed per table (0: none). */
   ids: Record<PgPushTable, number>;
   /** sha256 of the host's resume state as pushed (the marker left out). */
@@ -79,7 +83,6 @@ async function push(snapshot: SqlitePushSnapshot, target: PgPushTarget, options:
   const map = new PushIdMap(pgHostOf, snapshot.sources);
   const stateHost = stateHostOf(snapshot);
   const state = translateResumeState(snapshot.state, map);
-  const origin = originOf(snapshot);
 
   const plans: HostPlan[] = [];
   for (const h of snapshot.hosts) {
@@ -90,7 +93,7 @@ async function push(snapshot: SqlitePushSnapshot, target: PgPushTarget, options:
     pgState.delete(PUSH_MARKER_KEY);
     const max = await target.maxIds(pgHost);
     const marker = markerText === undefined ? undefined : (JSON.parse(markerText) as PushMarker);
-    checkContinues(where, name, origin, marker, max, pgHost, pgState, options.db);
+    checkContinues(where, name, marker, witnessesOf(snapshot, h.id, marker?.ids), max, pgHost, pgState, options.db);
     plans.push({
       sqliteHost: h.id,
       pgHost,
@@ -164,7 +167,7 @@ async function pushHost(snapshot: SqlitePushSnapshot, target: PgPushTarget, map:
   }
 
   const state = new Map(plan.state);
-  const marker: PushMarker = { origin: originOf(snapshot), ids, state: stateHash(plan.state) };
+  const marker: PushMarker = { witness: witnessesOf(snapshot, sqliteHost, ids), ids, state: stateHash(plan.state) };
   state.set(PUSH_MARKER_KEY, JSON.stringify(marker));
   await target.replaceState(pgHost, state);
 }
@@ -209,10 +212,25 @@ function stateHostOf(snapshot: SqlitePushSnapshot): number | undefined {
   return newest === undefined ? snapshot.hosts[0]?.id : Number(newest.host_id);
 }
 
-/** Names the SQLite history: its first source (head hash, first ingest time); it never changes. */
-function originOf(snapshot: SqlitePushSnapshot): string {
-  const first = snapshot.sources[0];
-  return first === undefined ? 'no-sources' : `${String(first.head_sha256)}@${String(first.first_ingest_ns)}`;
+/**
+ * The unchanging part of the row with each table's watermark id in this file (instances: host
+ * and pid; parents: instance; images, losses: everything; sources: path and first ingest
+ * time): '' when the file has no such row. Equal to the marker's: the host in PostgreSQL
+ * holds an earlier push of this very file.
+ */
+function witnessesOf(snapshot: SqlitePushSnapshot, sqliteHost: number, ids: Record<PgPushTable, number> | undefined): Record<PgPushTable, string> {
+  const out = { instances: '', parents: '', images: '', losses: '', sources: '' } as Record<PgPushTable, string>;
+  if (ids === undefined) return out;
+  const one = (table: PushTable, id: number): StoredRow | undefined => (id === 0 ? undefined : snapshot.rowsById(table, [id])[0]);
+  const text = (r: StoredRow | undefined, cols: string[] | undefined): string =>
+    r === undefined ? '' : JSON.stringify((cols ?? Object.keys(r).filter((k) => k !== 'id')).map((c) => (r[c] === null || r[c] === undefined ? null : String(r[c]))));
+  out.instances = text(one('instances', ids.instances), ['host_id', 'pid']);
+  out.parents = text(one('parents', ids.parents), ['instance_id']);
+  out.images = text(one('images', ids.images), undefined);
+  out.losses = text(one('losses', ids.losses), undefined);
+  const source = snapshot.sources.find((r) => Number(r.id) === ids.sources && Number(r.host_id) === sqliteHost);
+  out.sources = text(source, ['path', 'first_ingest_ns']);
+  return out;
 }
 
 function stateHash(state: ReadonlyMap<string, string>): string {
@@ -220,14 +238,14 @@ function stateHash(state: ReadonlyMap<string, string>): string {
 }
 
 /** Refuses a push that would mix histories: the host holds rows from elsewhere, or was written since the last push. */
-function checkContinues(where: string, name: string, origin: string, marker: PushMarker | undefined, max: MaxIds, pgHost: number, pgState: Map<string, string>, db: string): void {
+function checkContinues(where: string, name: string, marker: PushMarker | undefined, witness: Record<PgPushTable, string>, max: MaxIds, pgHost: number, pgState: Map<string, string>, db: string): void {
   const host = name === '' ? 'the default host' : `host ${JSON.stringify(name)}`;
   if (marker === undefined) {
     const any = Object.values(max).some((v) => v !== null) || pgState.size > 0;
     if (any) throw new UserError(`${where}: ${host} already holds a history that was not pushed from ${db}: push it under another name (--host NAME) or into another database`);
     return;
   }
-  if (marker.origin !== origin) throw new UserError(`${where}: ${host} was pushed from another SQLite history: push this one under another name (--host NAME) or into another database`);
+  if ((Object.keys(witness) as PgPushTable[]).some((t) => marker.witness?.[t] !== witness[t])) throw new UserError(`${where}: ${host} was pushed from another SQLite history: push this one under another name (--host NAME) or into another database`);
   const same = (Object.keys(max) as PgPushTable[]).every((t) => (max[t] === null ? 0 : PushIdMap.local(pgHost, max[t]!)) === marker.ids[t]);
   const sameState = marker.state === stateHash(pgState);
   if (!same || !sameState) {
