@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { canonicalDump } from '../../test/ingest/canonical-dump.js';
@@ -56,6 +56,29 @@ export class FollowProcess {
   /** What it printed on stderr so far (the tail). */
   get stderrSoFar(): string {
     return this.stderr;
+  }
+
+  /** Whether a process of its tree holds `path` open (read from /proc, whatever it committed). */
+  holdsOpen(path: string): boolean {
+    const pids = [this.pid];
+    for (let i = 0; i < pids.length; i++) {
+      const pid = pids[i]!;
+      try {
+        for (const tid of readdirSync(`/proc/${pid}/task`)) {
+          for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/)) if (c !== '') pids.push(Number(c));
+        }
+        for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+          try {
+            if (readlinkSync(`/proc/${pid}/fd/${fd}`) === path) return true;
+          } catch {
+            // closed meanwhile
+          }
+        }
+      } catch {
+        // ended meanwhile
+      }
+    }
+    return false;
   }
 
   /** SIGKILL to the whole process group; resolves when it is gone. */

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProcTreeCli } from '../../bench/harness/proc-tree-cli.js';
+import { QUICK } from '../../bench/reliability/cases/follow-kill-resume.js';
+import { countKills, followKillResume } from '../../bench/reliability/follow-kill-resume.js';
 import { comparableDump, committedInstances, committedSources, FollowProcess } from '../../bench/reliability/follow-process.js';
 import { REPO_ROOT, runCli } from '../cli/cli-runner.js';
 
@@ -50,4 +52,21 @@ describe('ingest --follow killed with SIGKILL of its process group', () => {
     expect((await runCli(['ingest', '--db', reference, plain])).code).toBe(0);
     expect(comparableDump(db)).toEqual(comparableDump(reference));
   }, 30_000);
+
+  // The short version of `npm run reliability -- --only follow-kill-resume` (24+ kills there).
+  it('while a writer appends and rotates 6 real generations: 3-5 kills, restarted each time, then Ctrl-C: the dump equals a plain ingest of the final directory', async () => {
+    const dir = join(work, 'writer');
+    mkdirSync(dir);
+    const r = await followKillResume({ repoRoot: REPO_ROOT, workDir: dir, seed: 11, ...QUICK });
+    expect(r.failures).toEqual([]);
+    expect(r.crashes).toBe(0);
+    expect(r.internalErrors).toBe(0);
+    expect(r.dumpsIdentical).toBe(1);
+    const c = countKills(r);
+    expect(c.landed).toBeGreaterThanOrEqual(3);
+    // The first kill comes just before the first rotation: the rotation happens while it is down.
+    expect(r.kills[0]!.kind).toBe('just before a rotation');
+    expect(c.rotatedWhileDown).toBeGreaterThanOrEqual(1);
+    console.log(`follow kill -9: ${c.landed} kills (${c.beforeFirstCommit} before the first commit, ${c.nearRotation} around a rotation, ${c.rotatedWhileDown} rotated while down), ${r.rotations} rotations, ${r.totalWallS.toFixed(1)} s`);
+  }, 60_000);
 });
