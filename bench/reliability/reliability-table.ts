@@ -14,7 +14,7 @@ export interface TableProvenance {
 const COLUMNS = ['category', 'case', 'inputs tried', 'crashes', 'internal errors', 'max peak RSS MiB', 'kill points survived', 'dumps identical', 'reproduce', 'notes'];
 
 /** docs/reliability.md: the table of rows, then how it was generated. */
-export function renderReliabilityPage(rows: ReliabilityRow[], p: TableProvenance): string {
+export function renderReliabilityPage(rows: ReliabilityRow[], p: TableProvenance, keptLines: string[] = []): string {
   const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const body = rows.map((r) =>
     [
@@ -44,6 +44,7 @@ export function renderReliabilityPage(rows: ReliabilityRow[], p: TableProvenance
     '',
     `| ${COLUMNS.join(' | ')} |`,
     `|${COLUMNS.map(() => '---').join('|')}|`,
+    ...keptLines,
     ...body.map((b) => `| ${b} |`),
     '',
     '## How it was generated',
@@ -54,4 +55,15 @@ export function renderReliabilityPage(rows: ReliabilityRow[], p: TableProvenance
     `- duration: ${p.durationS.toFixed(0)} s (other work shared the cores; the figures are counts, not speeds)`,
     '',
   ].join('\n');
+}
+
+/**
+ * The table rows of an existing page that `--only` did not re-run (their reproduce cell
+ * names another case): kept as they are, so a partial run does not delete other rows.
+ */
+export function rowsNotRerun(page: string, cases: readonly string[]): string[] {
+  return page
+    .split('\n')
+    .filter((l) => l.startsWith('| ') && !l.startsWith('| category |'))
+    .filter((l) => !cases.some((c) => l.includes(`--only ${c}\``)));
 }

@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, release, tmpdir, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ReliabilityCase, ReliabilityRow } from './reliability-row.js';
-import { renderReliabilityPage } from './reliability-table.js';
+import { renderReliabilityPage, rowsNotRerun } from './reliability-table.js';
 
 const USAGE = `usage: npm run reliability -- [--seed N] [--quick] [--only CASE[,CASE...]] [--out FILE]
 Runs every bench/reliability/cases/*.ts and writes the table to docs/reliability.md (or --out).`;
@@ -71,7 +71,8 @@ async function main(): Promise<number> {
   const out = values.out ?? join(REPO_ROOT, 'docs', 'reliability.md');
   const flags = [...(values.seed !== '1' ? [`--seed ${seed}`] : []), ...(values.quick ? ['--quick'] : []), ...(only ? [`--only ${only.join(',')}`] : [])];
   const command = flags.length > 0 ? `npm run reliability -- ${flags.join(' ')}` : 'npm run reliability';
-  writeFileSync(out, renderReliabilityPage(rows, { command, generatedAt: new Date(), machine: machine(), seed, quick: values.quick, durationS: (Date.now() - started) / 1000 }));
+  const kept = only !== undefined && existsSync(out) ? rowsNotRerun(readFileSync(out, 'utf8'), names) : [];
+  writeFileSync(out, renderReliabilityPage(rows, { command, generatedAt: new Date(), machine: machine(), seed, quick: values.quick, durationS: (Date.now() - started) / 1000 }, kept));
   process.stderr.write(`wrote ${out}: ${rows.length} row(s)\n`);
   const bad = rows.filter((r) => r.crashes > 0 || r.internalErrors > 0 || r.dumpsIdentical === false).length;
   return failed > 0 || bad > 0 ? 1 : 0;
