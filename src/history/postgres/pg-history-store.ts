@@ -389,16 +389,23 @@ function chainSql(lineage: 'parent' | 'creator', event = false): string {
   return `WITH RECURSIVE ${chain} ${linkSelect('c.id', 'chain c', pr, 'c.n', event)}`;
 }
 
-/** The columns of a `ChainRow` (see `toChainRow`), as the SQLite store's linkSelect. */
+/**
+ * The columns of a `ChainRow` (see `toChainRow`), as the SQLite store's linkSelect. The
+ * parent and image rows are LATERAL lookups by key, one per link (LIMIT 1 on a key lookup
+ * changes no answer; it keeps the planner from flattening the subquery back into a join):
+ * as plain joins on `p.id = <subquery>` the planner, misjudging how many links `live`
+ * yields, hashed the host's whole `parents` (tree --at on 1M instances: 858 ms at p50 in
+ * the bench's fleet section).
+ */
 function linkSelect(idExpr: string, from: string, parentRowId: string, depth = '0', event = false): string {
   return `SELECT ${depth}, i.id, i.host_id, i.pid, i.start_ns, i.start_known, i.end_ns, i.end_certainty, i.end_reason, i.exit_code, i.exit_signal, i.creator_pid, i.creator_id,
            p.instance_id, p.since_ns, p.ppid, p.parent_id, p.kind,
            im.instance_id, im.since_ns, im.kind, im.exe, im.argv, im.argv_truncated, im.comm, im.cwd, im.uid, im.euid, im.gid, im.auid, im."user", im.euser,
            ih.instance_id, ih.since_ns, ih.kind, ih.exe, ih.argv, ih.argv_truncated, ih.comm, ih.cwd, ih.uid, ih.euid, ih.gid, ih.auid, ih."user", ih.euser
     FROM ${from} JOIN instances i ON i.host_id = @h AND i.id = ${idExpr}
-    LEFT JOIN parents p ON p.host_id = @h AND p.id = ${parentRowId}
-    LEFT JOIN images im ON im.host_id = @h AND im.id = (SELECT id FROM images WHERE host_id = @h AND instance_id = i.id AND since_ns <= @at${event ? notAfterEvent : ''} ORDER BY since_ns DESC, id DESC LIMIT 1)
-    LEFT JOIN images ih ON im.id IS NULL AND ih.host_id = @h AND ih.id = (SELECT id FROM images WHERE host_id = @h AND instance_id = i.creator_id AND since_ns <= i.start_ns${execAfterFork} ORDER BY since_ns DESC, id DESC LIMIT 1)`;
+    LEFT JOIN LATERAL (SELECT * FROM parents WHERE host_id = @h AND id = ${parentRowId} LIMIT 1) p ON true
+    LEFT JOIN LATERAL (SELECT * FROM images WHERE host_id = @h AND id = (SELECT id FROM images WHERE host_id = @h AND instance_id = i.id AND since_ns <= @at${event ? notAfterEvent : ''} ORDER BY since_ns DESC, id DESC LIMIT 1) LIMIT 1) im ON true
+    LEFT JOIN LATERAL (SELECT * FROM images WHERE im.id IS NULL AND host_id = @h AND id = (SELECT id FROM images WHERE host_id = @h AND instance_id = i.creator_id AND since_ns <= i.start_ns${execAfterFork} ORDER BY since_ns DESC, id DESC LIMIT 1) LIMIT 1) ih ON true`;
 }
 
 /** `min`/`max` of start_ns of host @h and of its loss records: one index seek per lifetime class. */
