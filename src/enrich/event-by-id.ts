@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import type { AssembledEvent } from '../../adapters/auditd/reassemble.js';
 import { UsageError, UserError } from '../cli/user-error.js';
-import type { HistoryReader } from '../history/history-store.js';
+import type { HistoryReader, HistoryStore } from '../history/history-store.js';
 import { auditEvents, newAuditEventStreamStats } from './audit-event-stream.js';
 import { enrichEvents, type EnrichedEvent } from './enrich-events.js';
 
@@ -20,10 +21,24 @@ export function parseEventId(text: string): string {
   return id;
 }
 
-/** Refuses inputs that cannot be read twice (ingest, then the event). */
-export function checkEventInputs(inputs: string[], command: string, usage: string): void {
-  if (inputs.length === 0) throw new UsageError(`no INPUT given: the log that holds the event (${command} reads its records from there)\n${usage}`);
+/** Refuses inputs that cannot be read twice (ingest, then the event). No INPUT: the history's own sources. */
+export function checkEventInputs(inputs: string[], command: string): void {
   if (inputs.includes('-')) throw new UsageError(`${command} reads its input twice (ingest, then the event): give a file or directory, not - (stdin)`);
+}
+
+/**
+ * Where to look for the event: the INPUT given, else every input the history was ingested
+ * from, as named then (an archive once for all its entries; stdin cannot be read again).
+ * A history whose sources have all moved away is a UserError saying to give INPUT.
+ */
+export async function eventSearchInputs(given: string[], store: HistoryStore): Promise<string[]> {
+  if (given.length > 0) return given;
+  const named = [...new Set((await store.read((r) => r.sourcePaths())).filter((p) => p !== '-').map((p) => p.replace(/!\/.*$/s, '')))];
+  const present = named.filter((p) => existsSync(p));
+  if (present.length > 0) return present;
+  if (named.length === 0) throw new UserError('the history names no log file it was ingested from (stdin only?): give the log that holds the event as INPUT');
+  const shown = named.slice(0, 3).join(', ') + (named.length > 3 ? `, ... (${named.length} in all)` : '');
+  throw new UserError(`the logs this history was ingested from are not where they were (${shown}; relative paths are from where ingest ran): give the log that holds the event as INPUT`);
 }
 
 /**
@@ -39,7 +54,8 @@ export async function findAuditEvent(inputs: string[], id: string, host: string 
     found.push(e);
     if (host !== undefined) break;
   }
-  if (found.length === 0) throw new UserError(`no event ${id} in ${inputs.join(' ')} (${stats.events} events read)`);
+  const where = inputs.length <= 3 ? inputs.join(' ') : `${inputs.slice(0, 3).join(' ')} ... (${inputs.length} inputs)`;
+  if (found.length === 0) throw new UserError(`no event ${id} in ${where} (${stats.events} events read)`);
   if (found.length > 1) throw new UserError(`event ${id} is in the logs of several hosts (${found.map((e) => e.node ?? '').join(', ')}): pass --host NAME`);
   return found[0]!;
 }

@@ -9,6 +9,8 @@ import { countNodes, nodeOf, treeAtInSnapshot, type TreeNode } from './tree-at.j
 export interface DescendantsQuery {
   host?: string;
   pid: number;
+  /** The root instance itself, when known (pid and host then follow from it): no choice among a window's holders of pid. */
+  instanceId?: number;
   /** Descendants alive at this time (by the parent at that time). */
   atNs?: bigint;
   /** Or: everything that descended from the instance in [fromNs, toNs], short-lived included. */
@@ -48,8 +50,9 @@ export async function descendantsInSnapshot(store: HistoryReader, query: Descend
   const fromNs = query.atNs ?? query.fromNs;
   const toNs = query.atNs ?? query.toNs;
   if (fromNs === undefined || toNs === undefined) throw new Error('descendants: give atNs, or fromNs and toNs');
-  const host = await resolveHost(store, query.host, async (h) => (await findRoot(store, h, query.pid, fromNs, toNs)) !== undefined);
-  const rootInst = await findRoot(store, host, query.pid, fromNs, toNs);
+  const given = query.instanceId === undefined ? undefined : await store.instance(query.instanceId);
+  const host = given?.host ?? (await resolveHost(store, query.host, async (h) => (await findRoot(store, h, query.pid, fromNs, toNs)) !== undefined));
+  const rootInst = given ?? (await findRoot(store, host, query.pid, fromNs, toNs));
   if (rootInst === undefined && query.pid === INIT_PID && !window) {
     // init runs from boot: the tree draws it, recorded or not, with the processes whose parent it was.
     const tree = await treeAtInSnapshot(store, { host, atNs: fromNs, pid: INIT_PID });
@@ -125,7 +128,8 @@ async function addExecs(store: HistoryReader, node: TreeNode, inst: InstanceRow,
   if (cmds.length > 1) node.execs = cmds;
 }
 
-function overlaps(inst: InstanceRow, fromNs: bigint, toNs: bigint): boolean {
+/** The instance lived at some time in [fromNs, toNs] (at a time, fromNs = toNs: alive then). */
+export function overlaps(inst: InstanceRow, fromNs: bigint, toNs: bigint): boolean {
   if (inst.startNs > toNs) return false;
   if (inst.endNs === undefined) return true;
   return fromNs === toNs ? inst.endNs > fromNs : inst.endNs >= fromNs;
@@ -139,7 +143,7 @@ async function findRoot(store: HistoryReader, host: string, pid: number, fromNs:
 }
 
 /** Show what a process ran last within the window: at `toNs`, or just before it ended. */
-function lastMomentIn(inst: InstanceRow, toNs: bigint): bigint {
+export function lastMomentIn(inst: InstanceRow, toNs: bigint): bigint {
   if (inst.endNs === undefined || inst.endNs > toNs) return toNs;
   return inst.endNs > inst.startNs ? inst.endNs - 1n : inst.startNs;
 }

@@ -68,6 +68,8 @@ export interface HistoryReader {
    * that start is returned without the second read (enough to tell atNs is not after the history).
    */
   historyEndNs(host: string, atNs?: bigint): Promise<bigint | undefined>;
+  /** Every input ever ingested, in ingest order, named as at ingest (`path`, `-`, `archive.zip!/entry`). */
+  sourcePaths(): Promise<string[]>;
   /** Loss records on `host` within [fromNs, toNs]. */
   lossesBetween(host: string, fromNs: bigint, toNs: bigint): Promise<LossRow[]>;
 }

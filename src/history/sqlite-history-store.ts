@@ -320,6 +320,10 @@ class SqliteHistoryReader implements HistoryReader {
     return ns === undefined ? undefined : BigInt(ns);
   }
 
+  async sourcePaths(): Promise<string[]> {
+    return [...this.files.entries()].sort((a, b) => a[0] - b[0]).map(([, path]) => path);
+  }
+
   async lossesBetween(host: string, fromNs: bigint, toNs: bigint): Promise<LossRow[]> {
     const hostId = this.hostIds.get(host);
     if (hostId === undefined) return [];

@@ -46,12 +46,66 @@ describe('explain', () => {
     return out;
   };
 
-  it('--json is the line enrich writes for that event', async () => {
+  it('--json is the line enrich writes for that event, plus proc_tree.context', async () => {
     for (const i of picks()) {
       const id = docs[i]!.event.id as string;
       const r = await cliInProcess('explain', `audit(${id})`, net.logDir, '--db', db, '--json');
       expect(r.code, id).toBe(0);
-      expect(r.out, id).toBe(lines[i] + '\n');
+      const doc = JSON.parse(r.out) as Doc;
+      expect(doc.proc_tree.context, id).toBeDefined();
+      delete doc.proc_tree.context;
+      expect(JSON.stringify(doc), id).toBe(lines[i]);
+    }
+  });
+
+  it('without INPUT reads the event from the logs the history was ingested from', async () => {
+    for (const i of picks()) {
+      const id = docs[i]!.event.id as string;
+      const given = await cliInProcess('explain', id, net.logDir, '--db', db, '--json');
+      const fromHistory = await cliInProcess('explain', id, '--db', db, '--json');
+      expect(fromHistory.code, id).toBe(0);
+      expect(fromHistory.out, id).toBe(given.out);
+    }
+  });
+
+  it('without INPUT, logs moved away since ingest: one line saying to give INPUT, exit 1', async () => {
+    const moved = mkdtempSync(join(dir, 'moved-'));
+    writeFileSync(join(moved, 'audit.log'), readFileSync(net.logFiles[0]!));
+    const movedDb = join(dir, 'moved.db');
+    expect((await cliInProcess('ingest', '--db', movedDb, join(moved, 'audit.log'))).code).toBe(0);
+    rmSync(join(moved, 'audit.log'));
+    const r = await cliInProcess('explain', docs[picks()[0]!]!.event.id, '--db', movedDb);
+    expect(r.code).toBe(1);
+    expect(r.err.trim().split('\n')).toEqual([expect.stringMatching(/not where they were .*give the log that holds the event as INPUT/)]);
+  });
+
+  it('context: siblings and descendants in the window are what descendants --from --to gives, the timeline what timeline gives', async () => {
+    for (const i of picks()) {
+      const d = docs[i]!;
+      const r = await cliInProcess('explain', d.event.id, '--db', db, '--json', '--window', '2');
+      const c = (JSON.parse(r.out) as Doc).proc_tree.context;
+      const [self, parent] = d.proc_tree.ancestry as Doc[];
+      const t = BigInt(d.event.id.split(':')[0].replace('.', '')) * 1_000_000n;
+      const from = `${(t - 2_000_000_000n) / 1_000_000_000n}.${String((t - 2_000_000_000n) % 1_000_000_000n).padStart(9, '0')}`;
+      const to = `${(t + 2_000_000_000n) / 1_000_000_000n}.${String((t + 2_000_000_000n) % 1_000_000_000n).padStart(9, '0')}`;
+      const mine = JSON.parse((await cliInProcess('descendants', String(self!.pid), '--from', from, '--to', to, '--db', db, '--json')).out) as Doc;
+      expect(c.descendants.root, d.event.id).toEqual(mine.root);
+      expect(c.descendants.count, d.event.id).toBe(mine.count);
+      const key = (x: Doc): string => `${x.pid}@${x.startNs}`;
+      if (parent !== undefined) {
+        const theirs = JSON.parse((await cliInProcess('descendants', String(parent.pid), '--from', from, '--to', to, '--db', db, '--json')).out) as Doc;
+        const siblings = (theirs.root.children as Doc[]).map(key).filter((k) => k !== key(c.descendants.root));
+        expect(c.siblings.map(key).sort(), d.event.id).toEqual(siblings.sort());
+      }
+      const tl = JSON.parse((await cliInProcess('timeline', String(self!.pid), '--db', db, '--json')).out) as Doc;
+      expect(c.timeline.pid).toBe(self!.pid);
+      // The same instance as timeline lists it; explain marks it as the one alive at the event.
+      expect(c.timeline.aliveAtQuery).toBe(true);
+      expect({ ...c.timeline, aliveAtQuery: false }, d.event.id).toEqual(tl.instances.find((x: Doc) => x.id === c.timeline.id));
+      expect(`${c.timeline.pid}@${c.timeline.startNs}`).toBe(key(c.descendants.root));
+      const text = await cliInProcess('explain', d.event.id, '--db', db, '--window', '2');
+      expect(text.out).toContain(`descendants of pid ${self!.pid} in the window: ${mine.count}`);
+      expect(text.out).toMatch(new RegExp(`timeline of pid ${self!.pid} `));
     }
   });
 

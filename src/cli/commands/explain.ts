@@ -1,10 +1,13 @@
 import { actionOf, categoriesOf, outcomeOf } from '../../enrich/ecs-event.js';
 import type { EnrichedEvent } from '../../enrich/enrich-events.js';
-import { checkEventInputs, enrichOne, findAuditEvent, parseEventId } from '../../enrich/event-by-id.js';
+import { checkEventInputs, enrichOne, eventSearchInputs, findAuditEvent, parseEventId } from '../../enrich/event-by-id.js';
 import { ingestFirst } from '../../enrich/ingest-first.js';
 import { toNdjsonEvent } from '../../enrich/ndjson-event.js';
 import { linkEntityId } from '../../enrich/ancestry-fields.js';
 import { ancestryText } from '../../history/ancestry-text.js';
+import { processContextInSnapshot, type ProcessContext } from '../../history/process-context.js';
+import { renderTreeNotes, renderTreeText, treeNodeJson } from '../../history/render-tree.js';
+import { timelineEntryJson, timelineEntryText } from '../../history/timeline-text.js';
 import { openStore, toJsonLine, userText } from '../../history/query-cli-args.js';
 import { formatTimeNs } from '../../time/format-time.js';
 import type { Command } from '../command.js';
@@ -14,19 +17,24 @@ import { UsageError } from '../user-error.js';
 import { takeWaitOption, WAIT_USAGE } from '../wait-option.js';
 
 const USAGE = [
-  'usage: proc-tree explain EVENT_ID INPUT... [--db FILE] [--host NAME] [--no-ingest] [--json]',
+  'usage: proc-tree explain EVENT_ID [INPUT...] [--db FILE] [--host NAME] [--window SECONDS] [--no-ingest] [--json]',
   '',
   'One audit event of the logs INPUT, for a person: what it was (action, outcome), where it is',
   'in the log, its records with their fields decoded, the process that acted (pid, executable,',
   'arguments, user, start, entity id) and that process\'s ancestry at the event, self first, as',
-  '`proc-tree ancestry PID --at audit(EVENT_ID)` gives it, uncertainty included. The inputs are',
-  'ingested into the history first, as by `proc-tree enrich` (nothing to do when it holds them).',
+  '`proc-tree ancestry PID --at audit(EVENT_ID)` gives it, uncertainty included; then, within',
+  '--window seconds either side of the event, its siblings (the parent\'s other children) and its',
+  'descendants, and that process\'s recorded life (start, parents, execs, end, with evidence).',
+  'The inputs are ingested into the history first, as by `proc-tree enrich` (nothing to do when',
+  'it holds them). Without INPUT the event is read from the logs the history was ingested from.',
   '',
   '  EVENT_ID          the audit id from a log line: 1796280983.178:489816 or audit(1796280983.178:489816)',
   '  --host NAME       the event\'s host, when several hosts\' logs use the same id (and for records without node=)',
   '  --db FILE         history database (default ./proc-tree.db, or $PROC_TREE_DB)',
+  '  --window SECONDS  half the context window around the event (default 5)',
   '  --no-ingest       use the history as it is',
-  '  --json            the event as one `enrich` NDJSON object',
+  '  --json            the event as one `enrich` NDJSON object, plus proc_tree.context {window, siblings,',
+  '                    descendants, timeline} (siblings and descendants as `descendants --json` nodes)',
   WAIT_USAGE,
   '',
   'Exit status: 0 explained; 1 no such event in INPUT; 2 wrong invocation.',
@@ -34,6 +42,7 @@ const USAGE = [
   'examples:',
   '  proc-tree explain \'audit(1796280983.178:489816)\' /var/log/audit --db host1.db',
   '  proc-tree explain 1796280983.178:489816 audit.log --json | jq .proc_tree.ancestry',
+  '  proc-tree explain 1796280983.178:489816 --db host1.db      # the logs as ingested into host1.db',
 ].join('\n');
 
 const command: Command = {
@@ -45,16 +54,17 @@ const command: Command = {
       {
         args,
         allowPositionals: true,
-        options: { db: { type: 'string' }, host: { type: 'string' }, 'no-ingest': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+        options: { db: { type: 'string' }, host: { type: 'string' }, window: { type: 'string' }, 'no-ingest': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
       },
       USAGE,
     );
     const [idText, ...inputs] = positionals;
     if (idText === undefined) throw new UsageError(`no EVENT_ID given\n${USAGE}`);
     const id = parseEventId(idText);
-    checkEventInputs(inputs, 'explain', USAGE);
+    const windowNs = windowOption(values.window);
+    checkEventInputs(inputs, 'explain');
     const db = values.db ?? process.env.PROC_TREE_DB ?? './proc-tree.db';
-    if (!values['no-ingest']) {
+    if (!values['no-ingest'] && inputs.length > 0) {
       const ingested = await ingestFirst({
         command: 'explain', argv, db, inputs, stdin: io.stdin, stderr: io.stderr,
         ...(values.host !== undefined ? { host: values.host } : {}),
@@ -62,17 +72,73 @@ const command: Command = {
       });
       if (ingested === undefined) return 1;
     }
-    const found = await findAuditEvent(inputs, id, values.host);
     const store = await openStore(db);
     try {
-      const enriched = await store.read((reader) => enrichOne(reader, found, values.host));
-      io.stdout.write(values.json ? toJsonLine(toNdjsonEvent(enriched)) : explanation(enriched));
+      const found = await findAuditEvent(await eventSearchInputs(inputs, store), id, values.host);
+      const { enriched, context } = await store.read(async (reader) => {
+        const e = await enrichOne(reader, found, values.host);
+        const self = e.ancestry?.chain[0];
+        if (self?.instanceId === undefined) return { enriched: e, context: undefined };
+        const parentInstanceId = e.ancestry?.chain[1]?.instanceId;
+        const query = { instanceId: self.instanceId, atNs: e.subject.timeNs, windowNs, ...(parentInstanceId !== undefined ? { parentInstanceId } : {}) };
+        return { enriched: e, context: await processContextInSnapshot(reader, query) };
+      });
+      if (values.json) {
+        const doc = toNdjsonEvent(enriched) as Record<string, any>;
+        if (context !== undefined) doc.proc_tree = { ...doc.proc_tree, context: contextJson(context) };
+        io.stdout.write(toJsonLine(doc));
+      } else io.stdout.write(explanation(enriched) + (context === undefined ? '' : contextText(context, enriched)));
       return 0;
     } finally {
       await store.close();
     }
   },
 };
+
+const DEFAULT_WINDOW_S = 5;
+
+function windowOption(text: string | undefined): bigint {
+  if (text === undefined) return BigInt(DEFAULT_WINDOW_S) * 1_000_000_000n;
+  if (!/^\d+(\.\d{1,9})?$/.test(text.trim())) throw new UsageError(`--window takes seconds, e.g. 5 or 0.5, got '${text}'`);
+  const [whole, frac = ''] = text.trim().split('.');
+  return BigInt(whole!) * 1_000_000_000n + BigInt(frac.padEnd(9, '0'));
+}
+
+/** Siblings list at most this many (the count says how many there were). */
+const MAX_SIBLINGS_SHOWN = 20;
+
+function contextText(c: ProcessContext, e: EnrichedEvent): string {
+  const self = e.ancestry!.chain[0]!;
+  const parent = e.ancestry!.chain[1];
+  const lines = [`context: ${formatTimeNs(c.fromNs)} .. ${formatTimeNs(c.toNs)} (the event ± ${formatSeconds(c.toNs - e.subject.timeNs)})`];
+  if (parent === undefined) lines.push('siblings: none known (no parent in the chain)');
+  else {
+    lines.push(`siblings (other children of pid ${parent.pid} in the window): ${c.siblings.length}`);
+    for (const s of c.siblings.slice(0, MAX_SIBLINGS_SHOWN)) lines.push(`  ${renderTreeText([{ ...s, children: [] }], { times: true })}`);
+    if (c.siblings.length > MAX_SIBLINGS_SHOWN) lines.push(`  ... ${c.siblings.length - MAX_SIBLINGS_SHOWN} more (--json lists them all)`);
+  }
+  lines.push(`descendants of pid ${self.pid} in the window: ${c.descendants.count}`);
+  const tree = renderTreeText([c.descendants.root], { times: true }).split('\n').map((l) => `  ${l}`);
+  lines.push(...tree);
+  const notes = renderTreeNotes([c.descendants.root, ...c.siblings], c.descendants.notes);
+  if (notes !== '') lines.push(...notes.trimEnd().split('\n').map((l) => `  ${l}`));
+  lines.push(`timeline of pid ${self.pid} (this process, evidence in brackets):`, timelineEntryText(c.timeline));
+  return lines.join('\n') + '\n';
+}
+
+function formatSeconds(ns: bigint): string {
+  const ms = Number(ns / 1_000_000n);
+  return `${ms / 1000} s`;
+}
+
+function contextJson(c: ProcessContext): Record<string, unknown> {
+  return {
+    window: { from: formatTimeNs(c.fromNs), to: formatTimeNs(c.toNs) },
+    siblings: c.siblings.map(treeNodeJson),
+    descendants: { count: c.descendants.count, uncertain: c.descendants.uncertain, ...(c.descendants.notes.length > 0 ? { notes: c.descendants.notes } : {}), root: treeNodeJson(c.descendants.root) },
+    timeline: timelineEntryJson(c.timeline),
+  };
+}
 
 /** `key=value` with the value quoted when it holds a space or a quote, escaped for a terminal. */
 function fieldText(key: string, value: string): string {

@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { locateHistory } from '../../history/open-history-store.js';
 import { openStore, parseAtArg, parsePid, parseQueryArgs } from '../../history/query-cli-args.js';
-import { checkEventInputs, enrichOne, findAuditEvent, parseEventId } from '../../enrich/event-by-id.js';
+import { checkEventInputs, enrichOne, eventSearchInputs, findAuditEvent, parseEventId } from '../../enrich/event-by-id.js';
 import { ingestFirst } from '../../enrich/ingest-first.js';
 import { reportData, reportDataInSnapshot, type ReportData } from '../../history/report-data.js';
 import { reportEventOf, type ReportEvent } from '../../report/report-event.js';
@@ -128,9 +128,9 @@ interface EventReportOptions {
  */
 async function eventReport(idText: string, inputs: string[], o: EventReportOptions, io: CliIo): Promise<string | number> {
   const id = parseEventId(idText);
-  checkEventInputs(inputs, 'report --event', USAGE);
+  checkEventInputs(inputs, 'report --event');
   const db = o.db ?? process.env.PROC_TREE_DB ?? './proc-tree.db';
-  if (o.ingest) {
+  if (o.ingest && inputs.length > 0) {
     const ingested = await ingestFirst({
       command: 'report', argv: o.argv, db, inputs, stdin: io.stdin, stderr: io.stderr,
       ...(o.host !== undefined ? { host: o.host } : {}),
@@ -138,11 +138,11 @@ async function eventReport(idText: string, inputs: string[], o: EventReportOptio
     });
     if (ingested === undefined) return 1;
   }
-  const found = await findAuditEvent(inputs, id, o.host);
   const store = await openStore(db);
   let data: ReportData;
   let event: ReportEvent;
   try {
+    const found = await findAuditEvent(await eventSearchInputs(inputs, store), id, o.host);
     ({ data, event } = await store.read(async (reader) => {
       const enriched = await enrichOne(reader, found, o.host);
       const ev = reportEventOf(enriched);

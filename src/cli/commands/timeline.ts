@@ -1,10 +1,9 @@
-import { commandOf } from '../../history/image-at.js';
 import { openStore, optionalTime, parsePid, parseQueryArgs, toJsonLine } from '../../history/query-cli-args.js';
-import { timeline, type TimelineEntry } from '../../history/timeline.js';
+import { timeline } from '../../history/timeline.js';
+import { timelineEntryJson, timelineEntryText } from '../../history/timeline-text.js';
 import { formatTimeNs } from '../../time/format-time.js';
 import type { Command } from '../command.js';
 import { UsageError, UserError } from '../user-error.js';
-import { printableText } from '../printable-text.js';
 
 const USAGE = [
   'usage: proc-tree timeline PID [--at TIME] [--db FILE] [--host NAME] [--json]',
@@ -26,20 +25,6 @@ const USAGE = [
   '  proc-tree timeline 4242 --at 2026-11-25T14:03:22.517Z --json',
 ].join('\n');
 
-const where = (e: { file?: string; line?: number; offset?: number; id?: string } | undefined): string =>
-  e === undefined ? '' : `  [${e.file ?? '?'}${e.line !== undefined ? `:${e.line}` : `@${e.offset ?? '?'}`}${e.id ? ` ${e.id}` : ''}]`;
-
-function entryText(e: TimelineEntry): string {
-  const i = e.instance;
-  const lines: string[] = [];
-  const start = `${i.startKnown ? 'started' : 'seen since'} ${formatTimeNs(i.startNs)}`;
-  const end = i.endNs === undefined ? 'no end recorded' : `${i.endCertainty === 'inferred' ? `gone by (${i.endReason ?? 'inferred'})` : 'exited'} ${formatTimeNs(i.endNs)}${i.exitCode !== undefined ? ` code ${i.exitCode}` : ''}${i.exitSignal !== undefined ? ` signal ${i.exitSignal}` : ''}`;
-  lines.push(`${e.aliveAtQuery ? '*' : ' '} pid ${i.pid}: ${start}, ${end}${i.creatorPid !== undefined ? `, forked by ${i.creatorPid}` : ''}${where(i.startEvidence)}`);
-  for (const p of e.parents) lines.push(`    ${formatTimeNs(p.sinceNs)}  parent ${p.ppid} (${p.kind})${where(p.evidence)}`);
-  for (const im of e.images) lines.push(`    ${formatTimeNs(im.sinceNs)}  ${im.kind} ${printableText(commandOf(im))}${im.exe ? `  exe=${printableText(im.exe)}` : ''}${im.uid !== undefined ? ` uid=${im.uid}` : ''}${where(im.evidence)}`);
-  return lines.join('\n');
-}
-
 const command: Command = {
   summary: 'every instance that held a pid: start/end, parents and execs over time',
   usage: USAGE,
@@ -53,27 +38,15 @@ const command: Command = {
       const result = await timeline(store, { pid, ...(values.host !== undefined ? { host: values.host } : {}), ...(atNs !== undefined ? { atNs } : {}) });
       if (result.entries.length === 0) throw new UserError(`no record of pid ${pid} in the history`);
       if (values.json) {
-        const t = (ns: bigint | undefined) => (ns === undefined ? null : formatTimeNs(ns));
         io.stdout.write(
           toJsonLine({
             host: result.host,
             pid,
             ...(atNs !== undefined ? { at: formatTimeNs(atNs), atNs } : {}),
-            instances: result.entries.map((e) => ({
-              ...e.instance,
-              // Every key the usage lists, null when unknown (a missing key reads as a format change).
-              start: t(e.instance.startNs),
-              end: t(e.instance.endNs),
-              endNs: e.instance.endNs ?? null,
-              endCertainty: e.instance.endCertainty ?? null,
-              creatorPid: e.instance.creatorPid ?? null,
-              aliveAtQuery: e.aliveAtQuery,
-              parents: e.parents.map((p) => ({ ...p, since: t(p.sinceNs) })),
-              images: e.images.map((im) => ({ ...im, exe: im.exe ?? null, argv: im.argv ?? null, comm: im.comm ?? null, uid: im.uid ?? null, user: im.user ?? null, since: t(im.sinceNs) })),
-            })),
+            instances: result.entries.map(timelineEntryJson),
           }),
         );
-      } else io.stdout.write(result.entries.map(entryText).join('\n') + '\n');
+      } else io.stdout.write(result.entries.map(timelineEntryText).join('\n') + '\n');
       return 0;
     } finally {
       await store.close();

@@ -343,6 +343,10 @@ class PgHistoryReader implements HistoryReader {
     return best;
   }
 
+  async sourcePaths(): Promise<string[]> {
+    return [...this.names.files.entries()].sort((a, b) => a[0] - b[0]).map(([, path]) => path);
+  }
+
   async lossesBetween(host: string, fromNs: bigint, toNs: bigint): Promise<LossRow[]> {
     const h = this.names.hostIds.get(host);
     if (h === undefined) return [];
