@@ -5,7 +5,7 @@
  * link by link (pid, entity id, executable, arguments, start) to what
  * `proc-tree explain EVENT --json` gives for the same event.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runIngest } from '../../src/ingest/run-ingest.js';
@@ -87,6 +87,11 @@ describe('proc-tree report --event (real net-files-login capture, Chromium)', ()
       expect(errors).toEqual([]);
       expect(requests).toEqual([]);
       await page.close();
+      // Without INPUT: the same page, the event read from the logs the history was ingested from.
+      const fromHistory = join(chromium.dir, `${ev.what}-from-history.html`);
+      const again = await cliInProcess('report', '--event', ev.id, '--db', db, '-o', fromHistory);
+      expect(again.code, again.err).toBe(0);
+      expect(readFileSync(fromHistory, 'utf8')).toBe(readFileSync(file, 'utf8'));
     }
   }, 60_000);
 

@@ -12,7 +12,7 @@ import { takeWaitOption, WAIT_USAGE } from '../wait-option.js';
 
 const USAGE = [
   'usage: proc-tree report PID --at TIME [--db FILE] [--host NAME] [-o FILE.html]',
-  '       proc-tree report --event EVENT_ID INPUT... [--db FILE] [--host NAME] [--no-ingest] [-o FILE.html]',
+  '       proc-tree report --event EVENT_ID [INPUT...] [--db FILE] [--host NAME] [--no-ingest] [-o FILE.html]',
   '',
   'One self-contained HTML page for the case file: the ancestry of PID at TIME (self first: pid, executable,',
   'arguments, user, start, how its parent became known, uncertainty marked), the processes alive then under',
@@ -21,7 +21,8 @@ const USAGE = [
   '',
   'With --event: the page of the process that acted in that audit event of the logs INPUT, at the event\'s',
   'time, with the event itself (type, time, records, file:line); its chain is the one `proc-tree explain',
-  'EVENT_ID INPUT --json` gives. The inputs are ingested first, as by explain (nothing to do when the history holds them).',
+  'EVENT_ID INPUT --json` gives. The inputs are ingested first, as by explain (nothing to do when the history holds them);',
+  'without INPUT the event is read from the logs the history was ingested from.',
   '',
   '  --at TIME     epoch seconds, ISO-8601 with a zone, or an audit event id (audit(1697091526.357:2638035))',
   '  --event ID    an audit id from a log line: 1796280983.178:489816 or audit(1796280983.178:489816)',
