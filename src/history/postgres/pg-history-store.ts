@@ -1,5 +1,5 @@
+import { connectPg } from './pg-connect.js';
 import pg from 'pg';
-import { UserError } from '../../cli/user-error.js';
 import type { ChainRow, HistoryReader, HistoryStore, ImageMatch } from '../history-store.js';
 import { LAST_RECORD_STATE_KEY, type ImageRow, type InstanceRow, type LossRow, type ParentRow } from '../history-types.js';
 import { toChainRow, toImage, toInstance, toLoss, toParent } from '../row-mappers.js';
@@ -17,21 +17,11 @@ type Params = Record<string, number | bigint | string>;
  */
 export async function openPgHistoryStore(url: string, env: NodeJS.ProcessEnv = process.env): Promise<HistoryStore> {
   const where = url === '' ? 'the PostgreSQL database of the PG* environment' : redactUrl(url);
-  const client = new pg.Client(url === '' ? fromEnv(env) : { connectionString: url });
-  try {
-    await client.connect();
-  } catch (error) {
-    throw new UserError(`cannot connect to ${where}: ${(error as Error).message}`);
-  }
-  client.on('error', () => undefined); // a dropped connection fails the next query, which says so
-  try {
+  return connectPg(url === '' ? fromEnv(env) : { connectionString: url }, where, async (client) => {
     await checkReadableSchema(client, where);
     const names = await HistoryNames.load(client);
     return new PgHistoryStore(client, new PgHistoryReader(client, names));
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    throw error;
-  }
+  });
 }
 
 /** The PG* variables of `env` as `pg` settings (`pg` itself reads only process.env). */

@@ -1,12 +1,11 @@
+import { connectPg } from './pg-connect.js';
 import pg from 'pg';
 import { UserError } from '../../cli/user-error.js';
 import type { HostNamed, IngestTarget, TargetOptions } from '../../ingest/ingest-target.js';
 import { HistoryBuilder, type HistoryBuilderOptions } from '../history-builder.js';
 import { DEFAULT_HOST } from '../history-types.js';
-import { allocateHostId } from './pg-hosts.js';
 import { PgHistoryWriter } from './pg-history-writer.js';
 import { loadHost } from './pg-host-load.js';
-import { MAX_HOST_ID } from './pg-id-ranges.js';
 import { migratePostgres } from './pg-schema.js';
 import { PgSourceRegistry } from './pg-source-registry.js';
 import { redactUrl } from './pg-url.js';
@@ -35,29 +34,17 @@ export class PgIngestTarget implements IngestTarget {
 
   static async open(url: string, options: TargetOptions): Promise<PgIngestTarget> {
     const where = redactUrl(url);
-    const client = new pg.Client({ connectionString: url });
-    try {
-      await client.connect();
-    } catch (error) {
-      throw new UserError(`cannot connect to ${where}: ${(error as Error).message}`);
-    }
-    client.on('error', () => undefined); // a dropped connection fails the next query, which says so
-    const target = new PgIngestTarget(client, where, options.waitS);
-    try {
+    return connectPg({ connectionString: url }, where, async (client) => {
+      const target = new PgIngestTarget(client, where, options.waitS);
       await migratePostgres(client, where);
       await target.takeHost(options.host ?? DEFAULT_HOST, true);
       return target;
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
+    });
   }
 
   /** Allocates the host, takes its writer lock and reads what its writer needs. */
   private async takeHost(name: string, withSources: boolean): Promise<void> {
-    const id = await allocateHostId(this.client, name);
-    if (id > MAX_HOST_ID) throw new UserError(`${this.where}: more than ${MAX_HOST_ID} hosts: host ids beyond that do not fit proc-tree's id ranges`);
-    await this.lock.acquire(id, name);
+    const id = await this.lock.takeHost(name);
     this.writer.addHost(name, id, await loadHost(this.client, id));
     if (withSources) await this.registry.loadHost(this.client, id);
     this.built?.restoreHost(id);

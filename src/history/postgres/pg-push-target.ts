@@ -1,9 +1,7 @@
+import { connectPg } from './pg-connect.js';
 import pg from 'pg';
-import { UserError } from '../../cli/user-error.js';
 import { copyLine, copyRows, type CopyValue } from './pg-copy.js';
 import { IMAGE_COLUMNS, INSTANCE_COLUMNS, LOSS_COLUMNS, PARENT_COLUMNS } from './pg-history-writer.js';
-import { allocateHostId } from './pg-hosts.js';
-import { MAX_HOST_ID } from './pg-id-ranges.js';
 import { migratePostgres } from './pg-schema.js';
 import { SOURCE_COLUMNS } from './pg-source-registry.js';
 import { redactUrl } from './pg-url.js';
@@ -57,28 +55,15 @@ export class PgPushTarget {
 
   static async open(url: string, waitS: number | undefined): Promise<PgPushTarget> {
     const where = redactUrl(url);
-    const client = new pg.Client({ connectionString: url });
-    try {
-      await client.connect();
-    } catch (error) {
-      throw new UserError(`cannot connect to ${where}: ${(error as Error).message}`);
-    }
-    client.on('error', () => undefined); // a dropped connection fails the next query, which says so
-    try {
+    return connectPg({ connectionString: url }, where, async (client) => {
       await migratePostgres(client, where);
       return new PgPushTarget(client, where, waitS);
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
+    });
   }
 
   /** The host's id, allocated when new, with its writer lock held until close. */
   async takeHost(name: string): Promise<number> {
-    const id = await allocateHostId(this.client, name);
-    if (id > MAX_HOST_ID) throw new UserError(`${this.where}: more than ${MAX_HOST_ID} hosts: host ids beyond that do not fit proc-tree's id ranges`);
-    await this.lock.acquire(id, name);
-    return id;
+    return this.lock.takeHost(name);
   }
 
   async maxIds(hostId: number): Promise<MaxIds> {

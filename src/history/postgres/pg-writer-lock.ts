@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import type pg from 'pg';
 import { UserError } from '../../cli/user-error.js';
 import { EXIT_TEMPFAIL } from '../../ingest/writer-lock.js';
+import { allocateHostId } from './pg-hosts.js';
+import { MAX_HOST_ID } from './pg-id-ranges.js';
 import { PG_LOCK_CLASS } from './pg-schema.js';
 
 /** How often a waiting writer tries the lock again. */
@@ -22,6 +24,14 @@ export class PgWriterLock {
     /** Seconds to wait for a busy host (undefined: refuse at once). */
     private readonly waitS: number | undefined,
   ) {}
+
+  /** The id of host `name` (allocated when new, within proc-tree's id ranges), its lock then held. */
+  async takeHost(name: string): Promise<number> {
+    const id = await allocateHostId(this.client, name);
+    if (id > MAX_HOST_ID) throw new UserError(`${this.where}: more than ${MAX_HOST_ID} hosts: host ids beyond that do not fit proc-tree's id ranges`);
+    await this.acquire(id, name);
+    return id;
+  }
 
   async acquire(hostId: number, hostName: string): Promise<void> {
     if (this.held.has(hostId)) return;
