@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { AssembledEvent } from '../../adapters/auditd/reassemble.js';
 import { UsageError, UserError } from '../cli/user-error.js';
 import type { HistoryReader, HistoryStore } from '../history/history-store.js';
+import { auditEventIdOf } from '../time/parse-time.js';
 import { auditEvents, newAuditEventStreamStats } from './audit-event-stream.js';
 import { enrichEvents, type EnrichedEvent } from './enrich-events.js';
 
@@ -12,11 +13,9 @@ import { enrichEvents, type EnrichedEvent } from './enrich-events.js';
  * `enrich` gives for that event.
  */
 
-const EVENT_ID = /^(?:msg=)?(?:audit\()?(\d+\.\d{3}:\d+)\)?:?$/;
-
 /** `T:SERIAL` from `1796280983.178:489816`, `audit(1796280983.178:489816)` or `msg=audit(...):`. */
 export function parseEventId(text: string): string {
-  const id = EVENT_ID.exec(text.trim())?.[1];
+  const id = auditEventIdOf(text);
   if (id === undefined) throw new UsageError(`EVENT_ID must be an audit id such as 1796280983.178:489816 or audit(1796280983.178:489816), got '${text}'`);
   return id;
 }

@@ -9,6 +9,12 @@ const ISO_WITH_ZONE =
 /** An audit event id as it appears in a log line: `audit(1697091526.357:2638035)` or without `audit(...)`. */
 const AUDIT_EVENT_ID = /^(?:msg=)?(?:audit\()?(\d+\.\d{3}):(\d+)\)?:?$/;
 
+/** `SECONDS.MS:SERIAL` of an audit event id as pasted (`audit(...)`, `msg=audit(...):` or bare); undefined for other text. */
+export function auditEventIdOf(text: string): string | undefined {
+  const m = AUDIT_EVENT_ID.exec(text.trim());
+  return m ? `${m[1]}:${m[2]}` : undefined;
+}
+
 /**
  * The serial of a TIME given as an audit event id (`audit(1697091526.357:2638035)` ->
  * 2638035), undefined for other forms: events of the same millisecond are ordered by it.
