@@ -31,7 +31,19 @@ export interface KillResumeOptions {
   seed: number;
   /** A re-run is killed again at a new random moment at most this many times, then left to finish. */
   maxKillsPerTrial?: number;
+  /**
+   * The first run of each trial is killed as soon as its database shows part of the input
+   * committed, instead of at a random moment: a short test then always cuts an ingest
+   * between two commits, however fast or loaded the machine is.
+   */
+  firstKillMidIngest?: boolean;
 }
+
+/** When runKillable kills: after a delay, or as soon as the database is seen half-ingested. */
+export type KillPlan = { afterS: number } | { midIngestOf: string };
+
+/** How often a midIngestOf plan looks at the database, ms. */
+const MID_INGEST_POLL_MS = 3;
 
 export interface KillResumeResult {
   /** Wall time of the uninterrupted reference ingest, s: kill delays are drawn in [0, this). */
@@ -59,10 +71,10 @@ export interface KillResumeResult {
 const STDERR_TAIL = 8192;
 
 /**
- * Runs `proc-tree ingest` under GNU time as the leader of a new process group and, when
- * killAfterS is given, SIGKILLs the whole group (time, the CLI and anything it started) then.
+ * Runs `proc-tree ingest` under GNU time as the leader of a new process group and, when a
+ * kill plan is given, SIGKILLs the whole group (time, the CLI and anything it started) then.
  */
-export async function runKillable(cli: ProcTreeCli, args: string[], killAfterS: number | undefined, tmp: string): Promise<KillableRun> {
+export async function runKillable(cli: ProcTreeCli, args: string[], plan: KillPlan | undefined, tmp: string): Promise<KillableRun> {
   const timeDir = mkdtempSync(join(tmp, 'time-'));
   const timeFile = join(timeDir, 'time.txt');
   const started = process.hrtime.bigint();
@@ -72,16 +84,23 @@ export async function runKillable(cli: ProcTreeCli, args: string[], killAfterS: 
     stderr += d;
     if (stderr.length > 4 * STDERR_TAIL) stderr = stderr.slice(-STDERR_TAIL);
   });
-  const timer =
-    killAfterS === undefined
-      ? undefined
-      : setTimeout(() => {
-          try {
-            process.kill(-child.pid!, 'SIGKILL');
-          } catch {
-            // the group is already gone: the run finished first
-          }
-        }, killAfterS * 1000);
+  const killGroup = (): void => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // the group is already gone: the run finished first
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  if (plan !== undefined && 'afterS' in plan) timer = setTimeout(killGroup, plan.afterS * 1000);
+  else if (plan !== undefined) {
+    const db = plan.midIngestOf;
+    const poll = (): void => {
+      if (killState(db) === 'mid-ingest') killGroup();
+      else timer = setTimeout(poll, MID_INGEST_POLL_MS);
+    };
+    timer = setTimeout(poll, MID_INGEST_POLL_MS);
+  }
   const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (c, s) => resolve({ code: c, signal: s }));
@@ -90,7 +109,7 @@ export async function runKillable(cli: ProcTreeCli, args: string[], killAfterS: 
   const wallS = Number(process.hrtime.bigint() - started) / 1e9;
   const timeLines = existsSync(timeFile) ? readFileSync(timeFile, 'utf8').trim().split('\n') : [];
   rmSync(timeDir, { recursive: true, force: true });
-  const killed = signal === 'SIGKILL' && killAfterS !== undefined;
+  const killed = signal === 'SIGKILL' && plan !== undefined;
   return {
     killed,
     exitCode: code ?? 128 + (signal === null ? 0 : signalNumber(signal)),
@@ -160,9 +179,10 @@ export async function killResume(o: KillResumeOptions): Promise<KillResumeResult
     let finished = false;
     let landedHere = 0;
     for (let attempt = 0; !finished; attempt++) {
-      const killAfterS = attempt <= maxKills ? rng.float() * reference.wallS : undefined;
-      if (killAfterS !== undefined) r.killsSent++;
-      const run = await runKillable(cli, ['ingest', '--db', db, ...o.ingestArgs], killAfterS, o.workDir);
+      const plan: KillPlan | undefined =
+        attempt === 0 && o.firstKillMidIngest === true ? { midIngestOf: db } : attempt <= maxKills ? { afterS: rng.float() * reference.wallS } : undefined;
+      if (plan !== undefined) r.killsSent++;
+      const run = await runKillable(cli, ['ingest', '--db', db, ...o.ingestArgs], plan, o.workDir);
       const verdict = judgeRun({ exitCode: run.exitCode, stderrTail: run.stderrTail });
       if (verdict.internalError) {
         r.internalErrors++;
