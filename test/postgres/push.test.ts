@@ -8,6 +8,8 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgWriterLock } from '../../src/history/postgres/pg-writer-lock.js';
 import { runPush, type PushOptions } from '../../src/history/push/run-push.js';
@@ -193,6 +195,100 @@ describe('push a SQLite history into PostgreSQL', () => {
     expect(await pgCanonicalDump(pg.url)).toEqual(want);
   }, 120_000);
 
+  it('refuses a second file whose node= host has the same rows under the same ids, and lets a copy of the file go on', async () => {
+    // busy-machine-rotation's records all carry node=vm. Ingested first into two files, host
+    // "vm" gets the same rows under the same ids in both, so the row witnesses agree.
+    const a = join(dir, 'vm-a.db');
+    const b = join(dir, 'vm-b.db');
+    await runIngest({ db: a, inputs: [logs('busy-machine-rotation')] });
+    for (const c of listAuditdCaptures()) await runIngest({ db: b, inputs: [c.logDir], host: c.meta.name });
+    const vmRows = (file: string): unknown[] => {
+      const d = new Database(file, { readonly: true });
+      try {
+        return d.prepare("SELECT i.id, i.pid FROM instances i JOIN hosts h ON h.id = i.host_id WHERE h.name = 'vm' ORDER BY i.id").raw().all();
+      } finally {
+        d.close();
+      }
+    };
+    const inA = vmRows(a);
+    const inB = vmRows(b);
+    expect(inA.length).toBeGreaterThan(100);
+    expect(inB.length).toBeGreaterThan(inA.length); // exec-chain-enriched-node adds node=vm records
+    expect(inB.slice(0, inA.length)).toEqual(inA);
+
+    const pg = await pgDatabase('push_same_rows');
+    await push(a, pg.url);
+    const mixed = await cliInProcess('push', '--db', b, '--to', pg.url);
+    expect(mixed.code).toBe(1);
+    expect(mixed.err).toMatch(/host "vm" was pushed from another SQLite history: push this one into another database/);
+    expect(mixed.err.trim().split('\n').length).toBe(1);
+    expect(await pgCanonicalDump(pg.url)).toEqual(canonicalDump(a));
+
+    // A copy is the same history: it continues, also after more ingest into it.
+    const copy = join(dir, 'vm-a-copy.db');
+    copyFileSync(a, copy);
+    const again = await push(copy, pg.url);
+    expect(rowsOf(again.added) + rowsOf(again.updated)).toBe(0);
+    await runIngest({ db: copy, inputs: [logs('exec-chain-enriched-node')] });
+    const more = await push(copy, pg.url);
+    expect(more.added.instances).toBeGreaterThan(0);
+    expect(await pgCanonicalDump(pg.url)).toEqual(canonicalDump(copy));
+  }, 120_000);
+
+  for (const naming of ['each capture under its own --host', 'node= names only'] as const) {
+    it(`every capture (${naming}): pushes SIGKILLed during their COPY store nothing, the next push completes`, async () => {
+      const captures = listAuditdCaptures();
+      expect(captures.length).toBeGreaterThanOrEqual(14);
+      const big = join(dir, `all-killed-${naming.length}.db`);
+      const ingest = async (list: typeof captures): Promise<void> => {
+        for (const c of list) await runIngest({ db: big, inputs: [c.logDir], ...(naming === 'node= names only' ? {} : { host: c.meta.name }) });
+      };
+      // busy-machine-rotation (node=vm) in the first push, exec-chain-enriched-node (node=vm
+      // too) after it: the killed pushes add to hosts the first push wrote.
+      const split = captures.findIndex((c) => c.meta.name === 'exec-chain-enriched-node');
+      expect(split).toBeGreaterThan(0);
+      await ingest(captures.slice(0, split));
+      const pg = await pgDatabase('push_killed');
+      await push(big, pg.url);
+      await ingest(captures.slice(split));
+      const before = await pgCanonicalDump(pg.url);
+      expect(before).not.toEqual(canonicalDump(big));
+
+      const client = await pg.connect();
+      let killedMidCopy = 0;
+      try {
+        for (let attempt = 0; attempt < 8 && killedMidCopy < 3; attempt++) {
+          const child = spawn(process.execPath, [cli, 'push', '--db', big, '--to', pg.url], { stdio: 'ignore' });
+          const exited = new Promise<void>((done) => child.on('exit', () => done()));
+          // The kill comes at the (attempt+1)-th sight of a COPY in progress: later and later in the transaction.
+          let sights = 0;
+          while (child.exitCode === null) {
+            if ((await copiesRunning(client)) > 0 && ++sights > attempt) {
+              child.kill('SIGKILL');
+              break;
+            }
+          }
+          await exited;
+          await settled(client);
+          if (child.signalCode === 'SIGKILL') {
+            expect(await pgCanonicalDump(pg.url), `attempt ${attempt}`).toEqual(before); // nothing of the killed push is stored
+            killedMidCopy++;
+          }
+        }
+      } finally {
+        await client.end();
+      }
+      expect(killedMidCopy).toBe(3);
+      const last = await push(big, pg.url);
+      expect(last.added.instances).toBeGreaterThan(0);
+      // One default host for all captures: later ones end processes the first push left open.
+      if (naming === 'node= names only') expect(last.updated.instances).toBeGreaterThan(0);
+      expect(await pgCanonicalDump(pg.url)).toEqual(canonicalDump(big));
+      const again = await push(big, pg.url);
+      expect(rowsOf(again.added) + rowsOf(again.updated)).toBe(0);
+    }, 120_000);
+  }
+
   it('hands over to a direct ingest: a half-read log pushed, then continued straight into PostgreSQL, ends as if PostgreSQL had read it all', async () => {
     const growing = join(dir, 'handover.log');
     const rest = firstHalf(join(logs('busy-machine-rotation'), 'audit.log'), growing);
@@ -275,6 +371,22 @@ describe('push a SQLite history into PostgreSQL', () => {
     expect((await cliInProcess('push', '--db', join(dir, 'none.db'), '--to', 'fleet.db')).code).toBe(2);
   });
 });
+
+/** Other sessions of this database running a COPY right now. */
+async function copiesRunning(client: pg.Client): Promise<number> {
+  const { rows } = await client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE 'COPY %' AND pid <> pg_backend_pid()");
+  return rows[0].n as number;
+}
+
+/** Waits until the server has noticed a killed client: no other session on this database (its writer locks gone). */
+async function settled(client: pg.Client): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const { rows } = await client.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    if (rows[0].n === 0) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('a killed push still has a session after 5 s');
+}
 
 /** resume_state of the default host, without push's own marker. */
 async function resumeState(db: TestDatabase): Promise<Record<string, string>> {

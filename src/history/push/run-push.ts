@@ -41,13 +41,16 @@ export const PUSH_MARKER_KEY = 'push.origin';
 interface PushMarker {
   /**
    * Per table, the parts that never change of the last row pushed (witnessesOf): the
-   * same file still holds the same row under that id, another file almost surely not.
+   * same file still holds the same row under that id, another file almost surely not
+   * (unless it ingested the same logs in the same order: `origin` tells those apart).
    */
   witness: Record<PgPushTable, string>;
   /** Largest SQLite id pushed per table (0: none). */
   ids: Record<PgPushTable, number>;
   /** sha256 of the host's resume state as pushed (the marker left out). */
   state: string;
+  /** originOf the file pushed (absent in markers of older versions, '' from a file with no source yet). */
+  origin?: string;
 }
 
 const zeroCounts = (): RowCounts => ({ instances: 0, parents: 0, images: 0, losses: 0, sources: 0 });
@@ -93,7 +96,8 @@ async function push(snapshot: SqlitePushSnapshot, target: PgPushTarget, options:
     pgState.delete(PUSH_MARKER_KEY);
     const max = await target.maxIds(pgHost);
     const marker = markerText === undefined ? undefined : (JSON.parse(markerText) as PushMarker);
-    checkContinues(where, name, marker, witnessesOf(snapshot, h.id, marker?.ids), max, pgHost, pgState, options.db);
+    const renamable = h.name === '';
+    checkContinues(where, { name, renamable }, marker, { rows: witnessesOf(snapshot, h.id, marker?.ids), origin: originOf(snapshot) }, max, pgHost, pgState, options.db);
     plans.push({
       sqliteHost: h.id,
       pgHost,
@@ -167,7 +171,7 @@ async function pushHost(snapshot: SqlitePushSnapshot, target: PgPushTarget, map:
   }
 
   const state = new Map(plan.state);
-  const marker: PushMarker = { witness: witnessesOf(snapshot, sqliteHost, ids), ids, state: stateHash(plan.state) };
+  const marker: PushMarker = { witness: witnessesOf(snapshot, sqliteHost, ids), ids, state: stateHash(plan.state), origin: originOf(snapshot) };
   state.set(PUSH_MARKER_KEY, JSON.stringify(marker));
   await target.replaceState(pgHost, state);
 }
@@ -233,19 +237,47 @@ function witnessesOf(snapshot: SqlitePushSnapshot, sqliteHost: number, ids: Reco
   return out;
 }
 
+/**
+ * Which SQLite history this is: path and first ingest time (ns) of its first registered
+ * source, which no later ingest changes. The row witnesses alone do not tell two files apart
+ * that ingested the same logs in the same order: their rows, ids and witnesses are equal
+ * (busy-machine-rotation ingested into two files gives host "vm" rows 1..385 in both), and a
+ * push of the second continued the first's host, its new rows naming the second file's
+ * sources. A copy of the file keeps the origin; a file ingested on its own has another
+ * (a clock reading in ns).
+ */
+function originOf(snapshot: SqlitePushSnapshot): string {
+  const first = snapshot.sources[0];
+  return first === undefined ? '' : JSON.stringify([String(first.path), String(first.first_ingest_ns)]);
+}
+
 function stateHash(state: ReadonlyMap<string, string>): string {
   return createHash('sha256').update(JSON.stringify([...state].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))).digest('hex');
 }
 
 /** Refuses a push that would mix histories: the host holds rows from elsewhere, or was written since the last push. */
-function checkContinues(where: string, name: string, marker: PushMarker | undefined, witness: Record<PgPushTable, string>, max: MaxIds, pgHost: number, pgState: Map<string, string>, db: string): void {
-  const host = name === '' ? 'the default host' : `host ${JSON.stringify(name)}`;
+function checkContinues(
+  where: string,
+  pushed: { name: string; renamable: boolean },
+  marker: PushMarker | undefined,
+  mine: { rows: Record<PgPushTable, string>; origin: string },
+  max: MaxIds,
+  pgHost: number,
+  pgState: Map<string, string>,
+  db: string,
+): void {
+  const host = pushed.name === '' ? 'the default host' : `host ${JSON.stringify(pushed.name)}`;
+  // push --host names only the file's unnamed default host: a node= host, or one the ingest named, keeps its name.
+  const elsewhere = pushed.renamable ? 'under another name (--host NAME) or into another database' : 'into another database (push --host renames only an unnamed default host)';
   if (marker === undefined) {
     const any = Object.values(max).some((v) => v !== null) || pgState.size > 0;
-    if (any) throw new UserError(`${where}: ${host} already holds a history that was not pushed from ${db}: push it under another name (--host NAME) or into another database`);
+    if (any) throw new UserError(`${where}: ${host} already holds a history that was not pushed from ${db}: push it ${elsewhere}`);
     return;
   }
-  if ((Object.keys(witness) as PgPushTable[]).some((t) => marker.witness?.[t] !== witness[t])) throw new UserError(`${where}: ${host} was pushed from another SQLite history: push this one under another name (--host NAME) or into another database`);
+  const otherOrigin = marker.origin !== undefined && marker.origin !== '' && marker.origin !== mine.origin;
+  if (otherOrigin || (Object.keys(mine.rows) as PgPushTable[]).some((t) => marker.witness?.[t] !== mine.rows[t])) {
+    throw new UserError(`${where}: ${host} was pushed from another SQLite history: push this one ${elsewhere}`);
+  }
   const same = (Object.keys(max) as PgPushTable[]).every((t) => (max[t] === null ? 0 : PushIdMap.local(pgHost, max[t]!)) === marker.ids[t]);
   const sameState = marker.state === stateHash(pgState);
   if (!same || !sameState) {
