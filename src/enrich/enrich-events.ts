@@ -7,6 +7,8 @@ import { formatTimeNs } from '../time/format-time.js';
 import type { HistoryReader } from '../history/history-store.js';
 import { UserError } from '../cli/user-error.js';
 import { NoProcessAtTimeError } from '../history/query-errors.js';
+import { withinHistory } from '../history/history-span.js';
+import { atText, choosePidHost } from '../history/resolve-host.js';
 import { memoizedSnapshot } from './snapshot-memo.js';
 import { eventSubject, type EventSubject } from './event-subject.js';
 import { recordFields, type RecordFields } from './record-fields.js';
@@ -46,14 +48,18 @@ export async function* enrichEvents(snapshot: HistoryReader, events: AsyncIterab
   const unnamed = options.host ?? (hosts.size === 1 && !hosts.has('') ? [...hosts][0]! : '');
   for await (const event of events) {
     if (options.types !== undefined && !event.records.some((r) => options.types!.has(r.type))) continue;
-    const host = event.node ?? unnamed;
     const subject = eventSubject(event);
-    const out: EnrichedEvent = { id: event.id, host, subject, records: event.records.map(recordFields), position: event.positions[0]! };
+    // Node-less records of a history of several hosts (each capture ingested with its own
+    // --host): the event's host is the one that recorded its pid with a history covering
+    // the event; never one picked at random.
+    const choose = event.node === undefined && options.host === undefined && hosts.size > 1 && subject.pid !== undefined;
+    const out: EnrichedEvent = { id: event.id, host: event.node ?? unnamed, subject, records: event.records.map(recordFields), position: event.positions[0]! };
     if (subject.pid === undefined) out.noAncestry = 'the event names no process (no pid= field)';
-    else if (!hosts.has(host)) out.noAncestry = `the history has no process records of host '${host}'`;
+    else if (!choose && !hosts.has(out.host)) out.noAncestry = `the history has no process records of host '${out.host}'`;
     else {
       try {
-        out.ancestry = await ancestryOfActor(reader, host, subject.pid, subject);
+        if (choose) out.host = (await choosePidHost(reader, undefined, subject.pid, { text: atText(subject.timeNs), aliveOn: (h) => withinHistory(reader, h, subject.timeNs) })).host;
+        out.ancestry = await ancestryOfActor(reader, out.host, subject.pid, subject);
       } catch (error) {
         // No process of that pid then (by the records): said per event, never fatal.
         if (!(error instanceof UserError)) throw error;

@@ -6,7 +6,7 @@ import { commandOf, imageFrom } from './image-at.js';
 import { lossesNote, mayHaveEndedNote, overlapNote, parentRowNotes, sameInstantExecNote } from './link-notes.js';
 import { INIT_PID, initFromBootNote, initSeenLater, outsideHistory, withinHistory } from './history-span.js';
 import { noProcessAtTime } from './query-errors.js';
-import { resolveHost } from './resolve-host.js';
+import { atText, choosePidHost, type HostChoice } from './resolve-host.js';
 
 export type Lineage = 'parent' | 'creator';
 
@@ -58,6 +58,8 @@ export interface AncestryResult {
   /** The time is before the first or after the last record of the host's history (a note says which; `uncertain`). */
   outsideHistory?: 'before' | 'after';
   notes: string[];
+  /** How the host was chosen, on a history of several hosts (the text answer names it). */
+  hostChoice?: HostChoice;
 }
 
 const MAX_CHAIN = 256;
@@ -75,9 +77,14 @@ export function ancestryAt(store: HistoryStore, query: AncestryQuery): Promise<A
 export async function ancestryAtInSnapshot(store: HistoryReader, query: AncestryQuery): Promise<AncestryResult> {
   const { pid, atNs } = query;
   const lineage = query.lineage ?? 'parent';
-  const host = await resolveHost(store, query.host, async (h) => (await instancesAtQuery(store, h, pid, atNs, query.atSerial)).length > 0);
+  const choice = await choosePidHost(store, query.host, pid, {
+    text: atText(atNs),
+    // init is there whenever its host's history is (recorded or not).
+    aliveOn: async (h) => (await withinHistory(store, h, atNs)) && (pid === INIT_PID || (await instancesAtQuery(store, h, pid, atNs, query.atSerial)).length > 0),
+  });
+  const host = choice.host;
   const candidates = await instancesAtQuery(store, host, pid, atNs, query.atSerial);
-  const result: AncestryResult = { host, pid, atNs, lineage, chain: [], uncertain: false, complete: false, notes: [] };
+  const result: AncestryResult = { host, pid, atNs, lineage, chain: [], uncertain: false, complete: false, notes: [], ...(choice.several ? { hostChoice: choice } : {}) };
   const uncertain = (note: string, link?: AncestryLink): void => {
     result.uncertain = true;
     (link?.notes ?? result.notes).push(note);
@@ -92,7 +99,7 @@ export async function ancestryAtInSnapshot(store: HistoryReader, query: Ancestry
       return result;
     }
   }
-  if (self === undefined) throw await noProcessAtTime(store, host, pid, atNs, query.host);
+  if (self === undefined) throw await noProcessAtTime(store, host, pid, atNs, query.host ?? (choice.several ? host : undefined));
   if (candidates.length > 1) uncertain(overlapNote(pid, candidates));
 
   const links = new ChainLinks(store, atNs, lineage, query.atSerial);

@@ -3,7 +3,8 @@ import type { InstanceRow } from './history-types.js';
 import { commandOf } from './image-at.js';
 import { INIT_PID, outsideHistory } from './history-span.js';
 import { noProcessAtTime } from './query-errors.js';
-import { resolveHost } from './resolve-host.js';
+import { formatTimeNs } from '../time/format-time.js';
+import { atText, choosePidHost, type HostChoice } from './resolve-host.js';
 import { countNodes, nodeOf, treeAtInSnapshot, type TreeNode } from './tree-at.js';
 
 export interface DescendantsQuery {
@@ -29,6 +30,8 @@ export interface DescendantsResult {
   outsideHistory?: 'before' | 'after';
   /** Doubts about the whole answer (a time outside the history). */
   notes: string[];
+  /** How the host was chosen, on a history of several hosts (the text answer names it). */
+  hostChoice?: HostChoice;
 }
 
 /** Guard against cycles in damaged data and absurd fan-out. */
@@ -51,15 +54,23 @@ export async function descendantsInSnapshot(store: HistoryReader, query: Descend
   const toNs = query.atNs ?? query.toNs;
   if (fromNs === undefined || toNs === undefined) throw new Error('descendants: give atNs, or fromNs and toNs');
   const given = query.instanceId === undefined ? undefined : await store.instance(query.instanceId);
-  const host = given?.host ?? (await resolveHost(store, query.host, async (h) => (await findRoot(store, h, query.pid, fromNs, toNs)) !== undefined));
+  const choice: HostChoice =
+    given !== undefined
+      ? { host: given.host }
+      : await choosePidHost(store, query.host, query.pid, {
+          text: window ? `in ${formatTimeNs(fromNs)} .. ${formatTimeNs(toNs)}` : atText(fromNs),
+          aliveOn: async (h) => (await recordedDuring(store, h, fromNs, toNs)) && (query.pid === INIT_PID || (await findRoot(store, h, query.pid, fromNs, toNs)) !== undefined),
+        });
+  const host = choice.host;
+  const hostChoice = choice.several ? { hostChoice: choice } : {};
   const rootInst = given ?? (await findRoot(store, host, query.pid, fromNs, toNs));
   if (rootInst === undefined && query.pid === INIT_PID && !window) {
     // init runs from boot: the tree draws it, recorded or not, with the processes whose parent it was.
     const tree = await treeAtInSnapshot(store, { host, atNs: fromNs, pid: INIT_PID });
     const { roots, notes, uncertain } = tree;
-    return { host, root: roots[0]!, count: tree.count - 1, uncertain, notes, ...(tree.outsideHistory !== undefined ? { outsideHistory: tree.outsideHistory } : {}) };
+    return { host, root: roots[0]!, count: tree.count - 1, uncertain, notes, ...(tree.outsideHistory !== undefined ? { outsideHistory: tree.outsideHistory } : {}), ...hostChoice };
   }
-  if (rootInst === undefined) throw await noProcessAtTime(store, host, query.pid, fromNs, query.host);
+  if (rootInst === undefined) throw await noProcessAtTime(store, host, query.pid, fromNs, query.host ?? (choice.several ? host : undefined));
   const at = query.atNs ?? lastMomentIn(rootInst, toNs);
   const root = await nodeOf(store, rootInst, at);
   // The root's parent, as ancestry names it (init's is the kernel, recorded or not).
@@ -89,7 +100,7 @@ export async function descendantsInSnapshot(store: HistoryReader, query: Descend
     }
     node.children.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : a.pid - b.pid));
   }
-  const result: DescendantsResult = { host, root, count: countNodes(root) - 1, uncertain: false, notes: [] };
+  const result: DescendantsResult = { host, root, count: countNodes(root) - 1, uncertain: false, notes: [], ...hostChoice };
   let recordAfter = false;
   const walk = (n: TreeNode): void => {
     if (n.endNs !== undefined && n.endNs > toNs) recordAfter = true;
@@ -133,6 +144,14 @@ export function overlaps(inst: InstanceRow, fromNs: bigint, toNs: bigint): boole
   if (inst.startNs > toNs) return false;
   if (inst.endNs === undefined) return true;
   return fromNs === toNs ? inst.endNs > fromNs : inst.endNs >= fromNs;
+}
+
+/** Some of [fromNs, toNs] lies within `host`'s recorded history (ends included). */
+async function recordedDuring(store: HistoryReader, host: string, fromNs: bigint, toNs: bigint): Promise<boolean> {
+  const startNs = await store.historyStartNs(host);
+  if (startNs === undefined || toNs < startNs) return false;
+  const endNs = await store.historyEndNs(host, fromNs);
+  return endNs !== undefined && fromNs <= endNs;
 }
 
 async function findRoot(store: HistoryReader, host: string, pid: number, fromNs: bigint, toNs: bigint): Promise<InstanceRow | undefined> {

@@ -1,29 +1,98 @@
 import { UserError } from '../cli/user-error.js';
+import { formatTimeNs } from '../time/format-time.js';
 import type { HistoryReader } from './history-store.js';
 
+/** pid 1 is on every host (init runs from boot to shutdown), recorded or not. */
+const INIT_PID = 1;
+
 /**
- * Which host a query means. Given: that one (it must exist). Not given: the only host in
- * the database, or among several the hosts where `pid` has an instance (exactly one, else
- * the user must choose: hosts are never mixed).
+ * The host a query answers for, and, on a history of several hosts, what the answer must
+ * say about it: a responder reading `host b:` above a chain knows which machine it is from.
  */
-export async function resolveHost(store: HistoryReader, host: string | undefined, hasPid?: (host: string) => Promise<boolean>): Promise<string> {
+export interface HostChoice {
+  host: string;
+  /** Set when the history holds several hosts: the answer names its host. */
+  several?: {
+    /** The other hosts where the pid was recorded, when the time ruled them out. */
+    alsoOn: string[];
+    /** The time that ruled them out (text, as the user reads it). */
+    when?: string;
+  };
+}
+
+/** The time of a query, for choosing among the hosts that recorded the pid. */
+export interface HostTime {
+  /** `at 2026-…Z` or `in 2026-…Z .. 2026-…Z`. */
+  text: string;
+  /** The pid's process was alive then on `host`, within that host's recorded history. */
+  aliveOn: (host: string) => Promise<boolean>;
+}
+
+/**
+ * Which host a query about `pid` means. Given: that one (it must exist). Not given: the only
+ * host of the history; among several, the one host that recorded the pid, or, of those that
+ * did, the one host where it was alive at the query's time (within that host's history: a
+ * process with no recorded exit is not "alive" after its host's log ends). Otherwise the
+ * user chooses (hosts are never mixed, never picked silently): the pid on no host, or on
+ * several, is a UserError naming the hosts.
+ */
+export async function choosePidHost(store: HistoryReader, given: string | undefined, pid: number, time?: HostTime): Promise<HostChoice> {
+  const hosts = await store.hosts();
+  const several: HostChoice['several'] = hosts.length > 1 ? { alsoOn: [] } : undefined;
+  if (given !== undefined) {
+    checkHostKnown(given, hosts);
+    return { host: given, ...(several ? { several } : {}) };
+  }
+  if (several === undefined) return { host: hosts[0] ?? '' };
+  const holders: string[] = [];
+  for (const h of hosts) if (pid === INIT_PID || (await store.instancesOfPid(h, pid)).length > 0) holders.push(h);
+  if (holders.length === 0) throw new UserError(`pid ${pid} is not in the history of any host (${hostList(hosts)})`);
+  if (holders.length === 1) return { host: holders[0]!, several };
+  if (time === undefined) throw new UserError(`pid ${pid} is on hosts ${hostList(holders)}: pass --host NAME`);
+  const alive: string[] = [];
+  for (const h of holders) if (await time.aliveOn(h)) alive.push(h);
+  if (alive.length === 1) {
+    const host = alive[0]!;
+    return { host, several: { alsoOn: holders.filter((h) => h !== host), when: time.text } };
+  }
+  const then = alive.length === 0 ? `alive ${time.text} within the history of none of them` : `alive ${time.text} on ${hostList(alive)}`;
+  throw new UserError(`pid ${pid} is on hosts ${hostList(holders)} (${then}): pass --host NAME`);
+}
+
+/** `at T` for HostTime.text. */
+export const atText = (atNs: bigint): string => `at ${formatTimeNs(atNs)}`;
+
+/**
+ * Which host a query means, without a pid to choose by (a whole tree): given, or the only
+ * one. With `pid`, as choosePidHost.
+ */
+export async function resolveHost(store: HistoryReader, host: string | undefined, pid?: number, time?: HostTime): Promise<string> {
+  if (pid !== undefined) return (await choosePidHost(store, host, pid, time)).host;
   const hosts = await store.hosts();
   if (host !== undefined) {
     checkHostKnown(host, hosts);
     return host;
   }
   if (hosts.length <= 1) return hosts[0] ?? '';
-  if (hasPid !== undefined) {
-    const matching: string[] = [];
-    for (const h of hosts) if (await hasPid(h)) matching.push(h);
-    if (matching.length === 1) return matching[0]!;
-    if (matching.length === 0) return hosts.includes('') ? '' : hosts[0]!;
-  }
   throw new UserError(`the history holds several hosts (${hostList(hosts)}): pass --host NAME`);
 }
 
-/** Hosts as a user can pass them: the unnamed one (logs without node=) is written ''. */
-const hostList = (hosts: readonly string[]): string => hosts.map((h) => (h === '' ? "'' (logs without node=)" : h)).join(', ');
+/** The line that names the host above an answer on a history of several hosts ('' otherwise). */
+export function hostHeader(choice: HostChoice | undefined, pid: number): string {
+  if (choice?.several === undefined) return '';
+  const name = hostName(choice.host);
+  const { alsoOn, when } = choice.several;
+  if (alsoOn.length === 0 || when === undefined) return `host ${name}:\n`;
+  // init is on every host: what tells them apart is whose history covers the time.
+  if (pid === INIT_PID) return `host ${name}: the only host whose history covers ${when.replace(/^at /, '')}\n`;
+  return `host ${name}: the only host where pid ${pid} was alive ${when} (pid ${pid} is also in the history of ${hostList(alsoOn)})\n`;
+}
+
+/** A host as a user can pass it: the unnamed one (logs without node=) is written ''. */
+export const hostName = (h: string): string => (h === '' ? "'' (logs without node=)" : h);
+
+/** Hosts as a user can pass them. */
+export const hostList = (hosts: readonly string[]): string => hosts.map(hostName).join(', ');
 
 /**
  * A --host the history does not hold: say which hosts it does hold, and, when its only host

@@ -1,6 +1,7 @@
 import type { HistoryReader, HistoryStore } from './history-store.js';
 import type { ImageRow, InstanceRow, ParentRow } from './history-types.js';
-import { resolveHost } from './resolve-host.js';
+import { withinHistory } from './history-span.js';
+import { atText, choosePidHost, type HostChoice } from './resolve-host.js';
 
 export interface TimelineEntry {
   instance: InstanceRow;
@@ -16,6 +17,8 @@ export interface TimelineResult {
   atNs?: bigint;
   /** Every instance that held the pid, oldest first: pid reuse at a glance. */
   entries: TimelineEntry[];
+  /** How the host was chosen, on a history of several hosts (the text answer names it). */
+  hostChoice?: HostChoice;
 }
 
 export function timeline(store: HistoryStore, query: TimelineQuery): Promise<TimelineResult> {
@@ -31,13 +34,17 @@ export interface TimelineQuery {
 
 /** `timeline` inside a caller's `read` (several queries on one snapshot). */
 export async function timelineInSnapshot(store: HistoryReader, query: TimelineQuery): Promise<TimelineResult> {
-  const host = await resolveHost(store, query.host, async (h) => (await store.instancesOfPid(h, query.pid)).length > 0);
+  const { atNs } = query;
+  // With --at, a pid recorded on several hosts may be alive then on only one of them.
+  const time = atNs === undefined ? undefined : { text: atText(atNs), aliveOn: async (h: string) => (await withinHistory(store, h, atNs)) && (await store.instancesAt(h, query.pid, atNs)).length > 0 };
+  const choice = await choosePidHost(store, query.host, query.pid, time);
+  const host = choice.host;
   const aliveIds = new Set(query.atNs === undefined ? [] : (await store.instancesAt(host, query.pid, query.atNs)).map((i) => i.id));
   const entries: TimelineEntry[] = [];
   for (const instance of await store.instancesOfPid(host, query.pid)) {
     entries.push({ instance, aliveAtQuery: aliveIds.has(instance.id), parents: await store.parents(instance.id), images: await store.images(instance.id) });
   }
-  const result: TimelineResult = { host, pid: query.pid, entries };
+  const result: TimelineResult = { host, pid: query.pid, entries, ...(choice.several ? { hostChoice: choice } : {}) };
   if (query.atNs !== undefined) result.atNs = query.atNs;
   return result;
 }

@@ -5,7 +5,7 @@ import { commandOf, imageAt, imageFrom } from './image-at.js';
 import { adoptedNote, lossesNote, mayHaveEndedNote, overlapNote, parentRowNotes, sameInstantExecNote } from './link-notes.js';
 import { INIT_PID, initSeenLater, outsideHistory, withinHistory } from './history-span.js';
 import { noProcessAtTime } from './query-errors.js';
-import { resolveHost } from './resolve-host.js';
+import { atText, resolveHost } from './resolve-host.js';
 
 export interface TreeNode {
   pid: number;
@@ -65,7 +65,9 @@ export function treeAt(store: HistoryStore, query: TreeQuery): Promise<TreeResul
 /** `treeAt` inside a caller's `read` (several queries on one snapshot). */
 export async function treeAtInSnapshot(store: HistoryReader, query: TreeQuery): Promise<TreeResult> {
   const { atNs, atSerial } = query;
-  const host = await resolveHost(store, query.host, query.pid === undefined ? undefined : async (h) => (await store.instancesAt(h, query.pid!, atNs)).length > 0);
+  const { pid } = query;
+  const time = { text: atText(atNs), aliveOn: async (h: string) => (await withinHistory(store, h, atNs)) && (pid === INIT_PID || (await store.instancesAt(h, pid!, atNs)).length > 0) };
+  const host = await resolveHost(store, query.host, pid, pid === undefined ? undefined : time);
   // Every alive instance with its parent row and image at atNs, in one statement.
   const links = new Map<number, ChainRow>();
   for (const link of await store.aliveLinksAt(host, atNs, atSerial)) links.set(link.instance.id, link);

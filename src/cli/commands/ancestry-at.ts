@@ -1,5 +1,6 @@
 import { ancestryAt, type AncestryLink, type Lineage } from '../../history/ancestry-at.js';
 import { ancestryText } from '../../history/ancestry-text.js';
+import { hostHeader } from '../../history/resolve-host.js';
 import { openStore, parseAtArg, parsePid, parseQueryArgs, toJsonLine } from '../../history/query-cli-args.js';
 import { formatTimeNs } from '../../time/format-time.js';
 import type { Command } from '../command.js';
@@ -72,7 +73,7 @@ const command: Command = {
           }),
         );
       } else {
-        io.stdout.write(ancestryText(result));
+        io.stdout.write(hostHeader(result.hostChoice, pid) + ancestryText(result));
       }
       return 0;
     } finally {

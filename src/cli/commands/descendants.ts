@@ -1,4 +1,5 @@
 import { descendants, type DescendantsQuery } from '../../history/descendants.js';
+import { hostHeader } from '../../history/resolve-host.js';
 import { openStore, optionalTime, parsePid, parseQueryArgs, toJsonLine } from '../../history/query-cli-args.js';
 import { renderTreeNotes, renderTreeText, treeNodeJson } from '../../history/render-tree.js';
 import type { Command } from '../command.js';
@@ -62,7 +63,7 @@ const command: Command = {
             root: treeNodeJson(result.root),
           }),
         );
-      } else io.stdout.write(renderTreeText([result.root], { times: true }) + '\n' + renderTreeNotes([result.root], result.notes));
+      } else io.stdout.write(hostHeader(result.hostChoice, pid) + renderTreeText([result.root], { times: true }) + '\n' + renderTreeNotes([result.root], result.notes));
       return 0;
     } finally {
       await store.close();

@@ -1,3 +1,4 @@
+import { hostHeader, hostName } from '../../history/resolve-host.js';
 import { openStore, optionalTime, parsePid, parseQueryArgs, toJsonLine } from '../../history/query-cli-args.js';
 import { timeline } from '../../history/timeline.js';
 import { timelineEntryJson, timelineEntryText } from '../../history/timeline-text.js';
@@ -36,7 +37,7 @@ const command: Command = {
     const store = await openStore(values.db);
     try {
       const result = await timeline(store, { pid, ...(values.host !== undefined ? { host: values.host } : {}), ...(atNs !== undefined ? { atNs } : {}) });
-      if (result.entries.length === 0) throw new UserError(`no record of pid ${pid} in the history`);
+      if (result.entries.length === 0) throw new UserError(`no record of pid ${pid} in the history${result.hostChoice !== undefined ? ` of host ${hostName(result.host)}` : ''}`);
       if (values.json) {
         io.stdout.write(
           toJsonLine({
@@ -46,7 +47,7 @@ const command: Command = {
             instances: result.entries.map(timelineEntryJson),
           }),
         );
-      } else io.stdout.write(result.entries.map(timelineEntryText).join('\n') + '\n');
+      } else io.stdout.write(hostHeader(result.hostChoice, pid) + result.entries.map(timelineEntryText).join('\n') + '\n');
       return 0;
     } finally {
       await store.close();
