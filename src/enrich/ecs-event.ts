@@ -1,8 +1,10 @@
+import { socketSyscallOf } from '../../adapters/auditd/socket-syscalls.js';
 import { classifySyscall } from '../../adapters/auditd/syscall-table.js';
 import { ECS_VERSION } from '../output/ecs-record.js';
 import { formatTimeNs } from '../time/format-time.js';
 import { processFields, procTreeFields } from './ancestry-fields.js';
 import type { EnrichedEvent } from './enrich-events.js';
+import { ecsErrorFields, ecsSocketFields, eventSocket, procTreeSocket } from './event-socket.js';
 import { distinctTypes } from './ndjson-event.js';
 import type { RecordFields } from './record-fields.js';
 
@@ -48,11 +50,15 @@ export function toEcsEvent(e: EnrichedEvent): Json {
   const doc: Json = { '@timestamp': formatTimeNs(e.subject.timeNs), ecs: { version: ECS_VERSION }, event };
   if (e.host !== '') doc.host = { name: e.host };
   doc.process = processFields(e);
+  const socket = eventSocket(e.records);
+  if (socket !== undefined) Object.assign(doc, ecsSocketFields(socket));
+  Object.assign(doc, ecsErrorFields(e.records));
   // log.offset is Filebeat's field (not in ECS itself): the byte offset of the first record.
   doc.log = { file: { path: e.position.file }, offset: e.position.offset };
   doc.auditd = { types, records: e.records };
   const procTree = procTreeFields(e);
   if (e.position.line !== undefined) procTree.line = e.position.line;
+  if (socket !== undefined) procTree.socket = procTreeSocket(socket);
   doc.proc_tree = procTree;
   return doc;
 }
@@ -70,12 +76,13 @@ export function actionOf(records: readonly RecordFields[]): string {
   return syscall !== undefined ? (syscallName(syscall) ?? 'syscall') : records[0]!.type.toLowerCase();
 }
 
-/** ENRICHED logs name the syscall (`SYSCALL=execve`); RAW ones only for the process syscalls we know by number. */
+/** ENRICHED logs name the syscall (`SYSCALL=execve`); RAW ones only for the process and socket syscalls we know by number. */
 function syscallName(r: RecordFields): string | undefined {
   const named = r.fields.SYSCALL;
   if (named !== undefined) return named;
   const nr = r.fields.syscall === undefined ? undefined : Number(r.fields.syscall);
-  return classifySyscall(r.fields.arch, Number.isInteger(nr) ? nr : undefined);
+  const known = Number.isInteger(nr) ? nr : undefined;
+  return classifySyscall(r.fields.arch, known) ?? socketSyscallOf(r.fields.arch, known);
 }
 
 /** SYSCALL success=yes|no, else a user-space record's res=success|failed. */

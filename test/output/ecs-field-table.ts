@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** A row of the ECS field reference (test/output/ecs-fields.csv, source URL in its header). */
@@ -47,7 +48,9 @@ export function ecsViolations(doc: Record<string, unknown>, table: Map<string, E
               ? typeof v === 'string' && ISO_DATE.test(v)
               : field.type === 'boolean'
                 ? typeof v === 'boolean'
-                : false;
+                : field.type === 'ip'
+                  ? typeof v === 'string' && isIP(v) !== 0
+                  : false;
       if (!ok) out.push(`${name}: ${JSON.stringify(v)} is not a ${field.type}`);
     }
   };

@@ -1,6 +1,7 @@
 import { actionOf, categoriesOf, outcomeOf } from '../../enrich/ecs-event.js';
 import type { EnrichedEvent } from '../../enrich/enrich-events.js';
 import { checkEventInputs, enrichOne, eventSearchInputs, findAuditEvent, parseEventId } from '../../enrich/event-by-id.js';
+import { errnoText, eventSocket, eventSocketText, syscallErrno } from '../../enrich/event-socket.js';
 import { ingestFirst } from '../../enrich/ingest-first.js';
 import { toNdjsonEvent } from '../../enrich/ndjson-event.js';
 import { linkEntityId } from '../../enrich/ancestry-fields.js';
@@ -19,9 +20,10 @@ import { takeWaitOption, WAIT_USAGE } from '../wait-option.js';
 const USAGE = [
   'usage: proc-tree explain EVENT_ID [INPUT...] [--db FILE] [--host NAME] [--window SECONDS] [--no-ingest] [--json]',
   '',
-  'One audit event of the logs INPUT, for a person: what it was (action, outcome), where it is',
-  'in the log, its records with their fields decoded, the process that acted (pid, executable,',
-  'arguments, user, start, entity id) and that process\'s ancestry at the event, self first, as',
+  'One audit event of the logs INPUT, for a person: what it was (action, outcome, a failure\'s',
+  'errno, a SOCKADDR address decoded), where it is in the log, its records with their fields',
+  'decoded, the process that acted (pid, executable, arguments, user, start, entity id) and',
+  'that process\'s ancestry at the event, self first, as',
   '`proc-tree ancestry PID --at audit(EVENT_ID)` gives it, uncertainty included; then, within',
   '--window seconds either side of the event, its siblings (the parent\'s other children) and its',
   'descendants, and that process\'s recorded life (start, parents, execs, end, with evidence).',
@@ -149,9 +151,13 @@ function fieldText(key: string, value: string): string {
 function explanation(e: EnrichedEvent): string {
   const outcome = outcomeOf(e.records);
   const types = [...new Set(e.records.map((r) => r.type))];
+  const errno = syscallErrno(e.records);
+  const result = outcome === undefined ? '' : ` (${outcome}${errno !== undefined ? `, ${errnoText(errno)}` : ''})`;
+  const socket = eventSocket(e.records);
   const lines = [
     `event ${e.id} at ${formatTimeNs(e.subject.timeNs)}${e.host !== '' ? ` on host ${printableText(e.host)}` : ''}`,
-    `  what:  ${actionOf(e.records)}${outcome !== undefined ? ` (${outcome})` : ''} [${categoriesOf(types, types.includes('SYSCALL')).join(', ')}]`,
+    `  what:  ${actionOf(e.records)}${result} [${categoriesOf(types, types.includes('SYSCALL')).join(', ')}]`,
+    ...(socket === undefined ? [] : [`  addr:  ${printableText(eventSocketText(socket))}`]),
     `  where: ${printableText(e.position.file)}${e.position.line !== undefined ? `:${e.position.line}` : ''} (byte ${e.position.offset})`,
     'records:',
     ...e.records.map((r) => `  ${r.type} ${Object.entries(r.fields).map(([k, v]) => fieldText(k, v)).join(' ')}`),
