@@ -66,19 +66,19 @@ export const atText = (atNs: bigint): string => `at ${formatTimeNs(atNs)}`;
  * Which host a query means, without a pid to choose by (a whole tree): given, or the only
  * one. With `pid`, as choosePidHost.
  */
-export async function resolveHost(store: HistoryReader, host: string | undefined, pid?: number, time?: HostTime): Promise<string> {
-  if (pid !== undefined) return (await choosePidHost(store, host, pid, time)).host;
+export async function chooseHost(store: HistoryReader, host: string | undefined, pid?: number, time?: HostTime): Promise<HostChoice> {
+  if (pid !== undefined) return choosePidHost(store, host, pid, time);
   const hosts = await store.hosts();
   if (host !== undefined) {
     checkHostKnown(host, hosts);
-    return host;
+    return { host, ...(hosts.length > 1 ? { several: { alsoOn: [] } } : {}) };
   }
-  if (hosts.length <= 1) return hosts[0] ?? '';
+  if (hosts.length <= 1) return { host: hosts[0] ?? '' };
   throw new UserError(`the history holds several hosts (${hostList(hosts)}): pass --host NAME`);
 }
 
 /** The line that names the host above an answer on a history of several hosts ('' otherwise). */
-export function hostHeader(choice: HostChoice | undefined, pid: number): string {
+export function hostHeader(choice: HostChoice | undefined, pid: number | undefined): string {
   if (choice?.several === undefined) return '';
   const name = hostName(choice.host);
   const { alsoOn, when } = choice.several;

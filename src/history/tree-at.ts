@@ -5,7 +5,7 @@ import { commandOf, imageAt, imageFrom } from './image-at.js';
 import { adoptedNote, lossesNote, mayHaveEndedNote, overlapNote, parentRowNotes, sameInstantExecNote } from './link-notes.js';
 import { INIT_PID, initSeenLater, outsideHistory, withinHistory } from './history-span.js';
 import { noProcessAtTime } from './query-errors.js';
-import { atText, resolveHost } from './resolve-host.js';
+import { atText, chooseHost, type HostChoice } from './resolve-host.js';
 
 export interface TreeNode {
   pid: number;
@@ -33,6 +33,8 @@ export interface TreeNode {
 
 export interface TreeResult {
   host: string;
+  /** How the host was chosen, on a history of several hosts (the text answer names it). */
+  hostChoice?: HostChoice;
   atNs: bigint;
   /** Roots: pid 1 and every process whose parent was not alive (by our records) then. */
   roots: TreeNode[];
@@ -67,7 +69,8 @@ export async function treeAtInSnapshot(store: HistoryReader, query: TreeQuery): 
   const { atNs, atSerial } = query;
   const { pid } = query;
   const time = { text: atText(atNs), aliveOn: async (h: string) => (await withinHistory(store, h, atNs)) && (pid === INIT_PID || (await store.instancesAt(h, pid!, atNs)).length > 0) };
-  const host = await resolveHost(store, query.host, pid, pid === undefined ? undefined : time);
+  const choice = await chooseHost(store, query.host, pid, pid === undefined ? undefined : time);
+  const host = choice.host;
   // Every alive instance with its parent row and image at atNs, in one statement.
   const links = new Map<number, ChainRow>();
   for (const link of await store.aliveLinksAt(host, atNs, atSerial)) links.set(link.instance.id, link);
@@ -155,14 +158,14 @@ export async function treeAtInSnapshot(store: HistoryReader, query: TreeQuery): 
   let count = nodes.size;
   if (query.pid !== undefined) {
     const root = byPid.get(query.pid);
-    if (root === undefined) throw await noProcessAtTime(store, host, query.pid, atNs, query.host);
+    if (root === undefined) throw await noProcessAtTime(store, host, query.pid, atNs, query.host ?? (choice.several ? host : undefined));
     shown = [root];
     count = countNodes(root);
   }
   const notes: string[] = [];
   const lost = await lossNote(store, host, shown, atNs);
   if (lost !== undefined) notes.push(lost);
-  const result: TreeResult = { host, atNs, roots: shown, count, uncertain: false, notes };
+  const result: TreeResult = { host, atNs, roots: shown, count, uncertain: false, notes, ...(choice.several ? { hostChoice: choice } : {}) };
   // Any process of the tree that ended after atNs proves the history goes on past it.
   const outside = await outsideHistory(store, host, atNs, alive.some((i) => i.endNs !== undefined && i.endNs > atNs));
   if (outside !== undefined) {

@@ -92,9 +92,9 @@ describe('a pid recorded on one host of several', () => {
     }
   });
 
-  it('descendants and timeline name the host the same way', async () => {
+  it('descendants, timeline and tree name the host the same way', async () => {
     const { pid, at } = probeOnlyOn(B, pidsOf(instances(), 'a'));
-    for (const args of [['descendants', String(pid), '--at', at], ['timeline', String(pid)], ['timeline', String(pid), '--at', at]]) {
+    for (const args of [['descendants', String(pid), '--at', at], ['timeline', String(pid)], ['timeline', String(pid), '--at', at], ['tree', String(pid), '--at', at], ['tree', '--at', at, '--host', 'b']]) {
       const alone = await cli(...args, '--db', dbB);
       expect(alone.code).toBe(0);
       const r = await cli(...args, '--db', dbAB);

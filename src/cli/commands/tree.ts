@@ -1,4 +1,5 @@
 import { historySpanText } from '../../history/history-span.js';
+import { hostHeader } from '../../history/resolve-host.js';
 import { openStore, parseAtArg, parsePid, parseQueryArgs, toJsonLine } from '../../history/query-cli-args.js';
 import { renderTreeDot, renderTreeNotes, renderTreeText, treeNodeJson } from '../../history/render-tree.js';
 import { treeAtInSnapshot, type TreeQuery } from '../../history/tree-at.js';
@@ -69,7 +70,7 @@ const command: Command = {
           }),
         );
       } else if (format === 'dot') io.stdout.write(renderTreeDot(result.roots) + '\n');
-      else io.stdout.write(renderTreeText(result.roots) + '\n' + renderTreeNotes(result.roots, result.notes));
+      else io.stdout.write(hostHeader(result.hostChoice, query.pid) + renderTreeText(result.roots) + '\n' + renderTreeNotes(result.roots, result.notes));
       return 0;
     } finally {
       await store.close();
