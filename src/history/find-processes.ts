@@ -6,7 +6,11 @@ export interface FindQuery {
   host?: string;
   /** Substring of the executable path, an argument or the task name. */
   cmd?: string;
-  /** User name or numeric uid. */
+  /**
+   * User name or numeric uid/euid. A name matches images that carry it (ENRICHED logs) and
+   * images with only a uid (RAW logs) of a uid it names: 0 for root, else one an ENRICHED
+   * image of the same host gave that name.
+   */
   user?: string;
   /** Alive at this time ... */
   atNs?: bigint;
@@ -38,31 +42,81 @@ export function findProcesses(store: HistoryStore, query: FindQuery): Promise<Fo
 /** `findProcesses` inside a caller's `read` (several queries on one snapshot). */
 export async function findProcessesInSnapshot(store: HistoryReader, query: FindQuery): Promise<FoundProcess[]> {
   const hosts = query.host !== undefined ? [query.host] : await store.hosts();
-  const out: FoundProcess[] = [];
+  const found = await collect(store, query, hosts, query.user, (_inst, image) => imageMatches(image, query));
+  if (query.user !== undefined && !/^\d+$/.test(query.user)) {
+    // A name also matches the images that carry only uids (RAW logs, proc connector): by
+    // the uids that name had on the same host (ENRICHED images), and root by uid 0 on any.
+    const uids = namedUids(found.values(), query.user, hosts);
+    for (const uid of new Set([...uids.values()].flatMap((u) => [...u]))) {
+      const byUid = (inst: InstanceRow, image: ImageRow) => imageMatches(image, { ...query, user: undefined }) && unnamedUidMatch(image, uids.get(inst.host));
+      for (const [id, hit] of await collect(store, query, hosts, String(uid), byUid)) {
+        const had = found.get(id);
+        if (had === undefined) found.set(id, hit);
+        else had.images = [...new Set([...had.images, ...hit.images])].sort((a, b) => (a.sinceNs < b.sinceNs ? -1 : a.sinceNs > b.sinceNs ? 1 : 0));
+      }
+    }
+  }
+  const out = [...found.values()].map(({ inst, images }) => foundProcess(inst, images));
+  return out.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : a.pid - b.pid));
+}
+
+interface Hit {
+  inst: InstanceRow;
+  images: ImageRow[];
+}
+
+/** Instances with an image that `accept`s, by instance id; `user` goes to the index query (name or uid). */
+async function collect(store: HistoryReader, query: FindQuery, hosts: string[], user: string | undefined, accept: (inst: InstanceRow, image: ImageRow) => boolean): Promise<Map<number, Hit>> {
   const match: ImageMatch = {};
   if (query.cmd !== undefined) match.cmdContains = query.cmd;
-  if (query.user !== undefined) match.user = query.user;
+  if (user !== undefined) match.user = user;
   const from = query.atNs ?? query.fromNs;
   const to = query.atNs ?? query.toNs;
   // Time first when the question has one: a few thousand alive instances, not every image.
   if (from !== undefined && to !== undefined) match.alive = { fromNs: from, toNs: to };
+  const out = new Map<number, Hit>();
   for (const id of await store.instancesWithImage(query.host, match)) {
     const inst = await store.instance(id);
     if (inst === undefined || !hosts.includes(inst.host) || !alive(inst, query)) continue;
-    const matches = (await store.images(id))
-      .filter((image) => imageMatches(image, query))
-      .map((image) => {
-        const m: FoundProcess['matches'][number] = { sinceNs: image.sinceNs, kind: image.kind, cmd: commandOf(image) };
-        if (image.exe !== undefined) m.exe = image.exe;
-        if (image.user !== undefined) m.user = image.user;
-        if (image.uid !== undefined) m.uid = image.uid;
-        return m;
-      });
-    const found: FoundProcess = { host: inst.host, pid: inst.pid, instanceId: inst.id, startNs: inst.startNs, startKnown: inst.startKnown, matches };
-    if (inst.endNs !== undefined) found.endNs = inst.endNs;
-    out.push(found);
+    const images = (await store.images(id)).filter((image) => accept(inst, image));
+    if (images.length > 0) out.set(id, { inst, images });
   }
-  return out.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : a.pid - b.pid));
+  return out;
+}
+
+/** uid 0 is root on every Linux host; other names by the uids ENRICHED images gave them, per host. */
+function namedUids(hits: Iterable<Hit>, name: string, hosts: string[]): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>(hosts.map((h) => [h, new Set(name === ROOT_NAME ? [0] : [])]));
+  for (const { inst, images } of hits) {
+    const set = out.get(inst.host);
+    if (set === undefined) continue;
+    for (const image of images) {
+      if (image.user === name && image.uid !== undefined) set.add(image.uid);
+      if (image.euser === name && image.euid !== undefined) set.add(image.euid);
+    }
+  }
+  return out;
+}
+
+const ROOT_NAME = 'root';
+
+/** An image without a name for that id (a RAW record) whose uid or euid is one of `uids`. */
+function unnamedUidMatch(image: ImageRow, uids: Set<number> | undefined): boolean {
+  if (uids === undefined) return false;
+  return (image.user === undefined && image.uid !== undefined && uids.has(image.uid)) || (image.euser === undefined && image.euid !== undefined && uids.has(image.euid));
+}
+
+function foundProcess(inst: InstanceRow, images: ImageRow[]): FoundProcess {
+  const matches = images.map((image) => {
+    const m: FoundProcess['matches'][number] = { sinceNs: image.sinceNs, kind: image.kind, cmd: commandOf(image) };
+    if (image.exe !== undefined) m.exe = image.exe;
+    if (image.user !== undefined) m.user = image.user;
+    if (image.uid !== undefined) m.uid = image.uid;
+    return m;
+  });
+  const found: FoundProcess = { host: inst.host, pid: inst.pid, instanceId: inst.id, startNs: inst.startNs, startKnown: inst.startKnown, matches };
+  if (inst.endNs !== undefined) found.endNs = inst.endNs;
+  return found;
 }
 
 function alive(inst: InstanceRow, q: FindQuery): boolean {

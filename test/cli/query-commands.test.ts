@@ -89,9 +89,9 @@ describe('find', () => {
   });
 
   it('hints at uids when a user name matches nothing in a raw (uid-only) log', async () => {
-    const r = await cli('find', '--user', 'root', '--db', execDb);
+    const r = await cli('find', '--user', 'alice', '--db', execDb);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/try --user UID/);
+    expect(r.err).toMatch(/RAW audit logs carry uids, not names, .* try --user UID/);
     expect((await cli('find', '--user', '0', '--db', execDb)).code).toBe(0);
   });
 

@@ -13,7 +13,9 @@ const USAGE = [
   'at TIME or during [T1, T2] (any time when neither is given). Output: one process instance per line.',
   '',
   '  --cmd TEXT        substring of the executable path, an argument or the task name (case-sensitive)',
-  '  --user NAME|UID   user name (only logs that carry names: ENRICHED auditd) or numeric uid/euid',
+  '  --user NAME|UID   numeric uid/euid, or a user name: as ENRICHED auditd logs name it, and in RAW',
+  '                    logs (uids only) root is uid 0 and another name is the uid an ENRICHED log of',
+  '                    the same host gave it',
   '  --at TIME         alive at TIME; --from T1 --to T2: alive at some point of [T1, T2]',
   '                    TIME: epoch seconds (1697091526.357) or ISO-8601 with a zone (2023-10-12T06:18:46.357Z)',
   '  --db FILE         history database (default ./proc-tree.db)',
@@ -125,12 +127,12 @@ async function outsideNotes(store: HistoryReader, query: FindQuery): Promise<{ s
 }
 
 /**
- * Raw audit logs (and proc-connector captures) carry uids, not names: a name that matches
- * nothing is most often that, so say how to ask instead.
+ * Raw audit logs (and proc-connector captures) carry uids, not names, and only root's uid is
+ * known without a name table: a name that matches nothing is most often that, so say how to ask.
  */
 function noMatchMessage(query: FindQuery): string {
   const byName = query.user !== undefined && !/^\d+$/.test(query.user);
-  const hint = byName ? ` (user names are only known from ENRICHED audit logs; try --user UID, e.g. --user 0 for root)` : '';
+  const hint = byName ? ` (RAW audit logs carry uids, not names, and no ENRICHED log of these hosts gave '${query.user}' a uid; try --user UID)` : '';
   return `proc-tree find: no matching process${hint}\n`;
 }
 
