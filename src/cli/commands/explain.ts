@@ -77,19 +77,20 @@ const command: Command = {
     const store = await openStore(db);
     try {
       const found = await findAuditEvent(await eventSearchInputs(inputs, store), id, values.host);
-      const { enriched, context } = await store.read(async (reader) => {
+      const { enriched, context, severalHosts } = await store.read(async (reader) => {
         const e = await enrichOne(reader, found, values.host);
+        const severalHosts = (await reader.hosts()).length > 1;
         const self = e.ancestry?.chain[0];
-        if (self?.instanceId === undefined) return { enriched: e, context: undefined };
+        if (self?.instanceId === undefined) return { enriched: e, context: undefined, severalHosts };
         const parentInstanceId = e.ancestry?.chain[1]?.instanceId;
         const query = { instanceId: self.instanceId, atNs: e.subject.timeNs, windowNs, ...(parentInstanceId !== undefined ? { parentInstanceId } : {}) };
-        return { enriched: e, context: await processContextInSnapshot(reader, query) };
+        return { enriched: e, context: await processContextInSnapshot(reader, query), severalHosts };
       });
       if (values.json) {
         const doc = toNdjsonEvent(enriched) as Record<string, any>;
         if (context !== undefined) doc.proc_tree = { ...doc.proc_tree, context: contextJson(context) };
         io.stdout.write(toJsonLine(doc));
-      } else io.stdout.write(explanation(enriched) + (context === undefined ? '' : contextText(context, enriched)));
+      } else io.stdout.write(explanation(enriched, severalHosts) + (context === undefined ? '' : contextText(context, enriched)));
       return 0;
     } finally {
       await store.close();
@@ -148,14 +149,15 @@ function fieldText(key: string, value: string): string {
   return `${key}=${/[\s"]/.test(shown) || shown === '' ? `"${shown.replace(/"/g, '\\"')}"` : shown}`;
 }
 
-function explanation(e: EnrichedEvent): string {
+/** `severalHosts`: the history holds several, so even the unnamed host is named. */
+function explanation(e: EnrichedEvent, severalHosts: boolean): string {
   const outcome = outcomeOf(e.records);
   const types = [...new Set(e.records.map((r) => r.type))];
   const errno = syscallErrno(e.records);
   const result = outcome === undefined ? '' : ` (${outcome}${errno !== undefined ? `, ${errnoText(errno)}` : ''})`;
   const socket = eventSocket(e.records);
   const lines = [
-    `event ${e.id} at ${formatTimeNs(e.subject.timeNs)}${e.host !== '' ? ` on host ${printableText(e.host)}` : ''}`,
+    `event ${e.id} at ${formatTimeNs(e.subject.timeNs)}${e.host !== '' ? ` on host ${printableText(e.host)}` : severalHosts ? ' on the unnamed host (logs without node=)' : ''}`,
     `  what:  ${actionOf(e.records)}${result} [${categoriesOf(types, types.includes('SYSCALL')).join(', ')}]`,
     ...(socket === undefined ? [] : [`  addr:  ${printableText(eventSocketText(socket))}`]),
     `  where: ${printableText(e.position.file)}${e.position.line !== undefined ? `:${e.position.line}` : ''} (byte ${e.position.offset})`,
