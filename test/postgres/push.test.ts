@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOST_ID_SPAN } from '../../src/history/postgres/pg-id-ranges.js';
 import { PgWriterLock } from '../../src/history/postgres/pg-writer-lock.js';
 import { runPush, type PushOptions } from '../../src/history/push/run-push.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
@@ -250,35 +251,26 @@ describe('push a SQLite history into PostgreSQL', () => {
       await ingest(captures.slice(0, split));
       const pg = await pgDatabase('push_killed');
       await push(big, pg.url);
+      const pushedUpTo = maxInstanceId(big);
       await ingest(captures.slice(split));
       const before = await pgCanonicalDump(pg.url);
       expect(before).not.toEqual(canonicalDump(big));
 
-      const client = await pg.connect();
-      let killedMidCopy = 0;
-      try {
-        for (let attempt = 0; attempt < 8 && killedMidCopy < 3; attempt++) {
-          const child = spawn(process.execPath, [cli, 'push', '--db', big, '--to', pg.url], { stdio: 'ignore' });
-          const exited = new Promise<void>((done) => child.on('exit', () => done()));
-          // The kill comes at the (attempt+1)-th sight of a COPY in progress: later and later in the transaction.
-          let sights = 0;
-          while (child.exitCode === null) {
-            if ((await copiesRunning(client)) > 0 && ++sights > attempt) {
-              child.kill('SIGKILL');
-              break;
-            }
-          }
-          await exited;
-          await settled(client);
-          if (child.signalCode === 'SIGKILL') {
-            expect(await pgCanonicalDump(pg.url), `attempt ${attempt}`).toEqual(before); // nothing of the killed push is stored
-            killedMidCopy++;
-          }
-        }
-      } finally {
-        await client.end();
+      // Killed inside the COPY of its first new instance, of the last new instance of the
+      // middle host with new rows, and of its very last new instance: early to late in the
+      // transaction (every earlier host's rows sent by then). The first target's host exists
+      // since the first push; the first killed push names the new hosts (push takes host ids
+      // before its transaction), so the later targets' PostgreSQL ids are known.
+      const fresh = newInstances(big, pushedUpTo);
+      const hosts = [...new Set(fresh.map((r) => r.host))];
+      const lastOf = (host: string) => fresh.filter((r) => r.host === host).at(-1)!;
+      expect(hosts.length).toBeGreaterThanOrEqual(2);
+      const targets = [fresh[0]!, lastOf(hosts[Math.floor((hosts.length - 1) / 2)]!), fresh.at(-1)!];
+      for (const [i, target] of targets.entries()) {
+        const killed = await pushKilledInCopy(big, pg, target);
+        expect(killed, `push ${i}`).toEqual({ signal: 'SIGKILL', blockedIn: 'COPY instances' });
+        expect(await pgCanonicalDump(pg.url), `push ${i}`).toEqual(before); // nothing of the killed push is stored
       }
-      expect(killedMidCopy).toBe(3);
       const last = await push(big, pg.url);
       expect(last.added.instances).toBeGreaterThan(0);
       // One default host for all captures: later ones end processes the first push left open.
@@ -372,10 +364,60 @@ describe('push a SQLite history into PostgreSQL', () => {
   });
 });
 
-/** Other sessions of this database running a COPY right now. */
-async function copiesRunning(client: pg.Client): Promise<number> {
-  const { rows } = await client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE 'COPY %' AND pid <> pg_backend_pid()");
-  return rows[0].n as number;
+/** The largest instance id of a SQLite history. */
+function maxInstanceId(file: string): number {
+  const d = new Database(file, { readonly: true });
+  try {
+    return Number((d.prepare('SELECT max(id) AS m FROM instances').get() as { m: number }).m);
+  } finally {
+    d.close();
+  }
+}
+
+/** Instances of a SQLite history above an id, in the order push writes them: host by host, by id. */
+function newInstances(file: string, after: number): { host: string; id: number }[] {
+  const d = new Database(file, { readonly: true });
+  try {
+    return d.prepare('SELECT h.name AS host, i.id FROM instances i JOIN hosts h ON h.id = i.host_id WHERE i.id > ? ORDER BY h.id, i.id').all(after) as { host: string; id: number }[];
+  } finally {
+    d.close();
+  }
+}
+
+/**
+ * `push --db FILE --to DB` as a child process, SIGKILLed inside a COPY: another session
+ * holds an uncommitted instance row with the id push gives `target` (host name, SQLite id),
+ * so push's COPY waits on it (a unique key taken by a transaction in progress) until the
+ * kill. The blocker is then rolled back and the server drops the killed session. Returns how
+ * the child ended and the statement it was blocked in.
+ */
+async function pushKilledInCopy(file: string, db: TestDatabase, target: { host: string; id: number }): Promise<{ signal: NodeJS.Signals | null; blockedIn: string }> {
+  const blocker = await db.connect();
+  const watcher = await db.connect();
+  try {
+    const host = await blocker.query('SELECT id FROM hosts WHERE name = $1', [target.host]);
+    expect(host.rows.length, `host ${target.host} in PostgreSQL`).toBe(1);
+    await blocker.query('BEGIN');
+    await blocker.query('INSERT INTO instances(host_id, id, pid, start_ns, start_known) VALUES ($1, $2, 0, 0, false)', [host.rows[0].id, Number(host.rows[0].id) * HOST_ID_SPAN + target.id]);
+    const child = spawn(process.execPath, [cli, 'push', '--db', file, '--to', db.url], { stdio: 'ignore' });
+    const exited = new Promise<void>((done) => child.on('exit', () => done()));
+    let blockedIn = '';
+    const waiting = `SELECT query FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`;
+    for (let i = 0; i < 1000 && child.exitCode === null && blockedIn === ''; i++) {
+      const { rows } = await watcher.query(waiting);
+      if (rows.length > 0) blockedIn = String(rows[0].query).split(' (')[0]!;
+      else await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    await blocker.query('ROLLBACK');
+    await blocker.end();
+    await settled(watcher);
+    return { signal: child.signalCode, blockedIn };
+  } finally {
+    await blocker.end().catch(() => undefined);
+    await watcher.end();
+  }
 }
 
 /** Waits until the server has noticed a killed client: no other session on this database (its writer locks gone). */
