@@ -5,6 +5,8 @@ import type { HistoryReader, HistoryStore } from '../history/history-store.js';
 import { auditEventIdOf } from '../time/parse-time.js';
 import { auditEvents, newAuditEventStreamStats } from './audit-event-stream.js';
 import { enrichEvents, type EnrichedEvent } from './enrich-events.js';
+import { auditEventsNear, EVENT_TIME_MARGINS_MS } from './events-near-time.js';
+import { lineNumbersAt } from '../sources/line-number-at.js';
 
 /**
  * One audit event named by its id, as `explain` and `report --event` take it: the id parsed,
@@ -42,14 +44,47 @@ export async function eventSearchInputs(given: string[], store: HistoryStore): P
 
 /**
  * The event with audit id `id` in the inputs: exactly one, else a UserError (none, or the
- * same id in several hosts' logs without `host`). With a host given, reading stops at its event.
+ * same id in several hosts' logs without `host`). First only the part of each log written
+ * around the id's time (events-near-time.ts); when that misses the event (it blocked longer
+ * than the margin, or the log is out of order), every input in full, as before. A found
+ * event is the full read's: same records, same positions and line numbers.
  */
 export async function findAuditEvent(inputs: string[], id: string, host: string | undefined): Promise<AssembledEvent> {
+  const near = await findNearItsTime(inputs, id, host);
+  if (near !== undefined) return near;
+  return findInFullRead(inputs, id, host);
+}
+
+/**
+ * The first passes, narrowest first: undefined when they find nothing or meet an input they
+ * cannot read (the full read then says why).
+ */
+async function findNearItsTime(inputs: string[], id: string, host: string | undefined): Promise<AssembledEvent | undefined> {
+  const [sec, ms] = id.slice(0, id.indexOf(':')).split('.');
+  const atMs = Number(sec) * 1000 + Number(ms);
+  for (const marginMs of EVENT_TIME_MARGINS_MS) {
+    const found: AssembledEvent[] = [];
+    try {
+      for await (const e of auditEventsNear(inputs, atMs, marginMs)) {
+        if (!isTheEvent(e, id, host)) continue;
+        found.push(e);
+        if (host !== undefined) break;
+      }
+    } catch {
+      return undefined;
+    }
+    // None: a wider margin. Several hosts: the full read decides and names them.
+    if (found.length === 1) return withLineNumbers(found[0]!);
+    if (found.length > 1) return undefined;
+  }
+  return undefined;
+}
+
+async function findInFullRead(inputs: string[], id: string, host: string | undefined): Promise<AssembledEvent> {
   const stats = newAuditEventStreamStats();
   const found: AssembledEvent[] = [];
   for await (const e of auditEvents(inputs, stats)) {
-    if (e.id !== id) continue;
-    if (host !== undefined && e.node !== undefined && e.node !== host) continue;
+    if (!isTheEvent(e, id, host)) continue;
     found.push(e);
     if (host !== undefined) break;
   }
@@ -57,6 +92,25 @@ export async function findAuditEvent(inputs: string[], id: string, host: string 
   if (found.length === 0) throw new UserError(`no event ${id} in ${where} (${stats.events} events read)`);
   if (found.length > 1) throw new UserError(`event ${id} is in the logs of several hosts (${found.map((e) => e.node ?? '').join(', ')}): pass --host NAME`);
   return found[0]!;
+}
+
+function isTheEvent(e: AssembledEvent, id: string, host: string | undefined): boolean {
+  return e.id === id && (host === undefined || e.node === undefined || e.node === host);
+}
+
+/**
+ * Line numbers for the positions read after a seek (only plain files seek, so each such
+ * position's file is a plain file on disk): counted from the file's start, as the full read
+ * counts them, so evidence shows the same `file:line`.
+ */
+async function withLineNumbers(event: AssembledEvent): Promise<AssembledEvent> {
+  const unknown = new Map<string, number[]>();
+  for (const p of event.positions) if (p.line === undefined) unknown.set(p.file, [...(unknown.get(p.file) ?? []), p.offset]);
+  if (unknown.size === 0) return event;
+  const lines = new Map<string, Map<number, number>>();
+  for (const [file, offsets] of unknown) lines.set(file, await lineNumbersAt(file, offsets));
+  const positions = event.positions.map((p) => (p.line !== undefined ? p : { file: p.file, offset: p.offset, line: lines.get(p.file)!.get(p.offset)! }));
+  return { ...event, positions };
 }
 
 /** The event with its acting process and chain, inside the caller's read (snapshot). */

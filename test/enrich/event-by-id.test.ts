@@ -1,0 +1,114 @@
+/**
+ * findAuditEvent reads only the part of each log written around the event's time first
+ * (events-near-time.ts), then falls back to the full read. On real captures (rotated
+ * directories, a single busy log, a .gz copy) the event it finds is the full read's event,
+ * deep-equal: same records, same positions, same line numbers, also where the first pass
+ * seeked into the file. A log crafted from a real capture with one event's time moved an
+ * hour back (a syscall that blocked for an hour is written with its entry time) is outside
+ * every margin: the first pass misses it and the full read finds it.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AssembledEvent } from '../../adapters/auditd/reassemble.js';
+import { auditEvents, newAuditEventStreamStats } from '../../src/enrich/audit-event-stream.js';
+import { findAuditEvent } from '../../src/enrich/event-by-id.js';
+import { auditEventsNear, EVENT_TIME_MARGINS_MS } from '../../src/enrich/events-near-time.js';
+import { auditdCapturesDir } from '../support/truth.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'proc-tree-event-by-id-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const logsOf = (name: string): string => join(auditdCapturesDir, name, 'logs');
+
+async function fullRead(inputs: string[]): Promise<AssembledEvent[]> {
+  const out: AssembledEvent[] = [];
+  for await (const e of auditEvents(inputs, newAuditEventStreamStats())) out.push(e);
+  return out;
+}
+
+/** SYSCALL events whose id occurs once in the full read (every `step`-th, to bound the test's time). */
+function syscallEvents(events: AssembledEvent[], step: number): AssembledEvent[] {
+  const count = new Map<string, number>();
+  for (const e of events) count.set(e.id, (count.get(e.id) ?? 0) + 1);
+  return events.filter((e) => count.get(e.id) === 1 && e.records[0]?.type === 'SYSCALL').filter((_, i) => i % step === 0);
+}
+
+/** What an AssembledEvent is (the reassembler's object also carries its own bookkeeping). */
+const fieldsOf = ({ node, id, sec, ms, serial, records, positions }: AssembledEvent) => ({ node, id, sec, ms, serial, records, positions });
+
+async function nearIds(inputs: string[], atMs: number, marginMs: number): Promise<AssembledEvent[]> {
+  const out: AssembledEvent[] = [];
+  for await (const e of auditEventsNear(inputs, atMs, marginMs)) out.push(e);
+  return out;
+}
+
+describe('findAuditEvent', () => {
+  const cases: [string, () => string[], number][] = [
+    ['rotation (3 rotated files, an event across a rotation)', () => [logsOf('rotation')], 1],
+    ['busy-machine-rotation (632 KB live file: the first pass seeks)', () => [logsOf('busy-machine-rotation')], 8],
+    ['net-files-login (one 694 KB file)', () => [join(logsOf('net-files-login'), 'audit.log')], 6],
+    ['a .gz copy of net-files-login (read from the start, lines before the window dropped)', () => {
+      const gz = join(dir, 'audit.log.gz');
+      writeFileSync(gz, gzipSync(readFileSync(join(logsOf('net-files-login'), 'audit.log'))));
+      return [gz];
+    }, 12],
+  ];
+  for (const [name, inputsOf, step] of cases) {
+    it(`finds the full read's own event for each SYSCALL event: ${name}`, async () => {
+      const inputs = inputsOf();
+      const events = syscallEvents(await fullRead(inputs), step);
+      expect(events.length).toBeGreaterThan(10);
+      let missedByFirstPasses = 0;
+      for (const want of events) {
+        expect(fieldsOf(await findAuditEvent(inputs, want.id, undefined))).toEqual(fieldsOf(want));
+        const atMs = want.sec * 1000 + want.ms;
+        const inAPass = (await nearIds(inputs, atMs, EVENT_TIME_MARGINS_MS[0]!)).some((e) => e.id === want.id) || (await nearIds(inputs, atMs, EVENT_TIME_MARGINS_MS[1]!)).some((e) => e.id === want.id);
+        if (!inAPass) missedByFirstPasses++;
+      }
+      // Found by the narrowed passes, not by the fallback (the capture has no syscall blocked for 10 min).
+      expect(missedByFirstPasses).toBe(0);
+    });
+  }
+
+  it('seeks into a plain file: the first pass reads a part of it, without line numbers, which findAuditEvent restores', async () => {
+    const inputs = [join(logsOf('net-files-login'), 'audit.log')];
+    const all = await fullRead(inputs);
+    const late = all[Math.floor(all.length * 0.9)]!;
+    const near = await nearIds(inputs, late.sec * 1000 + late.ms, EVENT_TIME_MARGINS_MS[0]!);
+    expect(near.length).toBeLessThan(all.length / 2);
+    const seen = near.find((e) => e.id === late.id)!;
+    expect(seen.positions.every((p) => p.line === undefined)).toBe(true);
+    expect(seen.records).toEqual(late.records);
+    expect(fieldsOf(await findAuditEvent(inputs, late.id, undefined))).toEqual(fieldsOf(late));
+  });
+
+  it('falls back to the full read for an event outside every margin (a real capture with one event moved an hour back)', async () => {
+    const original = readFileSync(join(logsOf('exec-chain'), 'audit.log'), 'latin1').split('\n');
+    // A SYSCALL event far enough into the file that the first pass has stopped before it.
+    const at = original.findIndex((l, i) => i > 300 && l.startsWith('type=SYSCALL'));
+    expect(at).toBeGreaterThan(0);
+    const [, sec, ms, serial] = /msg=audit\((\d+)\.(\d{3}):(\d+)\)/.exec(original[at]!)!;
+    const oldId = `${sec}.${ms}:${serial}`;
+    const movedId = `${Number(sec) - 3600}.${ms}:${serial}`;
+    const crafted = original.map((l) => l.replace(`msg=audit(${oldId})`, `msg=audit(${movedId})`));
+    expect(crafted.filter((l) => l.includes(movedId)).length).toBeGreaterThan(1);
+    const log = join(dir, 'moved-event.log');
+    writeFileSync(log, crafted.join('\n'), 'latin1');
+
+    const want = (await fullRead([log])).find((e) => e.id === movedId)!;
+    expect(want.records.length).toBeGreaterThan(1);
+    for (const margin of EVENT_TIME_MARGINS_MS) {
+      expect((await nearIds([log], (Number(sec) - 3600) * 1000 + Number(ms), margin)).map((e) => e.id)).not.toContain(movedId);
+    }
+    expect(fieldsOf(await findAuditEvent([log], movedId, undefined))).toEqual(fieldsOf(want));
+  });
+
+  it('an id in no log is the full read\'s message', async () => {
+    const inputs = [logsOf('rotation')];
+    const events = (await fullRead(inputs)).length;
+    await expect(findAuditEvent(inputs, '1795589437.118:1', undefined)).rejects.toThrow(`no event 1795589437.118:1 in ${inputs[0]} (${events} events read)`);
+  });
+});
