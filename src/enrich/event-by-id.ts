@@ -27,17 +27,31 @@ export function checkEventInputs(inputs: string[], command: string): void {
   if (inputs.includes('-')) throw new UsageError(`${command} reads its input twice (ingest, then the event): give a file or directory, not - (stdin)`);
 }
 
+/** Where to look for an event, and what could not be looked at (a history's stdin input). */
+export interface EventSearch {
+  inputs: string[];
+  /** Said when the event is not found: part of the history came from stdin and cannot be read again. */
+  note?: string;
+}
+
+/** What a history read from stdin (`-`) lacks, and how to avoid it next time. */
+const STDIN_SOURCE =
+  "read from stdin ('-') at ingest, which cannot be read again: give the log that holds the event as INPUT (ingest a log by its path, or with --source-name PATH, for explain to find it later)";
+
 /**
  * Where to look for the event: the INPUT given, else every input the history was ingested
  * from, as named then (an archive once for all its entries; stdin cannot be read again).
- * A history whose sources have all moved away is a UserError saying to give INPUT.
+ * A history whose sources have all moved away (or were stdin) is a UserError saying to give INPUT.
  */
-export async function eventSearchInputs(given: string[], store: HistoryStore): Promise<string[]> {
-  if (given.length > 0) return given;
-  const named = [...new Set((await store.read((r) => r.sourcePaths())).filter((p) => p !== '-').map((p) => p.replace(/!\/.*$/s, '')))];
+export async function eventSearchInputs(given: string[], store: HistoryStore): Promise<EventSearch> {
+  if (given.length > 0) return { inputs: given };
+  const sources = await store.read((r) => r.sourcePaths());
+  const fromStdin = sources.includes('-');
+  const named = [...new Set(sources.filter((p) => p !== '-').map((p) => p.replace(/!\/.*$/s, '')))];
   const present = named.filter((p) => existsSync(p));
-  if (present.length > 0) return present;
-  if (named.length === 0) throw new UserError('the history names no log file it was ingested from (stdin only?): give the log that holds the event as INPUT');
+  if (present.length > 0) return { inputs: present, ...(fromStdin ? { note: `the rest of this history was ${STDIN_SOURCE}` } : {}) };
+  if (fromStdin && named.length === 0) throw new UserError(`this history was ${STDIN_SOURCE}`);
+  if (named.length === 0) throw new UserError('the history names no log file it was ingested from: give the log that holds the event as INPUT');
   const shown = named.slice(0, 3).join(', ') + (named.length > 3 ? `, ... (${named.length} in all)` : '');
   throw new UserError(`the logs this history was ingested from are not where they were (${shown}; relative paths are from where ingest ran): give the log that holds the event as INPUT`);
 }
@@ -49,10 +63,11 @@ export async function eventSearchInputs(given: string[], store: HistoryStore): P
  * than the margin, or the log is out of order), every input in full, as before. A found
  * event is the full read's: same records, same positions and line numbers.
  */
-export async function findAuditEvent(inputs: string[], id: string, host: string | undefined): Promise<AssembledEvent> {
-  const near = await findNearItsTime(inputs, id, host);
+export async function findAuditEvent(where: string[] | EventSearch, id: string, host: string | undefined): Promise<AssembledEvent> {
+  const search = Array.isArray(where) ? { inputs: where } : where;
+  const near = await findNearItsTime(search.inputs, id, host);
   if (near !== undefined) return near;
-  return findInFullRead(inputs, id, host);
+  return findInFullRead(search, id, host);
 }
 
 /**
@@ -80,7 +95,8 @@ async function findNearItsTime(inputs: string[], id: string, host: string | unde
   return undefined;
 }
 
-async function findInFullRead(inputs: string[], id: string, host: string | undefined): Promise<AssembledEvent> {
+async function findInFullRead(search: EventSearch, id: string, host: string | undefined): Promise<AssembledEvent> {
+  const { inputs } = search;
   const stats = newAuditEventStreamStats();
   const found: AssembledEvent[] = [];
   for await (const e of auditEvents(inputs, stats)) {
@@ -89,7 +105,7 @@ async function findInFullRead(inputs: string[], id: string, host: string | undef
     if (host !== undefined) break;
   }
   const where = inputs.length <= 3 ? inputs.join(' ') : `${inputs.slice(0, 3).join(' ')} ... (${inputs.length} inputs)`;
-  if (found.length === 0) throw new UserError(`no event ${id} in ${where} (${stats.events} events read)`);
+  if (found.length === 0) throw new UserError(`no event ${id} in ${where} (${stats.events} events read)${search.note !== undefined ? `; ${search.note}` : ''}`);
   if (found.length > 1) throw new UserError(`event ${id} is in the logs of several hosts (${found.map((e) => e.node ?? '').join(', ')}): pass --host NAME`);
   return found[0]!;
 }

@@ -21,6 +21,11 @@ export interface IngestOptions {
   /** Connector replay: wall-clock ns at boot (overrides the capture's meta file). */
   bootTimeNs?: bigint;
   stdin?: NodeJS.ReadableStream;
+  /**
+   * The name stdin (`-`) is recorded under, in the source registry and in every piece of
+   * evidence (`--source-name`); default `-`, which explain and report cannot read again.
+   */
+  stdinName?: string;
   /** Commit after this many lines or this much time, whichever first. */
   commitEveryLines?: number;
   commitEveryMs?: number;
@@ -144,7 +149,7 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
   history.begin();
   try {
     for (const input of inputs) {
-      const opened = openAuditdSource(session, input, options.stdin);
+      const opened = openAuditdSource(session, input, options.stdin, options.stdinName);
       for (;;) {
         let next: IteratorResult<OpenedSource>;
         try {
