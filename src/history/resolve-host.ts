@@ -91,8 +91,12 @@ export function hostHeader(choice: HostChoice | undefined, pid: number | undefin
 /** A host as a user can pass it: the unnamed one (logs without node=) is written ''. */
 export const hostName = (h: string): string => (h === '' ? "'' (logs without node=)" : h);
 
-/** Hosts as a user can pass them. */
-export const hostList = (hosts: readonly string[]): string => hosts.map(hostName).join(', ');
+/** Hosts named in one line at most (a fleet history holds hundreds). */
+const MAX_HOSTS_NAMED = 10;
+
+/** Hosts as a user can pass them, the first MAX_HOSTS_NAMED then how many more. */
+export const hostList = (hosts: readonly string[]): string =>
+  hosts.slice(0, MAX_HOSTS_NAMED).map(hostName).join(', ') + (hosts.length > MAX_HOSTS_NAMED ? ` and ${hosts.length - MAX_HOSTS_NAMED} more` : '');
 
 /**
  * A --host the history does not hold: say which hosts it does hold, and, when its only host
