@@ -5,7 +5,7 @@ import type { HistoryReader, HistoryStore } from '../history/history-store.js';
 import { auditEventIdOf } from '../time/parse-time.js';
 import { auditEvents, newAuditEventStreamStats } from './audit-event-stream.js';
 import { enrichEvents, type EnrichedEvent } from './enrich-events.js';
-import { auditEventsNear, EVENT_TIME_MARGINS_MS } from './events-near-time.js';
+import { auditEventsWithId, EVENT_TIME_MARGINS_MS } from './events-near-time.js';
 import { lineNumbersAt } from '../sources/line-number-at.js';
 
 /**
@@ -75,12 +75,13 @@ export async function findAuditEvent(where: string[] | EventSearch, id: string, 
  * cannot read (the full read then says why).
  */
 async function findNearItsTime(inputs: string[], id: string, host: string | undefined): Promise<AssembledEvent | undefined> {
-  const [sec, ms] = id.slice(0, id.indexOf(':')).split('.');
-  const atMs = Number(sec) * 1000 + Number(ms);
+  const [time, serial] = id.split(':');
+  const [sec, ms] = time!.split('.');
+  const wanted = { sec: Number(sec), ms: Number(ms), serial: Number(serial) };
   for (const marginMs of EVENT_TIME_MARGINS_MS) {
     const found: AssembledEvent[] = [];
     try {
-      for await (const e of auditEventsNear(inputs, atMs, marginMs)) {
+      for await (const e of auditEventsWithId(inputs, wanted, marginMs)) {
         if (!isTheEvent(e, id, host)) continue;
         found.push(e);
         if (host !== undefined) break;

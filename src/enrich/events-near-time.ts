@@ -1,5 +1,5 @@
 import { open, stat } from 'node:fs/promises';
-import { isRecordError, parseRecord } from '../../adapters/auditd/parse-record.js';
+import { HeaderScan, isRecordError, parseRecord, scanHeader } from '../../adapters/auditd/parse-record.js';
 import { Reassembler, type AssembledEvent } from '../../adapters/auditd/reassemble.js';
 import type { SourcePosition } from '../events/event-sink.js';
 import { bisectLogOffset } from '../sources/bisect-log-offset.js';
@@ -11,22 +11,23 @@ import { detectCompression } from '../sources/sniff-format.js';
 import { auditLineTimeMs } from './audit-line-time.js';
 
 /**
- * The audit events of the inputs whose time lies near one moment, read from the part of each
- * log written around it: explain's first pass at an event id, so that one event costs a
- * few megabytes of reading rather than the whole history (issue 12: tens of seconds on a
- * multi-GB history). The caller falls back to the full read when the event is not among
- * these, so nothing here has to be right for the answer to be, only for it to be fast.
+ * The audit events with one id (`SEC.MS:SERIAL`, one per host), read from the part of each
+ * log written around their time: explain's first pass, so that one event costs a few
+ * megabytes of reading rather than the whole history (issue 12: tens of seconds on a
+ * multi-GB history). The caller falls back to the full read when the event is not found
+ * here, so nothing here has to be right for the answer to be, only for it to be fast.
  *
  * Why a margin: an audit record's time is taken at syscall entry and its line is written at
  * exit, so a blocking syscall (a connect timing out after ~2 min, a wait4) is written late
  * with an early time. Lines are therefore looked at from where the log was written at
- * `atMs - margin` until SAMPLE_AFTER consecutive lines bear times past `atMs + margin`
+ * `time - margin` until LINES_PAST_WINDOW consecutive lines bear times past `time + margin`
  * (written after that, so after the event unless it blocked longer than the margin).
  * - plain files: the start is found by bisection (bisect-log-offset.ts);
- * - compressed files and zip entries cannot seek: read from the start, but lines before the
- *   window are dropped on their header's time, before any parsing.
- * Events read this way are the full read's own (same reassembler, same positions) except that
- * lines read after a seek carry no line number (see withLineNumbers in line-number-at.ts).
+ * - compressed files and zip entries cannot seek: they are read from the start.
+ * Only each line's header is read; lines of the id are parsed and grouped by the ingest's
+ * reassembler, so the event is the full read's (all of an event's records are written at
+ * once at syscall exit: nothing between them can make the full read split it), except that
+ * lines read after a seek carry no line number (the caller counts them: line-number-at.ts).
  */
 
 /**
@@ -38,21 +39,20 @@ export const EVENT_TIME_MARGINS_MS: readonly number[] = [1_000, 10 * 60_000];
 /** Consecutive lines past the window after which a log is not read further. */
 export const LINES_PAST_WINDOW = 50;
 
-export async function* auditEventsNear(specs: readonly string[], atMs: number, marginMs: number): AsyncGenerator<AssembledEvent> {
+/** An audit event id as numbers: what a line's header is compared with. */
+export interface AuditId {
+  sec: number;
+  ms: number;
+  serial: number;
+}
+
+export async function* auditEventsWithId(specs: readonly string[], id: AuditId, marginMs: number): AsyncGenerator<AssembledEvent> {
+  const atMs = id.sec * 1000 + id.ms;
   const fromMs = atMs - marginMs;
   const toMs = atMs + marginMs;
-  let ready: AssembledEvent[] = [];
-  const reassembler = new Reassembler({
-    onEvent: (event) => {
-      ready.push(event);
-    },
-    onLateRecord: () => undefined,
-  });
-  const take = (): AssembledEvent[] => {
-    const out = ready;
-    ready = [];
-    return out;
-  };
+  const found: AssembledEvent[] = [];
+  const reassembler = new Reassembler({ onEvent: (event) => found.push(event), onLateRecord: () => undefined });
+  const header = new HeaderScan();
   for (const spec of specs) {
     for (const file of await filesOf(spec)) {
       const startOffset = await startOffsetFor(file, fromMs);
@@ -64,10 +64,11 @@ export async function* auditEventsNear(specs: readonly string[], atMs: number, m
           ...(input.startOffset === 0 ? { startLine: 1 } : {}),
           onLine: (text, offset, line) => {
             if (pastWindow >= LINES_PAST_WINDOW) return; // the rest of the chunk that ended the window
-            const ms = auditLineTimeMs(text);
-            if (ms === undefined) return; // damaged or foreign: the full read warns about it
+            if (scanHeader(text, header) !== undefined) return; // damaged or foreign: the full read warns about it
+            const ms = header.sec * 1000 + header.ms;
             if (ms < fromMs) return;
             pastWindow = ms > toMs ? pastWindow + 1 : 0;
+            if (header.serial !== id.serial || header.sec !== id.sec || header.ms !== id.ms) return;
             const record = parseRecord(text);
             if (isRecordError(record)) return;
             const position: SourcePosition = line === undefined ? { file: input.name, offset } : { file: input.name, offset, line };
@@ -77,16 +78,14 @@ export async function* auditEventsNear(specs: readonly string[], atMs: number, m
         });
         for await (const chunk of input.chunks) {
           splitter.push(chunk);
-          if (ready.length > 0) yield* take();
           if (pastWindow >= LINES_PAST_WINDOW) break;
         }
         if (pastWindow < LINES_PAST_WINDOW) splitter.end();
-        if (ready.length > 0) yield* take();
       }
     }
   }
   reassembler.finish();
-  yield* take();
+  yield* found;
 }
 
 /** A directory's rotated logs oldest first (as openInputs reads them), else the file itself. */

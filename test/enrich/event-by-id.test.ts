@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AssembledEvent } from '../../adapters/auditd/reassemble.js';
 import { auditEvents, newAuditEventStreamStats } from '../../src/enrich/audit-event-stream.js';
 import { findAuditEvent } from '../../src/enrich/event-by-id.js';
-import { auditEventsNear, EVENT_TIME_MARGINS_MS } from '../../src/enrich/events-near-time.js';
+import { auditEventsWithId, EVENT_TIME_MARGINS_MS } from '../../src/enrich/events-near-time.js';
 import { auditdCapturesDir } from '../support/truth.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'proc-tree-event-by-id-'));
@@ -39,15 +39,16 @@ function syscallEvents(events: AssembledEvent[], step: number): AssembledEvent[]
 /** What an AssembledEvent is (the reassembler's object also carries its own bookkeeping). */
 const fieldsOf = ({ node, id, sec, ms, serial, records, positions }: AssembledEvent) => ({ node, id, sec, ms, serial, records, positions });
 
-async function nearIds(inputs: string[], atMs: number, marginMs: number): Promise<AssembledEvent[]> {
+/** What the first pass with this margin finds for the event's id. */
+async function firstPass(inputs: string[], event: Pick<AssembledEvent, 'sec' | 'ms' | 'serial'>, marginMs: number): Promise<AssembledEvent[]> {
   const out: AssembledEvent[] = [];
-  for await (const e of auditEventsNear(inputs, atMs, marginMs)) out.push(e);
+  for await (const e of auditEventsWithId(inputs, { sec: event.sec, ms: event.ms, serial: event.serial }, marginMs)) out.push(e);
   return out;
 }
 
 describe('findAuditEvent', () => {
   const cases: [string, () => string[], number][] = [
-    ['rotation (3 rotated files, an event across a rotation)', () => [logsOf('rotation')], 1],
+    ['rotation (3 rotated files)', () => [logsOf('rotation')], 1],
     ['busy-machine-rotation (632 KB live file: the first pass seeks)', () => [logsOf('busy-machine-rotation')], 8],
     ['net-files-login (one 694 KB file)', () => [join(logsOf('net-files-login'), 'audit.log')], 6],
     ['a .gz copy of net-files-login (read from the start, lines before the window dropped)', () => {
@@ -64,8 +65,7 @@ describe('findAuditEvent', () => {
       let missedByFirstPasses = 0;
       for (const want of events) {
         expect(fieldsOf(await findAuditEvent(inputs, want.id, undefined))).toEqual(fieldsOf(want));
-        const atMs = want.sec * 1000 + want.ms;
-        const inAPass = (await nearIds(inputs, atMs, EVENT_TIME_MARGINS_MS[0]!)).some((e) => e.id === want.id) || (await nearIds(inputs, atMs, EVENT_TIME_MARGINS_MS[1]!)).some((e) => e.id === want.id);
+        const inAPass = (await firstPass(inputs, want, EVENT_TIME_MARGINS_MS[0]!)).length === 1 || (await firstPass(inputs, want, EVENT_TIME_MARGINS_MS[1]!)).length === 1;
         if (!inAPass) missedByFirstPasses++;
       }
       // Found by the narrowed passes, not by the fallback (the capture has no syscall blocked for 10 min).
@@ -73,13 +73,26 @@ describe('findAuditEvent', () => {
     });
   }
 
-  it('seeks into a plain file: the first pass reads a part of it, without line numbers, which findAuditEvent restores', async () => {
+  it('finds an event whose records span a rotation (the rotation capture cut inside an event, as auditd rotates)', async () => {
+    const whole = ['audit.log.2', 'audit.log.1', 'audit.log'].map((f) => readFileSync(join(logsOf('rotation'), f), 'latin1')).join('').split('\n');
+    // The first multi-record event from the middle on: cut the log after its first record.
+    const idOf = (l: string) => /msg=audit\(([\d.:]+)\)/.exec(l)?.[1];
+    const cut = whole.findIndex((l, i) => i > whole.length / 2 && idOf(l) !== undefined && idOf(l) === idOf(whole[i + 1] ?? '')) + 1;
+    expect(cut).toBeGreaterThan(1);
+    const rotated = mkdtempSync(join(dir, 'cut-rotation-'));
+    writeFileSync(join(rotated, 'audit.log.1'), whole.slice(0, cut).join('\n') + '\n', 'latin1');
+    writeFileSync(join(rotated, 'audit.log'), whole.slice(cut).join('\n'), 'latin1');
+    const want = (await fullRead([rotated])).find((e) => e.id === idOf(whole[cut]!))!;
+    expect(new Set(want.positions.map((p) => p.file)).size).toBe(2);
+    expect(fieldsOf(await findAuditEvent([rotated], want.id, undefined))).toEqual(fieldsOf(want));
+    expect(await firstPass([rotated], want, EVENT_TIME_MARGINS_MS[0]!)).toHaveLength(1);
+  });
+
+  it('seeks into a plain file: the first pass reads the event without line numbers, findAuditEvent restores them', async () => {
     const inputs = [join(logsOf('net-files-login'), 'audit.log')];
     const all = await fullRead(inputs);
     const late = all[Math.floor(all.length * 0.9)]!;
-    const near = await nearIds(inputs, late.sec * 1000 + late.ms, EVENT_TIME_MARGINS_MS[0]!);
-    expect(near.length).toBeLessThan(all.length / 2);
-    const seen = near.find((e) => e.id === late.id)!;
+    const [seen] = await firstPass(inputs, late, EVENT_TIME_MARGINS_MS[0]!);
     expect(seen.positions.every((p) => p.line === undefined)).toBe(true);
     expect(seen.records).toEqual(late.records);
     expect(fieldsOf(await findAuditEvent(inputs, late.id, undefined))).toEqual(fieldsOf(late));
@@ -100,9 +113,7 @@ describe('findAuditEvent', () => {
 
     const want = (await fullRead([log])).find((e) => e.id === movedId)!;
     expect(want.records.length).toBeGreaterThan(1);
-    for (const margin of EVENT_TIME_MARGINS_MS) {
-      expect((await nearIds([log], (Number(sec) - 3600) * 1000 + Number(ms), margin)).map((e) => e.id)).not.toContain(movedId);
-    }
+    for (const margin of EVENT_TIME_MARGINS_MS) expect(await firstPass([log], want, margin)).toEqual([]);
     expect(fieldsOf(await findAuditEvent([log], movedId, undefined))).toEqual(fieldsOf(want));
   });
 
