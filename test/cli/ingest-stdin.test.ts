@@ -7,11 +7,9 @@
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
 import { listAuditdCaptures } from '../support/truth.js';
-import { cliInProcess } from './cli-in-process.js';
+import { cliInProcess, cliWithStdin } from './cli-in-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'proc-tree-ingest-stdin-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,16 +19,7 @@ const other = listAuditdCaptures().find((c) => c.meta.name === 'exec-chain')!;
 const log = net.logFiles.at(-1)!;
 
 /** The CLI with `file` on its stdin. */
-async function withStdin(file: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(args, { stdout, stderr, stdin: createReadStream(file) });
-  return { code, out, err };
-}
+const withStdin = (file: string, ...args: string[]) => cliWithStdin(createReadStream(file), ...args);
 
 /** The first connect event of the capture, as enrich lists it. */
 async function connectId(): Promise<string> {
