@@ -1,5 +1,6 @@
 import { UserError } from '../cli/user-error.js';
 import { damageNote } from './damage-note.js';
+import { EventBatchReader, hostsOf } from './event-batch-codec.js';
 import { CommitPacer, piecesOf } from './commit-pacer.js';
 import { ingestConnectorCapture } from './ingest-connector.js';
 import { IngestSession } from './ingest-session.js';
@@ -91,9 +92,14 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
   /** Applies the next batch: its events, then (between pieces only) maybe a commit. */
   const apply = async (): Promise<void> => {
     const b = await parser.take();
-    const takeHosts = history.prepareHosts(b.events);
+    const encoded = b.encoded;
+    const takeHosts = history.prepareHosts(encoded === undefined ? b.events : hostsOf(encoded));
     if (takeHosts !== undefined) await takeHosts();
-    for (const e of b.events) session.onAuditdEvent(e);
+    if (encoded === undefined) for (const e of b.events) session.onAuditdEvent(e);
+    else {
+      const reader = new EventBatchReader(encoded);
+      for (let e = reader.next(); e !== undefined; e = reader.next()) session.onAuditdEvent(e);
+    }
     for (const w of b.warnings) session.warn(w);
     if (b.adapterLines !== undefined) adapterLines = b.adapterLines;
     const rs = sources.all[b.ord];
