@@ -44,8 +44,7 @@ export async function choosePidHost(store: HistoryReader, given: string | undefi
     return { host: given, ...(several ? { several } : {}) };
   }
   if (several === undefined) return { host: hosts[0] ?? '' };
-  const holders: string[] = [];
-  for (const h of hosts) if (pid === INIT_PID || (await store.instancesOfPid(h, pid)).length > 0) holders.push(h);
+  const holders = pid === INIT_PID ? hosts : await store.hostsWithPid(pid);
   if (holders.length === 0) throw new UserError(`pid ${pid} is not in the history of any host (${hostList(hosts)})`);
   if (holders.length === 1) return { host: holders[0]!, several };
   if (time === undefined) throw new UserError(`pid ${pid} is on hosts ${hostList(holders)}: pass --host NAME`);
