@@ -31,11 +31,13 @@ import { auditLineTimeMs } from './audit-line-time.js';
  */
 
 /**
- * Margins each side of the moment, tried in turn. 1 s first: a busy machine writes megabytes
- * a second (a real capture: 336 MB in 170 s), and almost every syscall returns within it.
- * Then 10 min: beyond the ~2 min a connect() to a silent host blocks. Then the caller's full read.
+ * Margins each side of the moment, tried in turn, each pass costing about its window's
+ * share of the log. 1 s first: a busy machine writes megabytes a second (a real capture:
+ * 336 MB in 170 s) and almost every syscall returns within it. 150 s: a connect() to a
+ * silent host gives up after ~127 s (6 SYN retries). 10 min: longer waits. Then the
+ * caller's full read.
  */
-export const EVENT_TIME_MARGINS_MS: readonly number[] = [1_000, 10 * 60_000];
+export const EVENT_TIME_MARGINS_MS: readonly number[] = [1_000, 150_000, 10 * 60_000];
 /** Consecutive lines past the window after which a log is not read further. */
 export const LINES_PAST_WINDOW = 50;
 
