@@ -5,7 +5,7 @@ import type { HistoryReader, HistoryStore } from '../history/history-store.js';
 import { auditEventIdOf } from '../time/parse-time.js';
 import { auditEvents, newAuditEventStreamStats } from './audit-event-stream.js';
 import { enrichEvents, type EnrichedEvent } from './enrich-events.js';
-import { auditEventsWithId, EVENT_TIME_MARGINS_MS } from './events-near-time.js';
+import { auditEventsWithId, canReadAgain, EVENT_TIME_MARGINS_MS } from './events-near-time.js';
 import { lineNumbersAt } from '../sources/line-number-at.js';
 
 /**
@@ -72,9 +72,11 @@ export async function findAuditEvent(where: string[] | EventSearch, id: string, 
 
 /**
  * The first passes, narrowest first: undefined when they find nothing or meet an input they
- * cannot read (the full read then says why).
+ * cannot read (the full read then says why), and not tried when an input is a pipe (it
+ * cannot be read again by the next pass or the full read).
  */
 async function findNearItsTime(inputs: string[], id: string, host: string | undefined): Promise<AssembledEvent | undefined> {
+  if (!(await canReadAgain(inputs))) return undefined;
   const [time, serial] = id.split(':');
   const [sec, ms] = time!.split('.');
   const wanted = { sec: Number(sec), ms: Number(ms), serial: Number(serial) };

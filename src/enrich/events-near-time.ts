@@ -90,6 +90,18 @@ export async function* auditEventsWithId(specs: readonly string[], id: AuditId, 
   yield* found;
 }
 
+/**
+ * Whether every input can be read again after a pass: files and directories can, a pipe
+ * (`<(zcat ...)`) cannot, so with one the caller's single full read is all there may be.
+ */
+export async function canReadAgain(specs: readonly string[]): Promise<boolean> {
+  for (const spec of specs) {
+    const info = await stat(spec).catch(() => undefined);
+    if (info === undefined || !(info.isFile() || info.isDirectory())) return false;
+  }
+  return true;
+}
+
 /** A directory's rotated logs oldest first (as openInputs reads them), else the file itself. */
 async function filesOf(spec: string): Promise<string[]> {
   const info = await stat(spec);

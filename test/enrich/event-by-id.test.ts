@@ -9,7 +9,7 @@
  * time), found by the wider pass; one moved an hour back, outside every margin: the
  * narrowed passes miss it and the full read finds it.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,6 +139,22 @@ describe('findAuditEvent', () => {
     for (const margin of EVENT_TIME_MARGINS_MS) expect(await firstPass([log], want, margin)).toEqual([]);
     expect(fieldsOf(await findAuditEvent([log], want.id, undefined))).toEqual(fieldsOf(want));
   });
+
+  it('reads a named pipe once, in full: a first pass would consume what the full read needs', async () => {
+    // The event only the full read finds (moved an hour back); a pass would stop after 50
+    // lines, the writer would die of SIGPIPE and the full read would wait for a new writer.
+    const { log, want } = await movedEvent('piped.log', 3600);
+    const fifo = join(dir, 'log.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', log, fifo], { stdio: 'ignore' });
+    try {
+      const got = await findAuditEvent([fifo], want.id, undefined);
+      expect(got.records).toEqual(want.records);
+      expect(got.positions).toEqual(want.positions.map((p) => ({ ...p, file: fifo })));
+    } finally {
+      writer.kill();
+    }
+  }, 10_000);
 
   it('an id in no log is the full read\'s message', async () => {
     const inputs = [logsOf('rotation')];
