@@ -23,7 +23,8 @@ import { auditLineTimeMs } from './audit-line-time.js';
  * `time - margin` until LINES_PAST_WINDOW consecutive lines bear times past `time + margin`
  * (written after that, so after the event unless it blocked longer than the margin).
  * - plain files: the start is found by bisection (bisect-log-offset.ts);
- * - compressed files and zip entries cannot seek: they are read from the start.
+ * - compressed files and zip entries cannot seek: they are read from the start, chunks
+ *   whose last line is older than the window by another margin only counted (chunkBefore).
  * Only each line's header is read; lines of the id are parsed and grouped by the ingest's
  * reassembler, so the event is the full read's (all of an event's records are written at
  * once at syscall exit: nothing between them can make the full read split it), except that
@@ -60,26 +61,33 @@ export async function* auditEventsWithId(specs: readonly string[], id: AuditId, 
       const startOffset = await startOffsetFor(file, fromMs);
       for await (const input of openInputs(file, { startOffset })) {
         let pastWindow = 0;
-        const splitter = createLineSplitter({
-          file: input.name,
-          startOffset: input.startOffset,
-          ...(input.startOffset === 0 ? { startLine: 1 } : {}),
-          onLine: (text, offset, line) => {
-            if (pastWindow >= LINES_PAST_WINDOW) return; // the rest of the chunk that ended the window
-            if (scanHeader(text, header) !== undefined) return; // damaged or foreign: the full read warns about it
-            const ms = header.sec * 1000 + header.ms;
-            if (ms < fromMs) return;
-            pastWindow = ms > toMs ? pastWindow + 1 : 0;
-            if (header.serial !== id.serial || header.sec !== id.sec || header.ms !== id.ms) return;
-            const record = parseRecord(text);
-            if (isRecordError(record)) return;
-            const position: SourcePosition = line === undefined ? { file: input.name, offset } : { file: input.name, offset, line };
-            reassembler.push(record, position);
-          },
-          onSkip: () => undefined,
-        });
+        const onLine = (text: string, offset: number, line: number | undefined): void => {
+          if (pastWindow >= LINES_PAST_WINDOW) return; // the rest of the chunk that ended the window
+          if (scanHeader(text, header) !== undefined) return; // damaged or foreign: the full read warns about it
+          const ms = header.sec * 1000 + header.ms;
+          if (ms < fromMs) return;
+          pastWindow = ms > toMs ? pastWindow + 1 : 0;
+          if (header.serial !== id.serial || header.sec !== id.sec || header.ms !== id.ms) return;
+          const record = parseRecord(text);
+          if (isRecordError(record)) return;
+          const position: SourcePosition = line === undefined ? { file: input.name, offset } : { file: input.name, offset, line };
+          reassembler.push(record, position);
+        };
+        const splitterAt = (offset: number, line: number | undefined) =>
+          createLineSplitter({ file: input.name, startOffset: offset, ...(line !== undefined ? { startLine: line } : {}), onLine, onSkip: () => undefined });
+        let splitter = splitterAt(input.startOffset, input.startOffset === 0 ? 1 : undefined);
+        let offset = input.startOffset;
+        // Read from the start (no seek): whole chunks before the window are only counted.
+        let beforeWindow = input.startOffset === 0;
         for await (const chunk of input.chunks) {
-          splitter.push(chunk);
+          const skip = beforeWindow ? chunkBefore(chunk, fromMs - marginMs) : undefined;
+          if (skip === undefined) beforeWindow = false;
+          if (skip !== undefined && skip > 0 && splitter.lineNumber !== undefined) {
+            // The unfinished line ends at the chunk's first newline: it and the next ones are dropped.
+            splitter = splitterAt(offset + skip, splitter.lineNumber + countNewlines(chunk, skip));
+            splitter.push(chunk.subarray(skip));
+          } else splitter.push(chunk);
+          offset += chunk.length;
           if (pastWindow >= LINES_PAST_WINDOW) break;
         }
         if (pastWindow < LINES_PAST_WINDOW) splitter.end();
@@ -100,6 +108,30 @@ export async function canReadAgain(specs: readonly string[]): Promise<boolean> {
     if (info === undefined || !(info.isFile() || info.isDirectory())) return false;
   }
   return true;
+}
+
+/**
+ * For a chunk read from the start of a compressed log: when its last complete line is older
+ * than `beforeMs`, the index just past that line (the chunk's lines up to there are written
+ * before the window, unless that line blocked longer than the margin: a miss the next pass
+ * catches); 0 when the chunk has fewer than two newlines or a damaged last line (keep
+ * looking); undefined once a last line is not older (the window has come: stop looking).
+ * Skipping a chunk costs a newline count instead of a string and a header per line.
+ */
+function chunkBefore(chunk: Buffer, beforeMs: number): number | undefined {
+  const last = chunk.lastIndexOf(10);
+  const previous = last > 0 ? chunk.lastIndexOf(10, last - 1) : -1;
+  if (previous < 0) return 0;
+  const ms = auditLineTimeMs(chunk.toString('latin1', previous + 1, last));
+  if (ms === undefined) return 0;
+  return ms < beforeMs ? last + 1 : undefined;
+}
+
+/** Newlines in chunk[0, end). */
+function countNewlines(chunk: Buffer, end: number): number {
+  let count = 0;
+  for (let at = chunk.indexOf(10); at >= 0 && at < end; at = chunk.indexOf(10, at + 1)) count++;
+  return count;
 }
 
 /** A directory's rotated logs oldest first (as openInputs reads them), else the file itself. */
