@@ -9,6 +9,7 @@ import { UserError } from '../cli/user-error.js';
 import { NoProcessAtTimeError } from '../history/query-errors.js';
 import { withinHistory } from '../history/history-span.js';
 import { atText, choosePidHost } from '../history/resolve-host.js';
+import { ChainReuse } from './chain-reuse.js';
 import { memoizedSnapshot } from './snapshot-memo.js';
 import { eventSubject, type EventSubject } from './event-subject.js';
 import { recordFields, type RecordFields } from './record-fields.js';
@@ -34,6 +35,14 @@ export interface EnrichOptions {
   host?: string;
   /** Only events holding a record of one of these types. */
   types?: ReadonlySet<string>;
+  /**
+   * True: every event's chain is asked of the history, lookup by lookup (the plain path the
+   * tests compare with). Default: a chain is reused while nothing it rests on changes (see
+   * ChainReuse); the output is the same.
+   */
+  plain?: boolean;
+  /** Counted while enriching: events whose chain was reused (figures, tests). */
+  stats?: { chainsReused: number };
 }
 
 /**
@@ -41,11 +50,12 @@ export interface EnrichOptions {
  * snapshot). One event in, at most one out, in input order: memory is one event's worth.
  */
 export async function* enrichEvents(snapshot: HistoryReader, events: AsyncIterable<AssembledEvent>, options: EnrichOptions = {}): AsyncGenerator<EnrichedEvent> {
-  const reader = memoizedSnapshot(snapshot);
+  const reader = memoizedSnapshot(snapshot, options.plain !== true);
   const hosts = new Set(await reader.hosts());
   // Node-less records went into --host, else the unnamed host; a history of one host built
   // with --host is still found without it.
   const unnamed = options.host ?? (hosts.size === 1 && !hosts.has('') ? [...hosts][0]! : '');
+  const reuse = options.plain === true ? undefined : new ChainReuse(reader);
   for await (const event of events) {
     if (options.types !== undefined && !event.records.some((r) => options.types!.has(r.type))) continue;
     const subject = eventSubject(event);
@@ -58,8 +68,16 @@ export async function* enrichEvents(snapshot: HistoryReader, events: AsyncIterab
     else if (!choose && !hosts.has(out.host)) out.noAncestry = `the history has no process records of host '${out.host}'`;
     else {
       try {
-        if (choose) out.host = (await choosePidHost(reader, undefined, subject.pid, { text: atText(subject.timeNs), aliveOn: (h) => withinHistory(reader, h, subject.timeNs) })).host;
-        out.ancestry = await ancestryOfActor(reader, out.host, subject.pid, subject);
+        if (choose) {
+          out.host = (await choosePidHost(reader, undefined, subject.pid, { text: atText(subject.timeNs), aliveOn: (h) => withinHistory(reader, h, subject.timeNs) })).host;
+          out.ancestry = await ancestryOfActor(reader, out.host, subject.pid, subject);
+        } else {
+          const known = reuse?.lookup(out.host, subject.pid, subject.timeNs);
+          if (known !== undefined && options.stats !== undefined) options.stats.chainsReused++;
+          out.ancestry = known ?? (await ancestryOfActor(reader, out.host, subject.pid, subject));
+          // An exec changes the chain at this very event: not worth the lookups that keeping it costs.
+          if (known === undefined && !event.records.some((r) => r.type === 'EXECVE')) await reuse?.remember(out.host, subject.pid, subject.timeNs, out.ancestry);
+        }
       } catch (error) {
         // No process of that pid then (by the records): said per event, never fatal.
         if (!(error instanceof UserError)) throw error;

@@ -1,13 +1,15 @@
 import type { HistoryReader } from '../history/history-store.js';
 import type { InstanceRow } from '../history/history-types.js';
+import { SnapshotLists } from './snapshot-lists.js';
 
 /**
  * `reader` answering the lookups enrich repeats for every event from memory: the hosts
  * and each host's first and last record (fixed within one snapshot: `read` is one
- * transaction), and the last `instancesAt` (asked by enrich, then again by ancestryAt for
- * the same event). Everything else goes to `reader`. Valid only inside the same `read`.
+ * transaction) and, with `lists`, the rows of each pid and instance (see SnapshotLists);
+ * without, only the last `instancesAt` (asked by enrich, then again by ancestryAt for the
+ * same event). Everything else goes to `reader`. Valid only inside the same `read`.
  */
-export function memoizedSnapshot(reader: HistoryReader): HistoryReader {
+export function memoizedSnapshot(reader: HistoryReader, lists = true): HistoryReader {
   let hosts: Promise<string[]> | undefined;
   const starts = new Map<string, Promise<bigint | undefined>>();
   const ends = new Map<string, Promise<bigint | undefined>>();
@@ -25,6 +27,18 @@ export function memoizedSnapshot(reader: HistoryReader): HistoryReader {
       return lastAlive.rows;
     },
   };
+  if (lists) {
+    const rows = new SnapshotLists(reader);
+    overrides.instancesAt = (host, pid, atNs) => rows.instancesAt(host, pid, atNs);
+    overrides.instancesOfPid = (host, pid) => rows.instancesOfPid(host, pid);
+    overrides.instance = (id) => rows.instance(id);
+    overrides.images = (id) => rows.images(id);
+    overrides.parents = (id) => rows.parents(id);
+    overrides.ownImageAt = (id, atNs, atSerial) => rows.ownImageAt(id, atNs, atSerial);
+    overrides.parentAt = (id, atNs) => rows.parentAt(id, atNs);
+    overrides.chainAt = (id, atNs, lineage, atSerial) => rows.chainAt(id, atNs, lineage, atSerial);
+    overrides.lossesBetween = (host, fromNs, toNs) => rows.lossesBetween(host, fromNs, toNs);
+  }
   return new Proxy(reader, {
     get(target, prop, receiver) {
       const own = (overrides as Record<string | symbol, unknown>)[prop];
