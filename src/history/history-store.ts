@@ -28,6 +28,8 @@ export interface HistoryReader {
   instancesAt(host: string, pid: number, atNs: bigint): Promise<InstanceRow[]>;
   /** Every instance that ever held `pid`, oldest first. */
   instancesOfPid(host: string, pid: number): Promise<InstanceRow[]>;
+  /** The hosts (of `hosts()`, in its order) where some instance ever held `pid`: one statement for all hosts. */
+  hostsWithPid(pid: number): Promise<string[]>;
   instance(id: number): Promise<InstanceRow | undefined>;
   /** The parent row in force at `atNs` (the first row when `atNs` precedes them all). */
   parentAt(instanceId: number, atNs: bigint): Promise<ParentRow | undefined>;

@@ -44,8 +44,7 @@ export async function choosePidHost(store: HistoryReader, given: string | undefi
     return { host: given, ...(several ? { several } : {}) };
   }
   if (several === undefined) return { host: hosts[0] ?? '' };
-  const holders: string[] = [];
-  for (const h of hosts) if (pid === INIT_PID || (await store.instancesOfPid(h, pid)).length > 0) holders.push(h);
+  const holders = pid === INIT_PID ? hosts : await store.hostsWithPid(pid);
   if (holders.length === 0) throw new UserError(`pid ${pid} is not in the history of any host (${hostList(hosts)})`);
   if (holders.length === 1) return { host: holders[0]!, several };
   if (time === undefined) throw new UserError(`pid ${pid} is on hosts ${hostList(holders)}: pass --host NAME`);
@@ -91,8 +90,12 @@ export function hostHeader(choice: HostChoice | undefined, pid: number | undefin
 /** A host as a user can pass it: the unnamed one (logs without node=) is written ''. */
 export const hostName = (h: string): string => (h === '' ? "'' (logs without node=)" : h);
 
-/** Hosts as a user can pass them. */
-export const hostList = (hosts: readonly string[]): string => hosts.map(hostName).join(', ');
+/** Hosts named in one line at most (a fleet history holds hundreds). */
+const MAX_HOSTS_NAMED = 10;
+
+/** Hosts as a user can pass them, the first MAX_HOSTS_NAMED then how many more. */
+export const hostList = (hosts: readonly string[]): string =>
+  hosts.slice(0, MAX_HOSTS_NAMED).map(hostName).join(', ') + (hosts.length > MAX_HOSTS_NAMED ? ` and ${hosts.length - MAX_HOSTS_NAMED} more` : '');
 
 /**
  * A --host the history does not hold: say which hosts it does hold, and, when its only host

@@ -74,6 +74,8 @@ class SqliteHistoryReader implements HistoryReader {
          ORDER BY start_ns DESC LIMIT 8`,
       ),
       instancesOfPid: lazy(() => 'SELECT * FROM instances WHERE host_id = ? AND pid = ? ORDER BY start_ns, id'),
+      // One index seek per host (instances_by_pid leads with host_id), not a scan by pid.
+      hostsWithPid: lazy(() => 'SELECT h.id AS id FROM hosts h WHERE EXISTS (SELECT 1 FROM instances i WHERE i.host_id = h.id AND i.pid = ?)'),
       instance: lazy(() => 'SELECT * FROM instances WHERE id = ?'),
       parentAt: lazy(() => 'SELECT * FROM parents WHERE instance_id = ? AND since_ns <= ? ORDER BY since_ns DESC, id DESC LIMIT 1'),
       firstParent: lazy(() => 'SELECT * FROM parents WHERE instance_id = ? ORDER BY since_ns, id LIMIT 1'),
@@ -157,6 +159,11 @@ class SqliteHistoryReader implements HistoryReader {
   async instancesOfPid(host: string, pid: number): Promise<InstanceRow[]> {
     const hostId = this.hostIds.get(host);
     return hostId === undefined ? [] : this.insts(this.st.instancesOfPid!.all(hostId, pid));
+  }
+
+  async hostsWithPid(pid: number): Promise<string[]> {
+    const holders = new Set((this.st.hostsWithPid!.all(pid) as { id: number }[]).map((r) => this.hostNames.get(Number(r.id))));
+    return this.hostsWithData.filter((h) => holders.has(h));
   }
 
   async instance(id: number): Promise<InstanceRow | undefined> {

@@ -15,6 +15,7 @@ import { LastInstanceCache, type CachedLast } from './last-instance-cache.js';
 import type { SqliteDatabase } from './open-history-db.js';
 import { INSERT_COLUMNS, PendingInstances, type HeldSummary } from './pending-instances.js';
 import { imageFieldsOfRow } from './image-fields.js';
+import { ParentRowsCache } from './parent-rows-cache.js';
 
 type Raw = Record<string, unknown>;
 // Evidence is bound as four plain arguments (src, off, line, rec): spreading a
@@ -57,6 +58,8 @@ export class SqliteHistoryWriter implements HistoryWriter {
    * with a scan of the pending rows. Flushing instead cost an UPDATE for every pending row.
    */
   private readonly scanPending = new Set<number>();
+  /** Parent rows of the instances created by this writer: late-fork merges read them without a SELECT. */
+  private readonly parentRows = new ParentRowsCache();
 
   constructor(private readonly db: SqliteDatabase) {
     const p = (sql: string): Statement => db.prepare(sql);
@@ -131,6 +134,7 @@ export class SqliteHistoryWriter implements HistoryWriter {
     this.unknownPending.clear();
     this.scanPending.clear();
     this.lastCache.clear();
+    this.parentRows.clear();
   }
 
   hostId(name: string): number {
@@ -146,6 +150,7 @@ export class SqliteHistoryWriter implements HistoryWriter {
     this.lastCache.touchHost(r.hostId);
     if (this.pending.size >= MAX_PENDING_INSTANCES) this.flush();
     const id = this.pending.add(r);
+    this.parentRows.created(id);
     // The row is pending before the cache hears of it: should the cache forget (and flush),
     // the row is written with the others.
     const known = this.lastCache.inserted(r.hostId, r.pid, id, r.startNs, r.startKnown);
@@ -175,17 +180,29 @@ export class SqliteHistoryWriter implements HistoryWriter {
   }
 
   insertParent(r: NewParent): number {
-    return Number(this.st.parentAdd!.run(r.instanceId, r.sinceNs, r.ppid, opt(r.parentId), r.kind, r.evidence?.src ?? null, r.evidence?.off ?? null, r.evidence?.line ?? null, r.evidence?.rec ?? null).lastInsertRowid);
+    const id = Number(this.st.parentAdd!.run(r.instanceId, r.sinceNs, r.ppid, opt(r.parentId), r.kind, r.evidence?.src ?? null, r.evidence?.off ?? null, r.evidence?.line ?? null, r.evidence?.rec ?? null).lastInsertRowid);
+    this.parentRows.inserted(r.instanceId, { id, sinceNs: r.sinceNs, ppid: r.ppid }, r.kind === 'orphaned');
+    return id;
   }
 
   resolveOrphanRow(rowId: number, ppid: number, parentId: number | undefined): void {
     this.st.orphanSet!.run(ppid, opt(parentId), rowId);
+    this.parentRows.ppidSet(rowId, ppid);
   }
 
   setFirstParentFromFork(instanceId: number, r: Omit<NewParent, 'instanceId'>): void {
-    const first = this.st.firstParentId!.get(instanceId) as { id: number } | undefined;
-    if (first === undefined) this.insertParent({ ...r, instanceId });
-    else this.st.parentSet!.run(r.sinceNs, r.ppid, opt(r.parentId), r.kind, r.evidence?.src ?? null, r.evidence?.off ?? null, r.evidence?.line ?? null, r.evidence?.rec ?? null, first.id);
+    const cached = this.parentRows.of(instanceId);
+    const firstRow = cached === undefined ? undefined : this.parentRows.first(cached);
+    const firstId = cached === undefined ? (this.st.firstParentId!.get(instanceId) as { id: number } | undefined)?.id : firstRow?.id;
+    if (firstId === undefined) {
+      this.insertParent({ ...r, instanceId });
+      return;
+    }
+    this.st.parentSet!.run(r.sinceNs, r.ppid, opt(r.parentId), r.kind, r.evidence?.src ?? null, r.evidence?.off ?? null, r.evidence?.line ?? null, r.evidence?.rec ?? null, firstId);
+    if (firstRow !== undefined) {
+      firstRow.sinceNs = r.sinceNs;
+      firstRow.ppid = r.ppid;
+    }
   }
 
   insertImage(instanceId: number, sinceNs: bigint, kind: ImageKind, i: ImageFields, evidence?: WriteEvidence): void {
@@ -235,6 +252,13 @@ export class SqliteHistoryWriter implements HistoryWriter {
   }
 
   parentSummary(instanceId: number): ParentSummary {
+    const cached = this.parentRows.of(instanceId);
+    if (cached !== undefined) {
+      const s: ParentSummary = { hasHistory: cached.length > 1 };
+      const latest = this.parentRows.latest(cached);
+      if (latest !== undefined) s.ppid = latest.ppid;
+      return s;
+    }
     const parents = this.st.lastParents!.all(instanceId) as { ppid: number }[];
     const s: ParentSummary = { hasHistory: parents.length > 1 };
     if (parents[0] !== undefined) s.ppid = Number(parents[0].ppid);

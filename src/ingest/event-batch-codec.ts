@@ -1,3 +1,4 @@
+import type { HostNamed } from './ingest-target.js';
 import type { Credentials, EvidenceRef, ExecEvent, ExitEvent, ForkEvent, ObservedEvent, ProcEvent, ProcessImage } from '../events/proc-event.js';
 
 /**
@@ -46,6 +47,8 @@ export interface EncodedEvents {
   used: number;
   /** Events of kinds not flattened, in order (a RAW slot says where). */
   raw: ProcEvent[];
+  /** The host references of the flattened events, each once (see `hostsOf`). */
+  hostRefs: number[];
 }
 
 /** The transferable part of an encoded batch (for postMessage's transfer list). */
@@ -61,6 +64,8 @@ class Encoder {
   private strings: string[] = [];
   private stringIndex = new Map<string, number>();
   private raw: ProcEvent[] = [];
+  private hostRefs: number[] = [];
+  private lastHostRef = NaN;
 
   encode(events: readonly ProcEvent[]): EncodedEvents {
     // Written into one scratch array kept across batches, then copied out at its used size:
@@ -69,8 +74,10 @@ class Encoder {
     this.files = [];
     this.strings = [];
     this.raw = [];
+    this.hostRefs = [];
+    this.lastHostRef = NaN;
     for (const e of events) this.event(e);
-    const out: EncodedEvents = { files: this.files, strings: this.strings, slots: this.f64.slice(0, this.k).buffer, used: this.k, raw: this.raw };
+    const out: EncodedEvents = { files: this.files, strings: this.strings, slots: this.f64.slice(0, this.k).buffer, used: this.k, raw: this.raw, hostRefs: this.hostRefs };
     // Keep nothing of this batch: strings held until the next one would be promoted to the
     // old generation. (A new Map each batch: a cleared one kept what it had referenced, see
     // ExecveArgs.reset in adapters/auditd/execve-argv.ts.)
@@ -78,6 +85,7 @@ class Encoder {
     this.files = [];
     this.strings = [];
     this.raw = [];
+    this.hostRefs = [];
     return out;
   }
 
@@ -140,9 +148,12 @@ class Encoder {
   /** tag, host, timestamp, evidence: 4 slots, +4 with evidence. */
   private base(tag: number, e: ProcEvent): void {
     this.num(tag);
-    if (!('host' in e)) this.num(ABSENT);
-    else if (e.host === undefined) this.num(UNDEFINED);
-    else this.num(this.ref(e.host));
+    const hostRef = !('host' in e) ? ABSENT : e.host === undefined ? UNDEFINED : this.ref(e.host);
+    this.num(hostRef);
+    if (hostRef !== this.lastHostRef) {
+      this.lastHostRef = hostRef;
+      if (!this.hostRefs.includes(hostRef)) this.hostRefs.push(hostRef);
+    }
     this.big(e.timestampNs);
     const ev = e.evidence;
     if (ev === undefined) {
@@ -259,153 +270,181 @@ export function encodeEvents(events: readonly ProcEvent[]): EncodedEvents {
 }
 
 export function decodeEvents(encoded: EncodedEvents): ProcEvent[] {
-  const { files, strings, raw, used } = encoded;
-  const f64 = new Float64Array(encoded.slots, 0, used);
-  const i64 = new BigInt64Array(encoded.slots, 0, used);
+  const reader = new EventBatchReader(encoded);
   const out: ProcEvent[] = [];
-  let k = 0;
-  let rawNo = 0;
-  let v = 0;
-  while (k < used) {
-    const tag = f64[k++]!;
-    if (tag === RAW) {
-      out.push(raw[rawNo++]!);
-      continue;
-    }
-    const hostRef = f64[k++]!;
-    const timestampNs = i64[k++]!;
+  for (let e = reader.next(); e !== undefined; e = reader.next()) out.push(e);
+  return out;
+}
+
+/** The hosts a batch's events name (`{}` for host-less events), each once, for writer locks taken before the batch is applied. */
+export function hostsOf(encoded: EncodedEvents): HostNamed[] {
+  const named: HostNamed[] = encoded.hostRefs.map((r) => (r === ABSENT ? {} : { host: r === UNDEFINED ? undefined : encoded.strings[r]! }));
+  return encoded.raw.length === 0 ? named : named.concat(encoded.raw);
+}
+
+/**
+ * Decodes a batch one event at a time. The ingest thread applies each event as it is read,
+ * so an event's objects die young: decoding a whole batch on arrival kept up to
+ * MAX_PIECES_AHEAD batches of objects (~10k events, their argv strings) alive across
+ * young-generation collections, which copied them and promoted them to the old generation.
+ */
+export class EventBatchReader {
+  private readonly files: string[];
+  private readonly strings: string[];
+  private readonly raw: ProcEvent[];
+  private readonly used: number;
+  private readonly f64: Float64Array;
+  private readonly i64: BigInt64Array;
+  private k = 0;
+  private rawNo = 0;
+
+  constructor(encoded: EncodedEvents) {
+    this.files = encoded.files;
+    this.strings = encoded.strings;
+    this.raw = encoded.raw;
+    this.used = encoded.used;
+    this.f64 = new Float64Array(encoded.slots, 0, encoded.used);
+    this.i64 = new BigInt64Array(encoded.slots, 0, encoded.used);
+  }
+
+  /** The next event, or undefined after the last. */
+  next(): ProcEvent | undefined {
+    if (this.k >= this.used) return undefined;
+    const f64 = this.f64;
+    const strings = this.strings;
+    const tag = f64[this.k++]!;
+    if (tag === RAW) return this.raw[this.rawNo++]!;
+    const hostRef = f64[this.k++]!;
+    const timestampNs = this.i64[this.k++]!;
     let evidence: EvidenceRef | undefined;
-    const fileNo = f64[k++]!;
+    const fileNo = f64[this.k++]!;
     if (fileNo >= 0) {
-      evidence = { file: files[fileNo]!, offset: f64[k++]! };
-      const line = f64[k++]!;
-      const id = f64[k++]!;
+      evidence = { file: this.files[fileNo]!, offset: f64[this.k++]! };
+      const line = f64[this.k++]!;
+      const id = f64[this.k++]!;
       if (id >= 0) evidence.id = strings[id]!;
       if (line === line) evidence.line = line;
     }
-    let e: ProcEvent;
     switch (tag) {
       case FORK: {
         const f = { kind: 'fork', timestampNs } as ForkEvent;
         if (hostRef !== ABSENT) f.host = hostRef === UNDEFINED ? undefined : strings[hostRef]!;
         if (evidence !== undefined) f.evidence = evidence;
-        f.childPid = f64[k++]!;
-        f.parentPid = f64[k++]!;
-        const parentTid = f64[k++]!;
-        const parentPpid = f64[k++]!;
-        const maybeThread = f64[k++]!;
-        const newPidNamespace = f64[k++]!;
-        const image = readImage();
+        f.childPid = f64[this.k++]!;
+        f.parentPid = f64[this.k++]!;
+        const parentTid = f64[this.k++]!;
+        const parentPpid = f64[this.k++]!;
+        const maybeThread = f64[this.k++]!;
+        const newPidNamespace = f64[this.k++]!;
+        const image = this.image();
         if (image !== undefined) f.parentImage = image;
-        const creds = readCreds();
+        const creds = this.creds();
         if (creds !== undefined) f.parentCreds = creds;
         if (parentTid === parentTid) f.parentTid = parentTid;
         if (parentPpid === parentPpid) f.parentPpid = parentPpid;
         if (maybeThread === maybeThread) f.maybeThread = maybeThread === 1;
         if (newPidNamespace === 1) f.newPidNamespace = true;
-        e = f;
-        break;
+        return f;
       }
       case EXEC: {
         const x = { kind: 'exec', timestampNs } as ExecEvent;
         if (hostRef !== ABSENT) x.host = hostRef === UNDEFINED ? undefined : strings[hostRef]!;
         if (evidence !== undefined) x.evidence = evidence;
-        x.pid = f64[k++]!;
-        const ppid = f64[k++]!;
-        const image = readImage();
+        x.pid = f64[this.k++]!;
+        const ppid = f64[this.k++]!;
+        const image = this.image();
         if (image !== undefined) x.image = image;
-        const creds = readCreds();
+        const creds = this.creds();
         if (creds !== undefined) x.creds = creds;
         if (ppid === ppid) x.ppid = ppid;
-        e = x;
-        break;
+        return x;
       }
       case EXIT: {
         const x = { kind: 'exit', timestampNs } as ExitEvent;
         if (hostRef !== ABSENT) x.host = hostRef === UNDEFINED ? undefined : strings[hostRef]!;
         if (evidence !== undefined) x.evidence = evidence;
-        x.pid = f64[k++]!;
-        const ppid = f64[k++]!;
-        const exitCode = f64[k++]!;
-        const exitSignal = f64[k++]!;
-        const certainty = f64[k++]!;
-        const inferredBecause = f64[k++]!;
+        x.pid = f64[this.k++]!;
+        const ppid = f64[this.k++]!;
+        const exitCode = f64[this.k++]!;
+        const exitSignal = f64[this.k++]!;
+        const certainty = f64[this.k++]!;
+        const inferredBecause = f64[this.k++]!;
         if (certainty >= 0) x.certainty = strings[certainty] as ExitEvent['certainty'];
         if (inferredBecause >= 0) x.inferredBecause = strings[inferredBecause]!;
         if (ppid === ppid) x.ppid = ppid;
         if (exitCode === exitCode) x.exitCode = exitCode;
         if (exitSignal === exitSignal) x.exitSignal = exitSignal;
-        e = x;
-        break;
+        return x;
       }
       case OBSERVED: {
         const o = { kind: 'observed', timestampNs } as ObservedEvent;
         if (hostRef !== ABSENT) o.host = hostRef === UNDEFINED ? undefined : strings[hostRef]!;
         if (evidence !== undefined) o.evidence = evidence;
-        o.pid = f64[k++]!;
-        const ppid = f64[k++]!;
-        const startTimeNs = f64[k++] === 1 ? i64[k++]! : undefined;
-        const image = readImage();
+        o.pid = f64[this.k++]!;
+        const ppid = f64[this.k++]!;
+        const startTimeNs = f64[this.k++] === 1 ? this.i64[this.k++]! : undefined;
+        const image = this.image();
         if (image !== undefined) o.image = image;
-        const creds = readCreds();
+        const creds = this.creds();
         if (creds !== undefined) o.creds = creds;
         if (ppid === ppid) o.ppid = ppid;
         if (startTimeNs !== undefined) o.startTimeNs = startTimeNs;
-        e = o;
-        break;
+        return o;
       }
       default:
-        throw new Error(`event batch: unknown tag ${tag} at slot ${k - 1}`);
+        throw new Error(`event batch: unknown tag ${tag} at slot ${this.k - 1}`);
     }
-    out.push(e);
   }
-  return out;
 
-  function readImage(): ProcessImage | undefined {
-    if (f64[k++] === 0) return undefined;
+  private image(): ProcessImage | undefined {
+    const f64 = this.f64;
+    const strings = this.strings;
+    if (f64[this.k++] === 0) return undefined;
     const i: ProcessImage = {};
-    v = f64[k++]!;
+    let v = f64[this.k++]!;
     if (v >= 0) i.comm = strings[v]!;
-    v = f64[k++]!;
+    v = f64[this.k++]!;
     if (v >= 0) i.exe = strings[v]!;
-    const argc = f64[k++]!;
+    const argc = f64[this.k++]!;
     if (argc === 0) i.argv = [];
     else if (argc > 0) {
-      const joined = f64[k++]!;
+      const joined = f64[this.k++]!;
       if (joined >= 0) {
         i.argv = strings[joined]!.split(NUL);
         if (i.argv.length !== argc) throw new Error(`event batch: argv of ${argc} arguments split into ${i.argv.length}`);
       } else {
         const argv = new Array<string>(argc);
-        for (let j = 0; j < argc; j++) argv[j] = strings[f64[k++]!]!;
+        for (let j = 0; j < argc; j++) argv[j] = strings[f64[this.k++]!]!;
         i.argv = argv;
       }
     }
-    v = f64[k++]!;
+    v = f64[this.k++]!;
     if (v === v) i.argvTruncated = v === 1;
-    v = f64[k++]!;
+    v = f64[this.k++]!;
     if (v >= 0) i.cwd = strings[v]!;
     return i;
   }
 
-  function readCreds(): Credentials | undefined {
-    if (f64[k++] === 0) return undefined;
+  private creds(): Credentials | undefined {
+    const f64 = this.f64;
+    const strings = this.strings;
+    if (f64[this.k++] === 0) return undefined;
     const c: Credentials = {};
-    v = f64[k++]!;
+    let v = f64[this.k++]!;
     if (v === v) c.uid = v;
-    v = f64[k++]!;
+    v = f64[this.k++]!;
     if (v === v) c.euid = v;
-    v = f64[k++]!;
+    v = f64[this.k++]!;
     if (v === v) c.gid = v;
-    v = f64[k++]!;
+    v = f64[this.k++]!;
     if (v === v) c.egid = v;
-    v = f64[k++]!;
+    v = f64[this.k++]!;
     if (v === v) c.auid = v;
-    v = f64[k++]!;
+    v = f64[this.k++]!;
     if (v >= 0) c.user = strings[v]!;
-    v = f64[k++]!;
+    v = f64[this.k++]!;
     if (v >= 0) c.euser = strings[v]!;
-    v = f64[k++]!;
+    v = f64[this.k++]!;
     if (v >= 0) c.auser = strings[v]!;
     return c;
   }

@@ -18,7 +18,7 @@ export interface OpenedSource {
  * zip yields its logs). What needs no reading is reported on the session and not yielded:
  * read to its end before and unchanged, shorter than what was ingested, or unreadable.
  */
-export async function* openAuditdSource(session: IngestSession, input: PlannedInput, stdin?: NodeJS.ReadableStream): AsyncGenerator<OpenedSource> {
+export async function* openAuditdSource(session: IngestSession, input: PlannedInput, stdin?: NodeJS.ReadableStream, stdinName?: string): AsyncGenerator<OpenedSource> {
   if (input.unreadable !== undefined) {
     session.reports.push({ path: input.path, format: 'auditd', status: 'skipped', fromOffset: 0, bytes: 0, lines: 0, unread: input.unreadable, note: input.unreadable });
     session.warn({ reason: 'unreadable-input', detail: `${input.path}: ${input.unreadable}` });
@@ -33,7 +33,9 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
     for await (const opened of openInputs('-', stdin ? { stdin } : {})) {
       const key = keyOf(opened.head.subarray(0, FULL_HEAD_BYTES));
       const found = session.registry.find(key);
-      yield prepare(session, opened.name, key, base, found, skipBytes(opened.chunks, found?.committedOffset ?? 0));
+      // --source-name: the log's own name instead of `-` (a stdin's content is still known by its head).
+      const name = stdinName ?? opened.name;
+      yield prepare(session, name, key, { ...base, path: name }, found, skipBytes(opened.chunks, found?.committedOffset ?? 0));
     }
     return;
   }

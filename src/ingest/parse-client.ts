@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { decodeEvents } from './event-batch-codec.js';
 import { ParseStage, type StageBatch, type StageSource } from './parse-stage.js';
 import type { ParseCommand } from './parse-worker.js';
 
@@ -90,10 +89,7 @@ class WorkerParseClient implements ParseClient {
     });
     this.worker.on('message', (m: StageBatch | { error: string }) => {
       if ('error' in m) return this.fail(new Error(`parse worker: ${m.error}`));
-      if (m.encoded !== undefined) {
-        m.events = decodeEvents(m.encoded);
-        delete m.encoded;
-      }
+      // Left encoded: the ingest reads the events one by one as it applies them (EventBatchReader).
       if (this.waiting !== undefined) {
         const w = this.waiting;
         this.waiting = undefined;

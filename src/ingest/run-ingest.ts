@@ -1,5 +1,6 @@
 import { UserError } from '../cli/user-error.js';
 import { damageNote } from './damage-note.js';
+import { EventBatchReader, hostsOf } from './event-batch-codec.js';
 import { CommitPacer, piecesOf } from './commit-pacer.js';
 import { ingestConnectorCapture } from './ingest-connector.js';
 import { IngestSession } from './ingest-session.js';
@@ -21,6 +22,11 @@ export interface IngestOptions {
   /** Connector replay: wall-clock ns at boot (overrides the capture's meta file). */
   bootTimeNs?: bigint;
   stdin?: NodeJS.ReadableStream;
+  /**
+   * The name stdin (`-`) is recorded under, in the source registry and in every piece of
+   * evidence (`--source-name`); default `-`, which explain and report cannot read again.
+   */
+  stdinName?: string;
   /** Commit after this many lines or this much time, whichever first. */
   commitEveryLines?: number;
   commitEveryMs?: number;
@@ -86,9 +92,14 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
   /** Applies the next batch: its events, then (between pieces only) maybe a commit. */
   const apply = async (): Promise<void> => {
     const b = await parser.take();
-    const takeHosts = history.prepareHosts(b.events);
+    const encoded = b.encoded;
+    const takeHosts = history.prepareHosts(encoded === undefined ? b.events : hostsOf(encoded));
     if (takeHosts !== undefined) await takeHosts();
-    for (const e of b.events) session.onAuditdEvent(e);
+    if (encoded === undefined) for (const e of b.events) session.onAuditdEvent(e);
+    else {
+      const reader = new EventBatchReader(encoded);
+      for (let e = reader.next(); e !== undefined; e = reader.next()) session.onAuditdEvent(e);
+    }
     for (const w of b.warnings) session.warn(w);
     if (b.adapterLines !== undefined) adapterLines = b.adapterLines;
     const rs = sources.all[b.ord];
@@ -144,7 +155,7 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
   history.begin();
   try {
     for (const input of inputs) {
-      const opened = openAuditdSource(session, input, options.stdin);
+      const opened = openAuditdSource(session, input, options.stdin, options.stdinName);
       for (;;) {
         let next: IteratorResult<OpenedSource>;
         try {

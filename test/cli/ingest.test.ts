@@ -1,6 +1,6 @@
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_INCOMPLETE } from '../../src/cli/user-error.js';
@@ -8,8 +8,10 @@ import { execAsNobody, installForNobody } from '../support/nobody-install.js';
 import { cliInProcess } from './cli-in-process.js';
 import { REPO_ROOT } from './cli-runner.js';
 
-const laurel = resolve(REPO_ROOT, '..', 'shared', 'corpus', 'public', 'laurel');
-const TRACE = join(laurel, 'shell-proc-trace.txt');
+// Two real captures of samples/ as ordinary inputs: nothing outside the checkout (a clone
+// anywhere, e.g. a 0700 mktemp dir, has no ../shared/corpus beside it).
+const TRACE = join(REPO_ROOT, 'samples', 'auditd', 'exec-chain', 'logs', 'audit.log');
+const OTHER_TRACE = join(REPO_ROOT, 'samples', 'auditd', 'shell-pipeline-raw', 'logs', 'audit.log');
 const work = mkdtempSync(join(tmpdir(), 'proc-tree-ingest-cli-'));
 chmodSync(work, 0o755); // user nobody (below) must reach the cases
 // Nobody runs a copy of the build: the checkout may be in a 0700 directory they cannot enter.
@@ -36,7 +38,7 @@ describe('proc-tree ingest: exit status and messages on bad or odd input', () =>
     const dir = fresh();
     const logs = join(dir, 'logs');
     mkdirSync(logs);
-    const gz = gzipSync(readFileSync(join(laurel, 'shell-proc-trace-confusion.txt')));
+    const gz = gzipSync(readFileSync(OTHER_TRACE));
     writeFileSync(join(logs, 'audit.log.1.gz'), gz.subarray(0, Math.floor(gz.length / 2)));
     copyFileSync(TRACE, join(logs, 'audit.log'));
     const r = await cliInProcess('ingest', '--db', join(dir, 'h.db'), '--json', logs);
@@ -60,7 +62,7 @@ describe('proc-tree ingest: exit status and messages on bad or odd input', () =>
     const logs = join(dir, 'logs');
     mkdirSync(logs);
     chmodSync(logs, 0o755);
-    copyFileSync(join(laurel, 'shell-proc-trace-confusion.txt'), join(logs, 'audit.log.1'));
+    copyFileSync(OTHER_TRACE, join(logs, 'audit.log.1'));
     copyFileSync(TRACE, join(logs, 'audit.log'));
     chmodSync(join(logs, 'audit.log.1'), 0o600);
     chmodSync(join(logs, 'audit.log'), 0o644);

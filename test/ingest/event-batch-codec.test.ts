@@ -4,7 +4,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { createAuditdAdapter } from '../../adapters/auditd/index.js';
 import type { ProcEvent } from '../../src/events/proc-event.js';
-import { decodeEvents, encodeEvents, transferablesOf } from '../../src/ingest/event-batch-codec.js';
+import { decodeEvents, encodeEvents, EventBatchReader, hostsOf, transferablesOf } from '../../src/ingest/event-batch-codec.js';
 import { repoRoot } from '../support/truth.js';
 
 function adapterEvents(file: string): ProcEvent[] {
@@ -82,5 +82,33 @@ describe('event batch codec', () => {
     const decoded = decodeEvents(structuredClone(encodeEvents(events)));
     expect(decoded).toEqual(events);
     expect(decoded.map((e) => (e.kind === 'exec' ? e.image?.argv?.length : -1))).toEqual([0, 1, 2, 400, 2, 2, 1, 2, 400]);
+  });
+
+  it('reads a batch one event at a time, the same events in the same order, then undefined', () => {
+    const events = adapterEvents(join(repoRoot, 'samples', 'auditd', 'busy-machine-rotation', 'logs', 'audit.log.1'));
+    events.splice(3, 0, { kind: 'loss', timestampNs: 5n, count: 3, reason: 'gap' });
+    const reader = new EventBatchReader(structuredClone(encodeEvents(events)));
+    const read: ProcEvent[] = [];
+    for (let e = reader.next(); e !== undefined; e = reader.next()) read.push(e);
+    expect(read).toEqual(events);
+    expect(reader.next()).toBeUndefined();
+  });
+
+  it('names every host of a batch once, host-less and default-host events included, for the writer locks', () => {
+    const named = adapterEvents(join(repoRoot, 'samples', 'auditd', 'exec-chain-enriched-node', 'logs', 'audit.log'));
+    const plain = adapterEvents(join(repoRoot, 'samples', 'auditd', 'exec-chain', 'logs', 'audit.log'));
+    const events: ProcEvent[] = [
+      ...named.slice(0, 20),
+      ...plain.slice(0, 20),
+      { kind: 'fork', timestampNs: 7n, host: undefined, childPid: 5, parentPid: 4 },
+      { kind: 'exit', timestampNs: 8n, pid: 9, certainty: 'inferred' },
+      ...named.slice(20, 40).map((e) => ({ ...e, host: 'other' })),
+      { kind: 'loss', timestampNs: 9n, host: 'lossy', count: 1, reason: 'gap' },
+    ];
+    const hosts = (list: readonly { host?: string | undefined }[]) => [...new Set(list.map((e) => ('host' in e ? `=${e.host}` : 'absent')))].sort();
+    const got = hostsOf(structuredClone(encodeEvents(events)));
+    expect(hosts(got)).toEqual(hosts(events));
+    expect(hosts(got)).toEqual(['=lossy', '=other', '=undefined', `=${named[0]!.host}`, 'absent'].sort());
+    expect(got.length).toBe(hosts(got).length);
   });
 });

@@ -126,8 +126,16 @@ function contextText(c: ProcessContext, e: EnrichedEvent): string {
   const notes = renderTreeNotes([c.descendants.root, ...c.siblings], c.descendants.notes);
   if (notes !== '') lines.push(...notes.trimEnd().split('\n').map((l) => `  ${l}`));
   lines.push(`timeline of pid ${self.pid} (this process, evidence in brackets):`, timelineEntryText(c.timeline));
+  const t = c.timeline;
+  if ([t.instance.startEvidence, ...t.parents.map((p) => p.evidence), ...t.images.map((im) => im.evidence)].some((e) => e?.file === '-')) {
+    lines.push(`  ${STDIN_EVIDENCE}`);
+  }
   return lines.join('\n') + '\n';
 }
+
+/** Evidence `[-:LINE ...]`: ingested from stdin, whose file was never named. */
+const STDIN_EVIDENCE =
+  "[-:LINE] is evidence read from stdin at ingest: the log it came from was not recorded and cannot be re-read (ingest a log by its path, or with --source-name PATH, to keep it)";
 
 function formatSeconds(ns: bigint): string {
   const ms = Number(ns / 1_000_000n);

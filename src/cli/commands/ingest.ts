@@ -18,7 +18,7 @@ import { takeWaitOption, WAIT_USAGE } from '../wait-option.js';
 import { parseDurationS, stopSignal } from './stop-signal.js';
 
 const USAGE = [
-  'usage: proc-tree ingest [--db FILE] [--format auto|auditd|proc-connector] [--host NAME] [--boot-time EPOCH_SECONDS] [--no-loss-detection] [--wait [SECONDS]] [--json] INPUT...',
+  'usage: proc-tree ingest [--db FILE] [--format auto|auditd|proc-connector] [--host NAME] [--boot-time EPOCH_SECONDS] [--source-name NAME] [--no-loss-detection] [--wait [SECONDS]] [--json] INPUT...',
   '       proc-tree ingest --follow [--db FILE] [--host NAME] [--duration SECONDS] [--no-loss-detection] [--wait [SECONDS]] [--json] AUDIT_LOG',
   '',
   'Reads audit logs or proc-connector captures into the history database (default ./proc-tree.db, or\n$PROC_TREE_DB). --db also takes a PostgreSQL URL, postgres://USER@HOST:PORT/DB: one ingest per host at a time.',
@@ -26,6 +26,8 @@ const USAGE = [
   'Running it again changes nothing; an appended log continues where it stopped; a killed run resumes.',
   '  --host NAME        host for records without node= (and for connector captures)',
   '  --boot-time S      connector captures: wall-clock time at boot, overrides FILE.meta.json',
+  '  --source-name NAME the name stdin (-) is recorded under, e.g. the path of the log piped in: evidence',
+  '                     cites NAME instead of -, and explain/report without INPUT read NAME (if it exists)',
   '  --commit-every N   commit after about N lines (default 200000; also every 2 s)',
   '  --json             print the summary as JSON on stdout (the text summary always goes to stderr)',
   '  --follow           keep reading a growing audit.log across rotation (like tail -F) until Ctrl-C;',
@@ -41,6 +43,10 @@ const USAGE = [
   'the summary says what was not read; 74 the disk filled up (what was committed is kept: free space\n' +
   'and run the same command again); 75 another process is writing the database (see --wait).',
 ].join('\n');
+
+/** One line: stdin's evidence is recorded as `-`, which no later command can open again. */
+const STDIN_WARNING =
+  "proc-tree ingest: reading stdin (-): evidence will cite '-', which explain and report cannot re-read later; pass the log's path instead, or --source-name PATH to record where it came from";
 
 const command: Command = {
   summary: 'read audit logs or proc-connector captures into the history database',
@@ -58,6 +64,7 @@ const command: Command = {
           format: { type: 'string', default: 'auto' },
           host: { type: 'string' },
           'boot-time': { type: 'string' },
+          'source-name': { type: 'string' },
           json: { type: 'boolean', default: false },
           follow: { type: 'boolean', default: false },
           'commit-every': { type: 'string' },
@@ -84,6 +91,12 @@ const command: Command = {
       options.commitEveryLines = Number(every);
     }
     if (values['no-loss-detection']) options.detectLoss = false;
+    const sourceName = values['source-name'];
+    if (sourceName !== undefined) {
+      if (!positionals.includes('-') || values.follow) throw new UsageError('--source-name names stdin: give - as INPUT (e.g. ssh host cat /var/log/audit/audit.log | proc-tree ingest --source-name host:/var/log/audit/audit.log -)');
+      if (sourceName.trim() === '' || sourceName === '-' || /[\x00-\x1f\x7f]/.test(sourceName)) throw new UsageError(`--source-name needs a name without control characters, other than -, got ${JSON.stringify(sourceName)}`);
+      options.stdinName = sourceName;
+    } else if (positionals.includes('-') && !values.follow) io.stderr.write(`${STDIN_WARNING}\n`);
     const lock: AcquireOptions = { onNote: (line) => io.stderr.write(`proc-tree ingest: ${line}\n`), ...(wait !== undefined ? { wait } : {}) };
     const writer = { command: commandLine('ingest', argv), lock };
     const summary = values.follow ? await follow(options, positionals, values.duration, io.stderr, writer) : await ingestAsWriter(options, writer);

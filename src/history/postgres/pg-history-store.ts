@@ -170,6 +170,13 @@ class PgHistoryReader implements HistoryReader {
     return this.insts(await this.all('SELECT * FROM instances WHERE host_id = @h AND pid = @pid ORDER BY start_ns, id', { h, pid }));
   }
 
+  async hostsWithPid(pid: number): Promise<string[]> {
+    // LATERAL: one (host_id, pid) index seek per host, in the host's partition or shard.
+    const rows = await this.all('SELECT h.id FROM hosts h CROSS JOIN LATERAL (SELECT 1 FROM instances i WHERE i.host_id = h.id AND i.pid = @pid LIMIT 1) x', { pid });
+    const holders = new Set(rows.map((r) => this.names.hostNames.get(Number(r.id))));
+    return this.names.hostsWithData.filter((h) => holders.has(h));
+  }
+
   async instance(id: number): Promise<InstanceRow | undefined> {
     return this.inst((await this.all('SELECT * FROM instances WHERE host_id = @h AND id = @id', { h: hostOfId(id), id }))[0]);
   }
