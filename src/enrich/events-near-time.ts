@@ -1,14 +1,11 @@
-import { open, stat } from 'node:fs/promises';
 import { HeaderScan, isRecordError, parseRecord, scanHeader } from '../../adapters/auditd/parse-record.js';
 import { Reassembler, type AssembledEvent } from '../../adapters/auditd/reassemble.js';
 import type { SourcePosition } from '../events/event-sink.js';
-import { bisectLogOffset } from '../sources/bisect-log-offset.js';
 import { createLineSplitter } from '../sources/line-splitter.js';
 import { openInputs } from '../sources/open-inputs.js';
-import { readHead } from '../sources/read-head.js';
-import { listRotatedLogs } from '../sources/rotated-logs.js';
-import { detectCompression } from '../sources/sniff-format.js';
+import { stat } from 'node:fs/promises';
 import { auditLineTimeMs } from './audit-line-time.js';
+import { windowReads } from './window-reads.js';
 
 /**
  * The audit events with one id (`SEC.MS:SERIAL`, one per host), read from the part of each
@@ -22,7 +19,8 @@ import { auditLineTimeMs } from './audit-line-time.js';
  * with an early time. Lines are therefore looked at from where the log was written at
  * `time - margin` until LINES_PAST_WINDOW consecutive lines bear times past `time + margin`
  * (written after that, so after the event unless it blocked longer than the margin).
- * - plain files: the start is found by bisection (bisect-log-offset.ts);
+ * - which files, from where: window-reads.ts (plain files bisected, older compressed
+ *   rotated files skipped on the next one's head);
  * - compressed files and zip entries cannot seek: they are read from the start, chunks
  *   whose last line is older than the window by another margin only counted (chunkBefore).
  * Only each line's header is read; lines of the id are parsed and grouped by the ingest's
@@ -57,8 +55,7 @@ export async function* auditEventsWithId(specs: readonly string[], id: AuditId, 
   const reassembler = new Reassembler({ onEvent: (event) => found.push(event), onLateRecord: () => undefined });
   const header = new HeaderScan();
   for (const spec of specs) {
-    for (const file of await filesOf(spec)) {
-      const startOffset = await startOffsetFor(file, fromMs);
+    for await (const { file, startOffset } of windowReads(spec, fromMs, fromMs - marginMs)) {
       for await (const input of openInputs(file, { startOffset })) {
         let pastWindow = 0;
         const onLine = (text: string, offset: number, line: number | undefined): void => {
@@ -132,28 +129,4 @@ function countNewlines(chunk: Buffer, end: number): number {
   let count = 0;
   for (let at = chunk.indexOf(10); at >= 0 && at < end; at = chunk.indexOf(10, at + 1)) count++;
   return count;
-}
-
-/** A directory's rotated logs oldest first (as openInputs reads them), else the file itself. */
-async function filesOf(spec: string): Promise<string[]> {
-  const info = await stat(spec);
-  return info.isDirectory() ? (await listRotatedLogs(spec)).files : [spec];
-}
-
-/** Where the window starts in a plain regular file; 0 for anything that cannot seek. */
-async function startOffsetFor(path: string, fromMs: number): Promise<number> {
-  const info = await stat(path);
-  if (!info.isFile()) return 0;
-  const handle = await open(path, 'r');
-  let magic: Buffer;
-  try {
-    magic = await readHead(handle, 4);
-  } finally {
-    await handle.close();
-  }
-  if (detectCompression(magic) !== 'none') return 0;
-  return bisectLogOffset(path, (lines) => {
-    const times = lines.map(auditLineTimeMs).filter((t): t is number => t !== undefined).sort((a, b) => a - b);
-    return times.length > 0 && times[Math.floor(times.length / 2)]! < fromMs;
-  });
 }

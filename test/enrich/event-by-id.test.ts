@@ -69,16 +69,26 @@ async function movedEvent(name: string, seconds: number): Promise<{ log: string;
   return { log, want };
 }
 
+/** busy-machine-rotation as logrotate leaves it: audit.log, audit.log.1.gz, audit.log.2.gz. */
+function gzippedRotation(name: string): string {
+  const out = mkdtempSync(join(dir, `${name}-`));
+  const logs = logsOf('busy-machine-rotation');
+  writeFileSync(join(out, 'audit.log'), readFileSync(join(logs, 'audit.log')));
+  for (const n of [1, 2]) writeFileSync(join(out, `audit.log.${n}.gz`), gzipSync(readFileSync(join(logs, `audit.log.${n}`))));
+  return out;
+}
+
 describe('findAuditEvent', () => {
   const cases: [string, () => string[], number][] = [
     ['rotation (3 rotated files)', () => [logsOf('rotation')], 1],
-    ['busy-machine-rotation (632 KB live file: the first pass seeks)', () => [logsOf('busy-machine-rotation')], 8],
-    ['net-files-login (one 694 KB file)', () => [join(logsOf('net-files-login'), 'audit.log')], 6],
+    ['busy-machine-rotation (632 KB live file: the first pass seeks)', () => [logsOf('busy-machine-rotation')], 16],
+    ['net-files-login (one 694 KB file)', () => [join(logsOf('net-files-login'), 'audit.log')], 12],
     ['a .gz copy of net-files-login (read from the start, lines before the window dropped)', () => {
       const gz = join(dir, 'audit.log.gz');
       writeFileSync(gz, gzipSync(readFileSync(join(logsOf('net-files-login'), 'audit.log'))));
       return [gz];
     }, 12],
+    ['busy-machine-rotation with its rotated files gzipped (older ones skipped on the next one\'s head)', () => [gzippedRotation('busy-gz')], 16],
     ['a zip of busy-machine-rotation (its entries read from the start)', () => {
       const zip = join(dir, 'busy.zip');
       execFileSync('zip', ['-q', '-r', zip, 'logs'], { cwd: join(auditdCapturesDir, 'busy-machine-rotation') });
@@ -115,6 +125,15 @@ describe('findAuditEvent', () => {
     expect(new Set(want.positions.map((p) => p.file)).size).toBe(2);
     expect(fieldsOf(await findAuditEvent([rotated], want.id, undefined))).toEqual(fieldsOf(want));
     expect(await firstPass([rotated], want, EVENT_TIME_MARGINS_MS[0]!)).toHaveLength(1);
+  });
+
+  it('does not read an older .gz whose successor starts before the window: a late event is found though the oldest file is cut short', async () => {
+    const rotated = gzippedRotation('cut-oldest');
+    const want = syscallEvents(await fullRead([rotated]), 1).at(-1)!;
+    const oldest = join(rotated, 'audit.log.2.gz');
+    writeFileSync(oldest, readFileSync(oldest).subarray(0, 2000));
+    await expect(fullRead([rotated])).rejects.toThrow(/cut short/);
+    expect(fieldsOf(await findAuditEvent([rotated], want.id, undefined))).toEqual(fieldsOf(want));
   });
 
   it('seeks into a plain file: the first pass reads the event without line numbers, findAuditEvent restores them', async () => {
