@@ -130,10 +130,13 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
     parser.open(source);
     const probe = rs.startOffset === 0 ? new RecordProbe() : undefined;
     try {
+      let first = true;
       for await (const piece of piecesOf(chunks, pacer.pieceBytes)) {
-        parser.push(piece);
         rs.report.bytes += piece.length;
         probe?.see(piece);
+        // Moved to the worker when it can be (not the first: the sniffed head may be a view of it).
+        parser.push(piece, !first);
+        first = false;
         await drain(MAX_PIECES_AHEAD);
       }
       // A last line without newline is ingested, but the committed position stays before

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -51,5 +51,34 @@ describe('ingest with parsing in a worker thread', () => {
     expect(await killOnceCommitted(run.child, run.done, db)).toBe(true);
     expect(await cliIngest(db, ['--commit-every', '300']).done).toBe(0);
     expect(canonicalDump(db)).toEqual(canonicalDump(reference));
+  }, 120_000);
+
+  it('moves whole 1 MiB read chunks to the worker and still writes what parsing inline writes', async () => {
+    // All captures in one file of more than 1 MiB, each under its own node= host: the file's
+    // read chunks after the first are moved to the worker, not copied.
+    const captures = join(repoRoot, 'samples', 'auditd');
+    const parts: string[] = [];
+    for (const capture of readdirSync(captures).sort()) {
+      const logs = join(captures, capture, 'logs');
+      if (!existsSync(logs)) continue;
+      for (const f of readdirSync(logs).filter((n) => /^audit\.log(\.\d+)?$/.test(n)).sort().reverse()) {
+        const text = readFileSync(join(logs, f), 'latin1');
+        parts.push(text.split('\n').map((l) => (l === '' || l.startsWith('node=') ? l : `node=${capture} ${l}`)).join('\n'));
+      }
+    }
+    const all = join(dir, 'all-captures.log');
+    writeFileSync(all, parts.join(''), 'latin1');
+    const size = statSync(all).size;
+    expect(size).toBeGreaterThan(2 * (1 << 20) - 100_000);
+    const reference = join(dir, 'all-inline.db');
+    await runIngest({ db: reference, inputs: [all], parseIn: 'inline' });
+    const db = join(dir, 'all-worker.db');
+    const child = spawnSync(process.execPath, [cli, 'ingest', '--db', db, all], { encoding: 'utf8', env: { ...process.env, PROC_TREE_PARSE_IN: 'worker' } });
+    expect(child.status).toBe(0);
+    // Counted before the chunk moved (a moved buffer reads as empty afterwards).
+    expect(child.stdout + child.stderr).toContain(`read: ${size} bytes`);
+    expect(canonicalDump(db)).toEqual(canonicalDump(reference));
+    const sources = (path: string) => new Database(path, { readonly: true }).prepare('SELECT path, committed_offset, committed_line, complete FROM sources ORDER BY id').all();
+    expect(sources(db)).toEqual(sources(reference));
   }, 120_000);
 });
