@@ -48,7 +48,7 @@ describe('proc-tree ancestry PID (live)', () => {
     [['ancestry', '12x'], 2, /PID must be a positive integer/],
     [['ancestry'], 2, /missing PID/],
     [['ancestry', '1', '2'], 2, /expected one PID/],
-    [['ancestry', '-5'], 2, /Unknown option/],
+    [['ancestry', '-5'], 2, /unknown option -5/],
     [['ancestry', '999999999'], 1, /no process with pid 999999999/],
   ])('%j fails with exit %i and one line', async (args, exitCode, message) => {
     const { code, stdout, stderr } = await runCli(args);

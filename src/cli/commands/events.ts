@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { stat } from 'node:fs/promises';
 import { createAuditdAdapter, type AuditdAdapterStats } from '../../../adapters/auditd/index.js';
 import type { EventSink, IngestWarning } from '../../events/event-sink.js';
@@ -9,6 +8,7 @@ import { openInputs, type OpenedInput } from '../../sources/open-inputs.js';
 import { sniffFormat } from '../../sources/sniff-format.js';
 import { formatTimeNs } from '../../time/format-time.js';
 import type { CliIo, Command } from '../command.js';
+import { parseCommandArgs } from '../parse-command-args.js';
 import { UsageError, UserError } from '../user-error.js';
 
 const USAGE = `usage: proc-tree events [--format auto|auditd] [--host NAME] [--json] [--follow] INPUT...
@@ -129,9 +129,8 @@ const command: Command = {
   summary: 'print the process events (fork/exec/exit) found in audit logs',
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
+    const parsed = parseCommandArgs(
+      {
         args,
         allowPositionals: true,
         options: {
@@ -140,10 +139,9 @@ const command: Command = {
           json: { type: 'boolean', default: false },
           follow: { type: 'boolean', default: false },
         },
-      });
-    } catch (error) {
-      throw new UsageError(`${(error as Error).message}\n${USAGE.split('\n')[0]}`);
-    }
+      },
+      USAGE,
+    );
     const { values, positionals: inputs } = parsed;
     const format = values.format!;
     if (format !== 'auto' && format !== 'auditd') throw new UsageError(`--format must be auto or auditd, not '${format}'`);

@@ -1,6 +1,5 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { isPostgresUrl, redactUrl } from '../../history/postgres/pg-url.js';
 import { checkDbPath } from '../../ingest/check-db-path.js';
 import { ingestOutcome } from '../../ingest/ingest-outcome.js';
@@ -13,6 +12,7 @@ import { asOnlyWriter } from '../../ingest/writer-lock-for.js';
 import type { AcquireOptions } from '../../ingest/writer-lock.js';
 import { parseTimeNs } from '../../time/parse-time.js';
 import type { Command } from '../command.js';
+import { parseCommandArgs } from '../parse-command-args.js';
 import { UsageError } from '../user-error.js';
 import { takeWaitOption, WAIT_USAGE } from '../wait-option.js';
 import { parseDurationS, stopSignal } from './stop-signal.js';
@@ -53,9 +53,8 @@ const command: Command = {
   usage: USAGE,
   async run(argv, io) {
     const { args, wait } = takeWaitOption(argv);
-    let parsed;
-    try {
-      parsed = parseArgs({
+    const parsed = parseCommandArgs(
+      {
         args,
         allowPositionals: true,
         strict: true,
@@ -71,10 +70,10 @@ const command: Command = {
           duration: { type: 'string' },
           'no-loss-detection': { type: 'boolean', default: false },
         },
-      });
-    } catch (error) {
-      throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    }
+      },
+      USAGE,
+      ['wait'],
+    );
     const { values, positionals } = parsed;
     if (positionals.length === 0) throw new UsageError(`no INPUT given\n${USAGE}`);
     if (values.duration !== undefined && !values.follow) throw new UsageError('--duration applies to --follow only');

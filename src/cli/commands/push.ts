@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { isPostgresUrl, redactUrl } from '../../history/postgres/pg-url.js';
 import { formatPushSummary } from '../../history/push/push-summary.js';
 import { runPush, type PushOptions } from '../../history/push/run-push.js';
 import type { Command } from '../command.js';
+import { parseCommandArgs } from '../parse-command-args.js';
 import { UsageError } from '../user-error.js';
 import { takeWaitOption, WAIT_USAGE } from '../wait-option.js';
 
@@ -30,17 +30,16 @@ const command: Command = {
   usage: USAGE,
   async run(argv, io) {
     const { args, wait } = takeWaitOption(argv);
-    let parsed;
-    try {
-      parsed = parseArgs({
+    const parsed = parseCommandArgs(
+      {
         args,
         allowPositionals: false,
         strict: true,
         options: { db: { type: 'string' }, to: { type: 'string' }, host: { type: 'string' }, json: { type: 'boolean', default: false } },
-      });
-    } catch (error) {
-      throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    }
+      },
+      USAGE,
+      ['wait'],
+    );
     const { values } = parsed;
     if (values.to === undefined) throw new UsageError(`--to postgres://... is required\n${USAGE}`);
     if (!isPostgresUrl(values.to)) throw new UsageError(`--to takes a PostgreSQL URL (postgres://USER@HOST:PORT/DB), got '${values.to}'`);
