@@ -1,5 +1,5 @@
 import { formatTimeNs } from '../time/format-time.js';
-import { auditEventSerial } from '../time/parse-time.js';
+import { aliveAtEvent, instancesAtEvent } from './alive-at-event.js';
 import type { ChainRow, HistoryReader, HistoryStore } from './history-store.js';
 import type { ImageRow, InstanceRow } from './history-types.js';
 import { commandOf, imageFrom } from './image-at.js';
@@ -80,10 +80,10 @@ export async function ancestryAtInSnapshot(store: HistoryReader, query: Ancestry
   const choice = await choosePidHost(store, query.host, pid, {
     text: atText(atNs),
     // init is there whenever its host's history is (recorded or not).
-    aliveOn: async (h) => (await withinHistory(store, h, atNs)) && (pid === INIT_PID || (await instancesAtQuery(store, h, pid, atNs, query.atSerial)).length > 0),
+    aliveOn: async (h) => (await withinHistory(store, h, atNs)) && (pid === INIT_PID || (await instancesAtEvent(store, h, pid, atNs, query.atSerial)).length > 0),
   });
   const host = choice.host;
-  const candidates = await instancesAtQuery(store, host, pid, atNs, query.atSerial);
+  const candidates = await instancesAtEvent(store, host, pid, atNs, query.atSerial);
   const result: AncestryResult = { host, pid, atNs, lineage, chain: [], uncertain: false, complete: false, notes: [], ...(choice.several ? { hostChoice: choice } : {}) };
   const uncertain = (note: string, link?: AncestryLink): void => {
     result.uncertain = true;
@@ -159,30 +159,6 @@ export async function ancestryAtInSnapshot(store: HistoryReader, query: Ancestry
   return result;
 }
 
-/**
- * The instances of pid alive at the query time. At an audit event id, a process whose end
- * was recorded in that millisecond by this event or a later one was still there when the
- * event happened (its own exit_group, a kill of it): it is the event's actor, not "no
- * process". It comes first unless a holder of the pid started before that millisecond.
- */
-async function instancesAtQuery(store: HistoryReader, host: string, pid: number, atNs: bigint, atSerial: number | undefined): Promise<InstanceRow[]> {
-  const alive = await store.instancesAt(host, pid, atNs);
-  if (atSerial === undefined || alive.some((i) => i.startNs < atNs)) return alive;
-  const ending = (await store.instancesOfPid(host, pid)).filter((i) => endsAfterEvent(i, atNs, atSerial));
-  return ending.length === 0 ? alive : [...ending, ...alive.filter((i) => !ending.some((e) => e.id === i.id))];
-}
-
-/**
- * Ended in atNs's millisecond by evidence recorded at or after event `atSerial`. Start
- * evidence is not used alike: a child's first records come before its parent's clone
- * record, so a start serial says nothing about which came first.
- */
-function endsAfterEvent(inst: InstanceRow, atNs: bigint, atSerial: number): boolean {
-  if (inst.endNs !== atNs || inst.endEvidence?.id === undefined) return false;
-  const serial = auditEventSerial(inst.endEvidence.id);
-  return serial !== undefined && serial >= atSerial;
-}
-
 /** pid 1 when no record in the log shows it: it was there all the same (see INIT_PID). */
 function unrecordedInit(): AncestryLink {
   return { pid: INIT_PID, ppid: 0, startKnown: false, cmd: '', notes: ['init: runs from boot; no record in the log names its command'] };
@@ -215,12 +191,12 @@ class ChainLinks {
 
   /** Alive at the query time, an end recorded by the query's event or a later one included. */
   alive(inst: InstanceRow): boolean {
-    return aliveAt(inst, this.atNs) || (this.atSerial !== undefined && endsAfterEvent(inst, this.atNs, this.atSerial));
+    return aliveAtEvent(inst, this.atNs, this.atSerial);
   }
 
-  /** Alive instances of pid at the query time (see instancesAtQuery). */
+  /** Alive instances of pid at the query time (see instancesAtEvent). */
   instancesAt(host: string, pid: number): Promise<InstanceRow[]> {
-    return instancesAtQuery(this.store, host, pid, this.atNs, this.atSerial);
+    return instancesAtEvent(this.store, host, pid, this.atNs, this.atSerial);
   }
 
   /** An instance by id: from the rows read ahead, else from the store. */
@@ -298,8 +274,4 @@ async function addLossNotes(store: HistoryReader, host: string, result: Ancestry
   for (const link of result.chain) if (link.startNs !== undefined && link.startNs < from) from = link.startNs;
   const note = lossesNote(await store.lossesBetween(host, from, atNs));
   if (note !== undefined) uncertain(note);
-}
-
-function aliveAt(inst: InstanceRow, atNs: bigint): boolean {
-  return inst.startNs <= atNs && (inst.endNs === undefined || inst.endNs > atNs);
 }

@@ -1,0 +1,48 @@
+import { auditEventSerial } from '../time/parse-time.js';
+import type { HistoryReader } from './history-store.js';
+import type { InstanceRow } from './history-types.js';
+
+/**
+ * Who held a pid at an audit event id (`audit(SECONDS.MS:SERIAL)`), not only at its
+ * millisecond. Audit stamps events in milliseconds; the serial orders the events of one
+ * millisecond. Shared by every query that takes `--at`, so ancestry, timeline, tree,
+ * descendants, find and report pick the same process for the same event id.
+ */
+
+/**
+ * The instances of pid alive at the query time. At an audit event id, a process whose end
+ * was recorded in that millisecond by this event or a later one was still there when the
+ * event happened (its own exit_group, a kill of it): it is the event's actor, not "no
+ * process". It comes first unless a holder of the pid started before that millisecond.
+ * A holder that started in that millisecond is then left out when the end was recorded
+ * (not inferred): the kernel hands a pid out again only once its holder has exited, so
+ * the new holder did not exist yet at this event (pid-reuse capture: the old 1297 exits
+ * at serial 28632, its successor's clone is 28633; at 28631 only the old one is 1297).
+ * Not so for an inferred end: the old holder may have died unseen well before.
+ */
+export async function instancesAtEvent(store: HistoryReader, host: string, pid: number, atNs: bigint, atSerial: number | undefined): Promise<InstanceRow[]> {
+  const alive = await store.instancesAt(host, pid, atNs);
+  if (atSerial === undefined || alive.some((i) => i.startNs < atNs)) return alive;
+  const ending = (await store.instancesOfPid(host, pid)).filter((i) => endsAfterEvent(i, atNs, atSerial));
+  if (ending.length === 0) return alive;
+  const exited = ending.some((i) => i.endCertainty !== 'inferred');
+  const later = alive.filter((i) => !ending.some((e) => e.id === i.id) && !(exited && i.startNs === atNs));
+  return [...ending, ...later];
+}
+
+/**
+ * Ended in atNs's millisecond by evidence recorded at or after event `atSerial`. Start
+ * evidence is not used alike: a child's first records come before its parent's clone
+ * record, so a start serial says nothing about which came first.
+ */
+export function endsAfterEvent(inst: InstanceRow, atNs: bigint, atSerial: number): boolean {
+  if (inst.endNs !== atNs || inst.endEvidence?.id === undefined) return false;
+  const serial = auditEventSerial(inst.endEvidence.id);
+  return serial !== undefined && serial >= atSerial;
+}
+
+/** Alive at the query time: start <= at < end, or, at an event id, an end recorded by that event or a later one. */
+export function aliveAtEvent(inst: InstanceRow, atNs: bigint, atSerial: number | undefined): boolean {
+  if (inst.startNs <= atNs && (inst.endNs === undefined || inst.endNs > atNs)) return true;
+  return atSerial !== undefined && endsAfterEvent(inst, atNs, atSerial);
+}

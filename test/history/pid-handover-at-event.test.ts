@@ -1,0 +1,113 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ancestryAt } from '../../src/history/ancestry-at.js';
+import type { HistoryStore } from '../../src/history/history-store.js';
+import { openHistoryStore } from '../../src/history/open-history-store.js';
+import { timeline } from '../../src/history/timeline.js';
+import { runIngest } from '../../src/ingest/run-ingest.js';
+import { auditEventSerial, parseTimeNs } from '../../src/time/parse-time.js';
+import { cliInProcess } from '../cli/cli-in-process.js';
+import { listAuditdCaptures } from '../support/truth.js';
+
+/**
+ * A pid that changes hands within one millisecond: its holder's exit_group record (serial E)
+ * and the clone that hands the pid out again (serial C > E) share the millisecond stamp.
+ * Asked at an event id of that millisecond, every query must pick the holder the serial
+ * says: the old one up to E, the new one from C on, and no "overlap" (both exits are seen).
+ * The handovers are read from the real captures' logs, not written down here.
+ */
+const RECORD = /^(?:node=\S+ )?type=SYSCALL msg=audit\((\d+\.\d{3}):(\d+)\):.* syscall=(\d+) (?:success=(\w+) exit=(-?\d+) )?.* pid=(\d+) /;
+const EXIT_SYSCALLS = new Set([60, 231]);
+const FORK_SYSCALLS = new Set([56, 57, 58, 435]);
+
+interface Handover {
+  pid: number;
+  ms: string;
+  exitSerial: number;
+  forkSerial: number;
+  /** Serials of every SYSCALL event of that millisecond. */
+  serials: number[];
+}
+
+function handovers(files: string[]): Handover[] {
+  const out: Handover[] = [];
+  for (const file of files) {
+    const byMs = new Map<string, { serial: number; syscall: number; exit?: number; pid: number }[]>();
+    for (const line of readFileSync(file, 'latin1').split('\n')) {
+      const m = RECORD.exec(line);
+      if (!m) continue;
+      const list = byMs.get(m[1]!) ?? [];
+      list.push({ serial: Number(m[2]), syscall: Number(m[3]), ...(m[4] === 'yes' ? { exit: Number(m[5]) } : {}), pid: Number(m[6]) });
+      byMs.set(m[1]!, list);
+    }
+    for (const [ms, events] of byMs) {
+      for (const exit of events.filter((e) => EXIT_SYSCALLS.has(e.syscall))) {
+        const fork = events.find((e) => FORK_SYSCALLS.has(e.syscall) && e.exit === exit.pid && e.serial > exit.serial);
+        if (fork !== undefined) out.push({ pid: exit.pid, ms, exitSerial: exit.serial, forkSerial: fork.serial, serials: events.map((e) => e.serial).sort((a, b) => a - b) });
+      }
+    }
+  }
+  return out;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'proc-tree-handover-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const captures = listAuditdCaptures()
+  .map((capture) => ({ capture, handovers: handovers(capture.logFiles) }))
+  .filter((c) => c.handovers.length > 0);
+
+describe('a pid handed over within one millisecond, asked at an event id', () => {
+  it('the captures hold such handovers (pid-reuse among them)', () => {
+    expect(captures.map((c) => c.capture.meta.name)).toContain('pid-reuse');
+  });
+
+  for (const { capture, handovers: list } of captures) {
+    describe(capture.meta.name, () => {
+      const db = join(dir, `${capture.meta.name}.db`);
+      let store: HistoryStore;
+      beforeAll(async () => {
+        await runIngest({ db, inputs: [capture.logDir] });
+        store = await openHistoryStore(db);
+      }, 120_000);
+      afterAll(() => store?.close());
+
+      it('timeline stars the holder ancestry picks, the one the serial says, and ancestry notes no overlap', async () => {
+        const problems: string[] = [];
+        let asked = 0;
+        for (const h of list) {
+          for (const serial of h.serials.filter((s) => s <= h.exitSerial || s >= h.forkSerial)) {
+            const at = `audit(${h.ms}:${serial})`;
+            const query = { pid: h.pid, atNs: parseTimeNs(at), atSerial: auditEventSerial(at)! };
+            const evidence = serial <= h.exitSerial ? { end: `${h.ms}:${h.exitSerial}` } : { start: `${h.ms}:${h.forkSerial}` };
+            const t = await timeline(store, query);
+            const starred = t.entries.filter((e) => e.aliveAtQuery).map((e) => e.instance);
+            const a = await ancestryAt(store, query);
+            asked++;
+            const want = starred.length === 1 && (evidence.end !== undefined ? starred[0]!.endEvidence?.id === evidence.end : starred[0]!.startEvidence?.id === evidence.start);
+            if (!want) problems.push(`${at} pid ${h.pid}: timeline starred ${starred.map((i) => `${i.startEvidence?.id}..${i.endEvidence?.id}`).join(', ') || 'nothing'}, want ${JSON.stringify(evidence)}`);
+            else if (a.chain[0]!.instanceId !== starred[0]!.id) problems.push(`${at} pid ${h.pid}: ancestry picked instance ${a.chain[0]!.instanceId}, timeline ${starred[0]!.id}`);
+            const overlap = a.notes.find((n) => n.includes('overlap'));
+            if (overlap !== undefined) problems.push(`${at} pid ${h.pid}: ${overlap}`);
+          }
+        }
+        expect(asked).toBeGreaterThan(0);
+        expect(problems.slice(0, 10)).toEqual([]);
+      });
+    });
+  }
+
+  it('timeline --at takes an audit event id on the command line and says so in --help', async () => {
+    const h = captures.find((c) => c.capture.meta.name === 'pid-reuse')!.handovers[0]!;
+    const db = join(dir, 'pid-reuse.db');
+    const before = await cliInProcess('timeline', String(h.pid), '--at', `audit(${h.ms}:${h.exitSerial})`, '--db', db, '--json');
+    expect(before.err).toBe('');
+    const instances = (JSON.parse(before.out) as { atSerial?: number; instances: { aliveAtQuery: boolean; endEvidence?: { id?: string } }[] }).instances;
+    expect(instances.filter((i) => i.aliveAtQuery).map((i) => i.endEvidence?.id)).toEqual([`${h.ms}:${h.exitSerial}`]);
+    expect(JSON.parse(before.out).atSerial).toBe(h.exitSerial);
+    const help = await cliInProcess('timeline', '--help');
+    expect(help.out + help.err).toMatch(/audit event id/);
+  });
+});
