@@ -60,6 +60,8 @@ export class SqliteHistoryWriter implements HistoryWriter {
   private readonly scanPending = new Set<number>();
   /** Parent rows of the instances created by this writer: late-fork merges read them without a SELECT. */
   private readonly parentRows = new ParentRowsCache();
+  /** argv JSON by array: the events of a batch share one array per distinct list (event-batch-codec.ts). */
+  private readonly argvJson = new WeakMap<readonly string[], string>();
 
   constructor(private readonly db: SqliteDatabase) {
     const p = (sql: string): Statement => db.prepare(sql);
@@ -211,7 +213,7 @@ export class SqliteHistoryWriter implements HistoryWriter {
       sinceNs,
       kind,
       opt(i.exe),
-      i.argv === undefined ? null : JSON.stringify(i.argv),
+      i.argv === undefined ? null : this.jsonOfArgv(i.argv),
       i.argvTruncated ? 1 : null,
       opt(i.comm),
       opt(i.cwd),
@@ -223,6 +225,15 @@ export class SqliteHistoryWriter implements HistoryWriter {
       opt(i.euser),
       evidence?.src ?? null, evidence?.off ?? null, evidence?.line ?? null, evidence?.rec ?? null,
     );
+  }
+
+  private jsonOfArgv(argv: readonly string[]): string {
+    let json = this.argvJson.get(argv);
+    if (json === undefined) {
+      json = JSON.stringify(argv);
+      this.argvJson.set(argv, json);
+    }
+    return json;
   }
 
   insertLoss(hostId: number, atNs: bigint, count: number | undefined, reason: string, evidence?: WriteEvidence): void {

@@ -111,4 +111,26 @@ describe('event batch codec', () => {
     expect(hosts(got)).toEqual(['=lossy', '=other', '=undefined', `=${named[0]!.host}`, 'absent'].sort());
     expect(got.length).toBe(hosts(got).length);
   });
+
+  it('gives the events of a batch that name the same argument list one shared array, and others their own', () => {
+    const events = adapterEvents(join(repoRoot, 'samples', 'auditd', 'busy-machine-rotation', 'logs', 'audit.log.2'));
+    const argvOf = (e: ProcEvent): string[] | undefined => (e.kind === 'exec' || e.kind === 'observed' ? e.image?.argv : e.kind === 'fork' ? e.parentImage?.argv : undefined);
+    const decoded = decodeEvents(structuredClone(encodeEvents(events)));
+    expect(decoded).toEqual(events);
+    const byText = new Map<string, string[]>();
+    let shared = 0;
+    for (const e of decoded) {
+      const argv = argvOf(e);
+      if (argv === undefined || argv.length === 0) continue;
+      const key = JSON.stringify(argv);
+      const seen = byText.get(key);
+      if (seen === undefined) byText.set(key, argv);
+      else {
+        expect(argv).toBe(seen);
+        shared++;
+      }
+    }
+    expect(shared).toBeGreaterThan(0);
+    expect(new Set(decoded.map(argvOf).filter((a) => a !== undefined && a.length > 0)).size).toBe(byText.size);
+  });
 });
