@@ -42,13 +42,16 @@ export function messageOf(r: ProcessRecord): string {
  * ECS record flattened (`process_parent_entity_id`, ...).
  */
 export function toTimesketch(r: ProcessRecord): Record<string, unknown> {
-  const { timestamp: _ecsTime, ...rest } = flatten(toEcs(r));
-  return {
+  const out: Record<string, unknown> = {
     message: messageOf(r),
     datetime: isoMicros(r.timeNs),
     timestamp: Number(r.timeNs / 1000n),
     timestamp_desc: TIMESTAMP_DESC[r.action],
     data_type: 'proc_tree:process',
-    ...rest,
   };
+  // The ECS record flattened after these (ECS's own @timestamp -> timestamp is left out):
+  // written in place rather than flattened, destructured and spread (two copies per record).
+  return flatten(toEcs(r), '', out, ECS_TIMESTAMP);
 }
+
+const ECS_TIMESTAMP: ReadonlySet<string> = new Set(['timestamp']);
