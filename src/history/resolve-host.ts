@@ -90,6 +90,15 @@ export function hostHeader(choice: HostChoice | undefined, pid: number | undefin
 /** A host as a user can pass it: the unnamed one (logs without node=) is written ''. */
 export const hostName = (h: string): string => (h === '' ? "'' (logs without node=)" : h);
 
+/**
+ * A host in a table cell (find's HOST column): the unnamed one as '', which is also what
+ * --host takes for it in a shell (`--host ''`), so a cell can be pasted back as the option.
+ */
+export const hostCell = (h: string): string => (h === '' ? "''" : h);
+
+/** Labels other tools (and older proc-tree output) give the unnamed host: pointed at `--host ''`. */
+const UNNAMED_LABELS = new Set(["''", '""', '(default)', '(default host)', 'default']);
+
 /** Hosts named in one line at most (a fleet history holds hundreds). */
 const MAX_HOSTS_NAMED = 10;
 
@@ -104,6 +113,9 @@ export const hostList = (hosts: readonly string[]): string =>
 export function checkHostKnown(host: string, hosts: readonly string[]): void {
   if (hosts.includes(host)) return;
   if (hosts.length === 0) throw new UserError(`host '${host}' is not in the history: the database is empty (ingest a log first)`);
+  if (hosts.includes('') && UNNAMED_LABELS.has(host)) {
+    throw new UserError(`host '${host}' is not in the history: the host of logs without node= is written --host '' (an empty name)`);
+  }
   if (hosts.length === 1 && hosts[0] === '') {
     throw new UserError(`host '${host}' is not in the history: its logs carry no node= name, so it holds one unnamed host; leave out --host`);
   }

@@ -29,7 +29,8 @@ export function renderReport(data: ReportData, ctx: ReportContext): string {
   const at = formatTimeNs(data.atNs);
   const tree = flattenTree(data.tree.roots, data.pid);
   const csp = `default-src 'none'; style-src '${sha256(REPORT_CSS)}'; script-src '${sha256(REPORT_SCRIPT)}'; img-src 'none'; base-uri 'none'; form-action 'none'`;
-  const hostName = data.host === '' ? '(default host)' : data.host;
+  // As every text output names it (resolve-host.ts hostName): what --host takes.
+  const hostName = data.host === '' ? "'' (logs without node=)" : data.host;
   const heading = ctx.event !== undefined ? `event ${ctx.event.id}: pid ${data.pid} at ${at}` : `pid ${data.pid} at ${at}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

@@ -1,6 +1,7 @@
 import { findProcessesInSnapshot, type FindQuery } from '../../history/find-processes.js';
 import { outsideHistory } from '../../history/history-span.js';
 import type { HistoryReader } from '../../history/history-store.js';
+import { checkHostKnown, hostCell } from '../../history/resolve-host.js';
 import { openStore, optionalTime, parseQueryArgs, table, toJsonLine, userText } from '../../history/query-cli-args.js';
 import { formatTimeNs } from '../../time/format-time.js';
 import type { Command } from '../command.js';
@@ -57,7 +58,11 @@ const command: Command = {
     if (values.host !== undefined) query.host = values.host;
     const store = await openStore(values.db);
     try {
-      const { found, outside } = await store.read(async (reader) => ({ found: await findProcessesInSnapshot(reader, query), outside: await outsideNotes(reader, query) }));
+      const { found, outside } = await store.read(async (reader) => {
+        // A --host the history does not hold is a mistake to name, not "no matching process".
+        if (query.host !== undefined) checkHostKnown(query.host, await reader.hosts());
+        return { found: await findProcessesInSnapshot(reader, query), outside: await outsideNotes(reader, query) };
+      });
       if (values.json) {
         io.stdout.write(
           toJsonLine({
@@ -94,7 +99,7 @@ const command: Command = {
       for (const f of found) {
         const m = f.matches[0];
         rows.push([
-          ...(multiHost ? [f.host || '(default)'] : []),
+          ...(multiHost ? [hostCell(f.host)] : []),
           String(f.pid),
           `${f.startKnown ? ' ' : '~'}${formatTimeNs(f.startNs)}`, // a space keeps times aligned
           f.endNs === undefined ? '-' : formatTimeNs(f.endNs),

@@ -54,7 +54,7 @@ export class PgWriterLock {
     const { rows } = await this.client.query("SELECT pid, command, client_host, to_char(since AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS since FROM writers WHERE host_id = $1", [hostId]);
     const h = rows[0];
     const who = h === undefined ? 'another proc-tree process' : `pid ${h.pid} on ${h.client_host} (${h.command}) since ${h.since}`;
-    const host = hostName === '' ? 'the default host' : `host ${JSON.stringify(hostName)}`;
+    const host = hostName === '' ? "host '' (logs without node=)" : `host ${JSON.stringify(hostName)}`;
     return new UserError(
       `${this.where}: ${host} is being written by ${who}: wait for it to finish, stop it, or pass --wait SECONDS (one writer per host; other hosts can be ingested at the same time)`,
       EXIT_TEMPFAIL,
