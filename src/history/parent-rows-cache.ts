@@ -25,12 +25,22 @@ export interface ParentRow {
 
 export class ParentRowsCache {
   private readonly rows = new Map<number, ParentRow[]>();
+  /**
+   * Followed ids in creation order, as a ring: the oldest is evicted from here. (Taking
+   * `rows.keys().next()` instead walked over the deleted entries at the head of the Map's
+   * table on every eviction: 0.2 CPU-s on the real log.)
+   */
+  private readonly order = new Float64Array(MAX_FOLLOWED_INSTANCES);
+  private head = 0;
   /** Rows that may be updated by id later (orphaned rows, resolved once the reaper is known) -> their instance. */
   private readonly instanceOfRow = new Map<number, number>();
 
   /** A new instance: it has no parent row yet. */
   created(instanceId: number): void {
-    if (this.rows.size >= MAX_FOLLOWED_INSTANCES) this.evictOldest();
+    const oldest = this.order[this.head]!;
+    if (oldest !== 0) this.forget(oldest);
+    this.order[this.head] = instanceId;
+    this.head = (this.head + 1) % MAX_FOLLOWED_INSTANCES;
     this.rows.set(instanceId, []);
   }
 
@@ -73,12 +83,14 @@ export class ParentRowsCache {
   clear(): void {
     this.rows.clear();
     this.instanceOfRow.clear();
+    this.order.fill(0);
+    this.head = 0;
   }
 
-  private evictOldest(): void {
-    const oldest = this.rows.keys().next();
-    if (oldest.done === true) return;
-    for (const r of this.rows.get(oldest.value)!) this.instanceOfRow.delete(r.id);
-    this.rows.delete(oldest.value);
+  private forget(instanceId: number): void {
+    const list = this.rows.get(instanceId);
+    if (list === undefined) return;
+    if (this.instanceOfRow.size > 0) for (const r of list) this.instanceOfRow.delete(r.id);
+    this.rows.delete(instanceId);
   }
 }

@@ -6,6 +6,7 @@ import { createAuditdAdapter } from '../../adapters/auditd/index.js';
 import type { ProcEvent } from '../../src/events/proc-event.js';
 import { WritableHistory } from '../../src/history/history-database.js';
 import type { NewParent, ParentSummary } from '../../src/history/history-writer.js';
+import { MAX_FOLLOWED_INSTANCES } from '../../src/history/parent-rows-cache.js';
 import { auditdCapturesDir } from '../support/truth.js';
 import { canonicalDump } from '../ingest/canonical-dump.js';
 
@@ -126,5 +127,28 @@ describe('parent rows of the writer\'s own instances, answered from memory', () 
     later.commit();
     later.close();
     expect(canonicalDump(join(dir, 'own.db'))).toEqual(canonicalDump(join(dir, 'earlier.db')));
+  });
+
+  it('answers for instances beyond its bound from SQLite, the oldest first forgotten', () => {
+    const history = WritableHistory.open(join(dir, 'bound.db'));
+    const w = history.writer;
+    history.begin();
+    const host = w.hostId('h');
+    const ids: number[] = [];
+    for (let i = 0; i < MAX_FOLLOWED_INSTANCES + 50; i++) {
+      const id = w.insertInstance({ hostId: host, pid: 100 + i, startNs: BigInt(1000 + i), startKnown: false });
+      w.insertParent({ instanceId: id, sinceNs: BigInt(1000 + i), ppid: 2 + (i % 7), kind: 'seen' });
+      if (i % 3 === 0) w.resolveOrphanRow(w.insertParent({ instanceId: id, sinceNs: BigInt(2000 + i), ppid: 1, kind: 'orphaned' }), 9, undefined);
+      ids.push(id);
+    }
+    for (const id of [ids[0]!, ids[49]!, ids[50]!, ids.at(-1)!]) {
+      expect(w.parentSummary(id)).toEqual(sqlSummary(history, id));
+      const first = sqlFirstRow(history, id)!;
+      w.setFirstParentFromFork(id, { sinceNs: 5n, ppid: 3, kind: 'fork' });
+      expect(history.db.prepare('SELECT since_ns, ppid FROM parents WHERE id = ?').get(first.id)).toEqual({ since_ns: 5, ppid: 3 });
+      expect(w.parentSummary(id)).toEqual(sqlSummary(history, id));
+    }
+    history.commit();
+    history.close();
   });
 });
