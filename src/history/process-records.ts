@@ -52,12 +52,39 @@ interface Pending {
   record: ProcessRecord;
   /** Order time: never before the instance's start (a record cannot precede its process). */
   orderNs: bigint;
+  /** Audit serial of its record (see orderSerial): orders the records of one millisecond. */
+  serial: number;
   rank: number;
   seq: number;
 }
 
+/** A record without an audit serial, after those with one at the same time (a total order). */
+const NO_SERIAL = Number.MAX_SAFE_INTEGER;
+
 const less = (a: Pending, b: Pending): boolean =>
-  a.orderNs !== b.orderNs ? a.orderNs < b.orderNs : a.rank !== b.rank ? a.rank < b.rank : a.record.instance.id !== b.record.instance.id ? a.record.instance.id < b.record.instance.id : a.seq < b.seq;
+  a.orderNs !== b.orderNs
+    ? a.orderNs < b.orderNs
+    : a.serial !== b.serial
+      ? a.serial < b.serial
+      : a.rank !== b.rank
+        ? a.rank < b.rank
+        : a.record.instance.id !== b.record.instance.id
+          ? a.record.instance.id < b.record.instance.id
+          : a.seq < b.seq;
+
+/**
+ * Audit stamps milliseconds; the serial orders the events of one (pid-reuse capture: at
+ * .820 pid 1296 exits at serial 28631, its parent 1297 at 28632, and the next pid 1297 is
+ * forked at 28633; by time and action alone the new 1297's fork came first). A record in
+ * its instance's start millisecond is never ordered before the start: the clone record is
+ * written when clone returns in the parent, often after the child's first records.
+ */
+function orderSerial(record: ProcessRecord, orderNs: bigint): number {
+  const own = auditSerialOf(record.evidence?.id);
+  if (own === undefined) return NO_SERIAL;
+  const start = orderNs === record.instance.startNs ? auditSerialOf(record.instance.startEvidence?.id) : undefined;
+  return start !== undefined && start > own ? start : own;
+}
 
 interface KnownInstance {
   instance: InstanceRow;
@@ -67,7 +94,7 @@ interface KnownInstance {
 }
 
 /**
- * Every process record of `host` in time order (then rank, instance id), streaming: one
+ * Every process record of `host` in time order (then audit serial, rank, instance id), streaming: one
  * page of instances at a time in start order; a record waits in a heap until no instance
  * still to come can start before it, so memory holds what is alive, not the history.
  * Byte-identical input gives the identical sequence (every tie has an order).
@@ -95,7 +122,8 @@ export async function* processRecords(reader: HistoryRecordsReader, query: Proce
       known.add({ instance: inst, images: own, ...(startImage !== undefined ? { startImage } : {}) });
       for (const record of await recordsOf(inst, parentsBy.get(inst.id) ?? [], own, startImage, known)) {
         if (!inWindow(record.timeNs)) continue;
-        heap.push({ record, orderNs: record.timeNs < inst.startNs ? inst.startNs : record.timeNs, rank: RANK[record.action], seq: seq++ });
+        const orderNs = record.timeNs < inst.startNs ? inst.startNs : record.timeNs;
+        heap.push({ record, orderNs, serial: orderSerial(record, orderNs), rank: RANK[record.action], seq: seq++ });
       }
     }
     const last = page[page.length - 1]!;
