@@ -29,14 +29,16 @@ export function recordFields(record: AuditRecord): RecordFields {
   const fields = record.fields;
   if (fields === undefined) return { type: record.type, fields: out };
   const execve = record.type === 'EXECVE';
-  for (const [key, raw] of Object.entries(fields)) {
+  // Object.keys, not Object.entries: no [key, value] pair per field of every record (GC).
+  for (const key of Object.keys(fields)) {
+    const raw = fields[key]!;
     if (key === 'msg' && raw.startsWith("'")) continue;
     out[key] = valueOf(key, raw, execve);
   }
   const msg = fields.msg;
   if (msg !== undefined && msg.startsWith("'")) {
     const inner = parseFields(unquote(msg), 0);
-    if (inner !== undefined) for (const [key, raw] of Object.entries(inner)) if (out[key] === undefined) out[key] = valueOf(key, raw, false);
+    if (inner !== undefined) for (const key of Object.keys(inner)) if (out[key] === undefined) out[key] = valueOf(key, inner[key]!, false);
   }
   if (record.type === 'PROCTITLE' && fields.proctitle !== undefined) {
     const argv = argvFromProctitle(fields.proctitle);
