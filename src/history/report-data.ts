@@ -23,6 +23,11 @@ export interface ReportData {
   notes: string[];
   /** What was alive at the time under the chain's oldest recorded ancestor below init. */
   tree: ReportTree;
+  /**
+   * The host's last record: a process with no end is not "running" but unseen since the log
+   * stopped (it may have exited after that, unrecorded). Undefined: the history holds no record.
+   */
+  historyEndNs?: bigint;
 }
 
 /** A fact about one process, with the record it came from. */
@@ -122,6 +127,8 @@ export async function reportDataInSnapshot(r: HistoryReader, query: ReportQuery)
   };
   if (query.atSerial !== undefined) data.atSerial = query.atSerial;
   if (ancestry.outsideHistory !== undefined) data.outsideHistory = ancestry.outsideHistory;
+  const historyEndNs = await r.historyEndNs(host);
+  if (historyEndNs !== undefined) data.historyEndNs = historyEndNs;
   return data;
 }
 

@@ -27,7 +27,8 @@ export interface ReportContext {
  */
 export function renderReport(data: ReportData, ctx: ReportContext): string {
   const at = formatTimeNs(data.atNs);
-  const tree = flattenTree(data.tree.roots, data.pid);
+  const logEnd = noEndText(data.historyEndNs);
+  const tree = flattenTree(data.tree.roots, data.pid, logEnd);
   const csp = `default-src 'none'; style-src '${sha256(REPORT_CSS)}'; script-src '${sha256(REPORT_SCRIPT)}'; img-src 'none'; base-uri 'none'; form-action 'none'`;
   // As every text output names it (resolve-host.ts hostName): what --host takes.
   const hostName = data.host === '' ? "'' (logs without node=)" : data.host;
@@ -52,7 +53,7 @@ export function renderReport(data: ReportData, ctx: ReportContext): string {
 ${ctx.event !== undefined ? eventSection(ctx.event) : ''}<section id="ancestry">
 <h2>Ancestry at that time (self first)</h2>
 ${chainBanner(data)}
-${chainTable(data.chain, data.host)}
+${chainTable(data.chain, data.host, logEnd)}
 </section>
 <section id="tree">
 <h2>${escapeHtml(`Processes alive then under pid ${tree.rootPids.join(', ')} (${data.tree.count})`)}</h2>
@@ -108,7 +109,7 @@ function chainBanner(data: ReportData): string {
   return `<div class="banner certain">Every link is recorded${data.chainComplete ? ', up to the root' : ''}.</div>`;
 }
 
-function chainTable(chain: ReportChainLink[], host: string): string {
+function chainTable(chain: ReportChainLink[], host: string, logEnd: string): string {
   const rows = chain.map((l, i) => {
     const start = l.startNs === undefined ? '?' : `${l.startKnown ? '' : '~'}${formatTimeNs(l.startNs)}`;
     const notes = l.notes.filter((n) => !n.startsWith('started before'));
@@ -118,7 +119,7 @@ function chainTable(chain: ReportChainLink[], host: string): string {
       `<td>${l.parentKind !== undefined ? `<span class="kind ${escapeHtml(l.parentKind)}">${escapeHtml(l.parentKind)}</span>` : ''}</td>`,
       `<td>${escapeHtml(l.user ?? (l.uid !== undefined ? `uid:${l.uid}` : '?'))}</td>`,
       `<td class="mono${l.startKnown ? '' : ' seen'}">${escapeHtml(start)}</td>`,
-      `<td class="mono end">${escapeHtml(endText(l))}${l.endInferred === true ? ` ${inferredMark(l.endReason)}` : ''}</td>`,
+      `<td class="mono end">${escapeHtml(endText(l, logEnd))}${l.endInferred === true ? ` ${inferredMark(l.endReason)}` : ''}</td>`,
       `<td class="cmd"><div class="exe">${escapeHtml(l.exe ?? '')}</div><div class="args">${escapeHtml(argsText(l))}</div>${
         notes.length > 0 ? `<ul class="notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : ''
       }${factsList(l.facts)}</td>`,
@@ -136,8 +137,16 @@ function argsText(l: ReportChainLink): string {
   return l.cmd || l.comm || '?';
 }
 
-function endText(l: ReportChainLink): string {
-  if (l.endNs === undefined) return 'running';
+/**
+ * No end in the history is not "running": the log stopped, and an exit after that was never
+ * recorded. Said as `timeline` says it (no end recorded), with where the history ends.
+ */
+function noEndText(historyEndNs: bigint | undefined): string {
+  return historyEndNs === undefined ? 'no exit recorded' : `no exit recorded (history ends at ${formatTimeNs(historyEndNs)})`;
+}
+
+function endText(l: ReportChainLink, logEnd: string): string {
+  if (l.endNs === undefined) return logEnd;
   const how = l.exitSignal !== undefined ? ` signal ${l.exitSignal}` : l.exitCode !== undefined ? ` code ${l.exitCode}` : '';
   return `${l.endInferred === true ? 'gone by ' : ''}${formatTimeNs(l.endNs)}${how}`;
 }
@@ -168,7 +177,7 @@ interface PageNode {
   e?: string;
   u?: string;
   sk: boolean;
-  /** Lifetime line: start, end or running, exit code. */
+  /** Lifetime line: start, end (or no exit recorded), exit code. */
   l: string;
   pk?: string;
   n?: string[];
@@ -180,11 +189,11 @@ interface PageNode {
   k: number[];
 }
 
-function flattenTree(roots: ReportTreeNode[], pid: number): { roots: number[]; nodes: PageNode[]; rootPids: number[] } {
+function flattenTree(roots: ReportTreeNode[], pid: number, logEnd: string): { roots: number[]; nodes: PageNode[]; rootPids: number[] } {
   const nodes: PageNode[] = [];
   const add = (n: ReportTreeNode): number => {
     const i = nodes.length;
-    const page: PageNode = { p: n.pid, c: n.cmd, sk: n.startKnown, l: lifeText(n), k: [] };
+    const page: PageNode = { p: n.pid, c: n.cmd, sk: n.startKnown, l: lifeText(n, logEnd), k: [] };
     if (n.exe !== undefined) page.e = n.exe;
     const user = n.user ?? (n.uid !== undefined ? `uid:${n.uid}` : undefined);
     if (user !== undefined) page.u = user;
@@ -202,9 +211,9 @@ function flattenTree(roots: ReportTreeNode[], pid: number): { roots: number[]; n
   return { roots: roots.map(add), nodes, rootPids: roots.map((r) => r.pid) };
 }
 
-function lifeText(n: ReportTreeNode): string {
+function lifeText(n: ReportTreeNode, logEnd: string): string {
   const start = `${n.startKnown ? '' : '~'}${formatTimeNs(n.startNs)}`;
-  if (n.endNs === undefined) return `${start} \u2192 running`;
+  if (n.endNs === undefined) return `${start} \u2192 ${logEnd}`;
   const how = n.exitSignal !== undefined ? ` signal ${n.exitSignal}` : n.exitCode !== undefined ? ` code ${n.exitCode}` : '';
   return `${start} \u2192 ${n.endInferred === true ? 'gone by ' : ''}${formatTimeNs(n.endNs)}${how}`;
 }
