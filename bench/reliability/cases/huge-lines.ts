@@ -100,7 +100,14 @@ export function hugeLineProblem(r: HugeLineResult): string | undefined {
   return undefined;
 }
 
-/** Allowed peak RSS above the control run: well below the 100 MB of the smallest huge line. */
+/**
+ * Allowed peak RSS above the control run: well below the 100 MB of the smallest huge line.
+ * Measured after 5746679 (which streamed the .gz content head: it had inflated a bomb's
+ * first 64 KiB to 64 MiB twice over, 207 MiB peak): +40-45 MiB for both huge inputs, heap
+ * ~12 MiB, the rest dead read and inflate buffers (1 MiB reads, 16 KiB gunzip pieces)
+ * waiting for a GC, which V8 runs on external-memory pressure only; a 256 MiB plain line
+ * of one byte value costs +15 MiB inline. None of it grows with the line.
+ */
 export const RSS_MARGIN_MIB = 64;
 
 /** A gzip bomb (2 GiB of NULs as one line) and a 100 MB line between two real captures. */
