@@ -46,3 +46,17 @@ export function aliveAtEvent(inst: InstanceRow, atNs: bigint, atSerial: number |
   if (inst.startNs <= atNs && (inst.endNs === undefined || inst.endNs > atNs)) return true;
   return atSerial !== undefined && endsAfterEvent(inst, atNs, atSerial);
 }
+
+/**
+ * At a time without a serial (`--at 1795589388.820`), the answer is the holder of pid that
+ * started in that millisecond; another holder may have exited in it too, just before (the
+ * pid-reuse capture: old 1297 exits at serial 28632, the new one is forked at 28633). The
+ * millisecond cannot tell them apart: say so, and how to ask for the earlier one.
+ */
+export async function handoverNote(store: HistoryReader, self: InstanceRow, atNs: bigint): Promise<string | undefined> {
+  if (self.startNs !== atNs) return undefined;
+  const ended = (await store.instancesOfPid(self.host, self.pid)).find((i) => i.id !== self.id && i.endNs === atNs && i.endEvidence?.id !== undefined && auditEventSerial(i.endEvidence.id) !== undefined);
+  if (ended === undefined) return undefined;
+  const forked = self.startEvidence?.id === undefined ? undefined : auditEventSerial(self.startEvidence.id);
+  return `pid ${self.pid} changed hands within this millisecond: the earlier holder exited at audit serial ${auditEventSerial(ended.endEvidence!.id!)}, this one was forked${forked !== undefined ? ` at serial ${forked}` : ' in it'}; for the earlier one ask by event id: --at 'audit(${ended.endEvidence!.id})'`;
+}

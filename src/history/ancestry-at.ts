@@ -1,5 +1,5 @@
 import { formatTimeNs } from '../time/format-time.js';
-import { aliveAtEvent, instancesAtEvent } from './alive-at-event.js';
+import { aliveAtEvent, handoverNote, instancesAtEvent } from './alive-at-event.js';
 import type { ChainRow, HistoryReader, HistoryStore } from './history-store.js';
 import type { ImageRow, InstanceRow } from './history-types.js';
 import { commandOf, imageFrom } from './image-at.js';
@@ -101,6 +101,8 @@ export async function ancestryAtInSnapshot(store: HistoryReader, query: Ancestry
   }
   if (self === undefined) throw await noProcessAtTime(store, host, pid, atNs, query.host ?? (choice.several ? host : undefined));
   if (candidates.length > 1) uncertain(overlapNote(pid, candidates));
+  const handover = query.atSerial === undefined && candidates[0] === self ? await handoverNote(store, self, atNs) : undefined;
+  if (handover !== undefined) uncertain(handover);
 
   const links = new ChainLinks(store, atNs, lineage, query.atSerial);
   const seen = new Set<number>();

@@ -96,6 +96,18 @@ describe('a pid handed over within one millisecond, asked at an event id', () =>
         expect(asked).toBeGreaterThan(0);
         expect(problems.slice(0, 10)).toEqual([]);
       });
+
+      it('asked at the millisecond alone, ancestry says the pid changed hands in it and names both serials', async () => {
+        const problems: string[] = [];
+        for (const h of list) {
+          const a = await ancestryAt(store, { pid: h.pid, atNs: parseTimeNs(h.ms) });
+          const note = a.notes.find((n) => n.includes('changed hands'));
+          if (note === undefined || !note.includes(`serial ${h.exitSerial}`) || !note.includes(`serial ${h.forkSerial}`) || !note.includes(`audit(${h.ms}:${h.exitSerial})`) || !a.uncertain) {
+            problems.push(`${h.ms} pid ${h.pid}: ${JSON.stringify(a.notes)}`);
+          }
+        }
+        expect(problems).toEqual([]);
+      });
     });
   }
 
