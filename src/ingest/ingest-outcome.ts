@@ -15,10 +15,19 @@ export interface IngestOutcome {
  *   logs, or unreadable) -> 1;
  * - partial: something was ingested, but some input could not be read (damaged .gz, no
  *   permission, a capture damaged in the middle) -> EXIT_INCOMPLETE;
+ * - refused: an input does not continue the source its head matched, or repeats another
+ *   source's records -> EXIT_INCOMPLETE, with the first refusal as the message;
  * - otherwise 0 (an empty audit.log beside its rotated generations is normal: only noted).
  * Inputs already ingested or resumed count as holding records (they did when first read).
  */
 export function ingestOutcome(s: IngestSummary): IngestOutcome {
+  // A refused input (not the source it looked like, or a repeat of another) is readable
+  // and was left out on purpose: partial, whatever else was read; its line says why.
+  const refused = s.inputs.filter((i) => i.refused !== undefined);
+  if (refused.length > 0) {
+    const more = refused.length > 1 ? ` (and ${refused.length - 1} more input(s) refused: see the notes above)` : '';
+    return { exitCode: EXIT_INCOMPLETE, message: `${refused[0]!.refused!}${more}` };
+  }
   const unread = s.inputs.filter((i) => i.unread !== undefined);
   const yielded = s.inputs.some((i) => i.status !== 'skipped' && i.hasRecords !== false);
   const unreadText = `${unread.length} input(s) could not be read completely: ${unread.map((i) => i.path).join(', ')}`;

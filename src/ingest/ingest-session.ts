@@ -10,6 +10,7 @@ import { ResumeGuard, type SavedGuard } from './resume-guard.js';
 import type { IngestTarget } from './ingest-target.js';
 import type { SourceRegistry } from './source-registry.js';
 import { SkippedRecords } from './skipped-records.js';
+import { RecordRanges } from './repeated-records.js';
 
 /** Where the resume guard of auditd ingests is kept: plain ingest and --follow share it. */
 export const GUARD_KEY = 'ingest.auditd.guard';
@@ -37,6 +38,7 @@ export class IngestSession {
   readonly nowNs = BigInt(Date.now()) * 1_000_000n;
   readonly detectLoss: boolean;
   private guardState: ResumeGuard | undefined;
+  private rangesState: RecordRanges | undefined;
   private readonly events: Record<string, number> = {};
   private readonly skipped = new SkippedRecords();
   private commits = 0;
@@ -63,6 +65,15 @@ export class IngestSession {
     return this.guardState;
   }
 
+  /**
+   * Audit-id spans of the default host's sources (repeated-records.ts), read from the
+   * history when an input is first checked; from then on each auditd event widens its own.
+   */
+  get ranges(): RecordRanges {
+    if (this.rangesState === undefined) this.rangesState = new RecordRanges(this.registry.evidence(this.defaultHostId));
+    return this.rangesState;
+  }
+
   /** An auditd event in reading order: stored unless it was stored by an earlier run. */
   onAuditdEvent = (e: ProcEvent): void => {
     // Serial gaps in a filtered log (grep, ausearch) are not losses.
@@ -73,6 +84,7 @@ export class IngestSession {
     }
     const guard = this.guard;
     const src = e.evidence === undefined ? undefined : this.sources.idOf(e.evidence.file);
+    if (src !== undefined && e.evidence?.id !== undefined) this.rangesState?.widenById(src, e.evidence.file, e.evidence.id);
     if (!guard.isStored(e, src, this.sources.ordOf)) this.store(e);
     guard.record(e, src);
   };

@@ -19,6 +19,12 @@ export interface InputReport {
    * what came before is ingested, the rest is not. Makes the run partial (exit status 3).
    */
   unread?: string;
+  /**
+   * Why it was not ingested at all although readable: it does not continue the source its
+   * head matched, or it repeats another source's records (open-auditd-source.ts). Makes the
+   * run partial (exit status 3).
+   */
+  refused?: string;
   /** Set when read from its start: whether it held any audit record / connector datagram. */
   hasRecords?: boolean;
 }

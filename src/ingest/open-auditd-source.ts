@@ -4,6 +4,10 @@ import type { InputReport } from './ingest-summary.js';
 import type { IngestSession } from './ingest-session.js';
 import type { PlannedInput } from './plan-inputs.js';
 import { sameContentNote } from './same-content-note.js';
+import { firstAuditId, readFilePlaces } from '../sources/audit-ids-in-file.js';
+import { continuityProblem } from './resume-continuity.js';
+import { rangeOf } from './repeated-records.js';
+import type { RecordRange } from './record-range.js';
 import { newReadSource, type ReadSource } from './read-source.js';
 import { FULL_HEAD_BYTES, sha256, type SourceInfo, type SourceKey, type SourceRow } from './source-registry.js';
 
@@ -33,6 +37,11 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
     for await (const opened of openInputs('-', stdin ? { stdin } : {})) {
       const key = keyOf(opened.head.subarray(0, FULL_HEAD_BYTES));
       const found = session.registry.find(key);
+      const refusal = found === undefined ? streamRefusal(session, stdinName ?? opened.name, opened.head, undefined) : undefined;
+      if (refusal !== undefined) {
+        refuse(session, stdinName ?? opened.name, refusal);
+        continue;
+      }
       // --source-name: the log's own name instead of `-` (a stdin's content is still known by its head).
       const name = stdinName ?? opened.name;
       yield prepare(session, name, key, { ...base, path: name }, found, skipBytes(opened.chunks, found?.committedOffset ?? 0));
@@ -47,6 +56,11 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
       const found = session.registry.find(key);
       if (found?.complete) {
         reportDone(session, opened.name, found);
+        continue;
+      }
+      const refusal = found === undefined ? streamRefusal(session, opened.name, opened.head, undefined) : undefined;
+      if (refusal !== undefined) {
+        refuse(session, opened.name, refusal);
         continue;
       }
       yield prepare(session, opened.name, key, { ...base, path: opened.name }, found, skipBytes(opened.chunks, found?.committedOffset ?? 0));
@@ -71,9 +85,69 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
     }
   }
   const from = found?.committedOffset ?? 0;
-  for await (const opened of openInputs(input.path, { startOffset: from })) {
-    yield prepare(session, opened.name, key, base, found, opened.chunks);
+  const check = await checkPlainLog(session, input, found, from);
+  if (check.refusal !== undefined) {
+    refuse(session, input.path, check.refusal);
+    return;
   }
+  for await (const opened of openInputs(input.path, { startOffset: from })) {
+    const refusal = input.compression === 'none' ? undefined : streamRefusal(session, input.path, opened.head, found?.id);
+    if (refusal !== undefined) {
+      refuse(session, input.path, refusal);
+      return;
+    }
+    const source = prepare(session, opened.name, key, base, found, opened.chunks);
+    // Read from here on: later inputs are checked against its span at once (its events widen it later).
+    if (check.span !== undefined) for (const p of [check.span.first, check.span.last]) session.ranges.widen(source.rs.id, input.path, p);
+    yield source;
+  }
+}
+
+/**
+ * Why a plain log must not be read into this history (undefined: read it): it does not
+ * continue the source its head matched, or what it would add repeats another source's
+ * records. Compressed inputs and stdin are not checked here (their bytes cannot be read
+ * at an offset without decompressing up to it); events read from them still widen the
+ * spans later inputs are checked against.
+ */
+async function checkPlainLog(session: IngestSession, input: PlannedInput, found: SourceRow | undefined, from: number): Promise<{ refusal?: string; span?: RecordRange }> {
+  if (input.compression !== 'none' || input.size === undefined) return {};
+  const last = found === undefined ? undefined : session.registry.evidence(session.defaultHostId).find((s) => s.id === found.id)?.last;
+  const at: { from: number; lineAt?: number } = { from };
+  if (last !== undefined) at.lineAt = last.off;
+  const places = await readFilePlaces(input.path, input.size, at);
+  if (found !== undefined) {
+    const problem = continuityProblem(places, from, last);
+    if (problem !== undefined) {
+      return { refusal: `${input.path} starts like ${found.path} (the same first ${found.headBytes} bytes) but does not continue it: ${problem}; not ingested (an edited copy, or a log that went on differently?): ingest it into another --db to look at it apart` };
+    }
+  }
+  const range = rangeOf(places.first, places.last);
+  if (range === undefined) return {};
+  const refusal = repeatRefusal(session, input.path, range, found?.id);
+  return refusal === undefined ? { span: range } : { refusal };
+}
+
+/** The refusal of an input whose records (`range`) repeat another source's; undefined when they do not. */
+function repeatRefusal(session: IngestSession, path: string, range: RecordRange, self: number | undefined): string | undefined {
+  const other = session.ranges.repeated(range, self);
+  if (other === undefined) return undefined;
+  return `${path} repeats records already ingested from ${other.path} (audit ids ${other.range.first.rec}..${other.range.last.rec}): not ingested; it adds nothing this history lacks except duplicates (a concatenation or copy of logs ingested before?): ingest it into another --db to look at it apart`;
+}
+
+/**
+ * A stream (stdin, a zip entry, a .gz) can only be checked by the first record it would
+ * read (`head`, its content from where reading starts): refused when that record lies
+ * inside another source's span. Undefined: read it.
+ */
+function streamRefusal(session: IngestSession, name: string, head: Buffer, self: number | undefined): string | undefined {
+  const range = rangeOf(firstAuditId(head.toString('latin1')), undefined);
+  return range === undefined ? undefined : repeatRefusal(session, name, range, self);
+}
+
+function refuse(session: IngestSession, path: string, message: string): void {
+  session.reports.push({ path, format: 'auditd', status: 'skipped', fromOffset: 0, bytes: 0, lines: 0, note: message, refused: message });
+  session.warn({ reason: 'input-refused', detail: message });
 }
 
 function reportDone(session: IngestSession, path: string, found: SourceRow): void {

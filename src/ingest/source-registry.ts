@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SqliteDatabase } from '../history/open-history-db.js';
 import type BetterSqlite3 from 'better-sqlite3';
+import { EVIDENCE_ROWS, sourceEvidence, type EvidenceRow, type SourceEvidence } from './source-evidence.js';
 
 /**
  * Which inputs were ingested before, and how far. A source is recognised by the hash of
@@ -49,11 +50,14 @@ export interface SourceRegistry {
   create(key: SourceKey, info: SourceInfo, nowNs: bigint): SourceRow;
   /** Where the source stands; call inside the transaction that holds its data. */
   commit(id: number, offset: number, line: number | undefined, complete: boolean, key: SourceKey, info: SourceInfo, nowNs: bigint): void;
+  /** What the history held of the host's sources when this run began (read once, then kept). */
+  evidence(hostId: number): SourceEvidence[];
 }
 
 export class SqliteSourceRegistry implements SourceRegistry {
   /** Prepared once: preparing per call was 0.6 s of a 10,000-entry zip's ingest. */
   private readonly statements = new Map<string, BetterSqlite3.Statement<unknown[]>>();
+  private readonly evidenceOf = new Map<number, SourceEvidence[]>();
 
   constructor(private readonly db: SqliteDatabase) {}
 
@@ -102,6 +106,19 @@ export class SqliteSourceRegistry implements SourceRegistry {
          WHERE id = ?`,
       )
       .run(offset, line ?? null, complete ? 1 : 0, key.headSha256, key.headBytes, info.size ?? null, info.dev ?? null, info.inode ?? null, nowNs, id);
+  }
+
+  evidence(hostId: number): SourceEvidence[] {
+    let known = this.evidenceOf.get(hostId);
+    if (known !== undefined) return known;
+    const rows = this.db.prepare('SELECT id, path FROM sources WHERE host_id = ?').all(hostId) as { id: number; path: string }[];
+    const paths = new Map(rows.map((r) => [Number(r.id), String(r.path)]));
+    // One pass per table; SQLite takes rec from the row holding MIN/MAX(off) (bare columns).
+    const ev = EVIDENCE_ROWS.replaceAll(' AND HOST', '');
+    const ends = (agg: 'MIN' | 'MAX') => (paths.size === 0 ? [] : (this.db.prepare(`SELECT src, ${agg}(off) AS off, rec FROM (${ev}) GROUP BY src`).all() as EvidenceRow[]));
+    known = sourceEvidence(paths, ends('MIN'), ends('MAX'));
+    this.evidenceOf.set(hostId, known);
+    return known;
   }
 }
 

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { sha256, type SourceInfo, type SourceKey, type SourceRegistry, type SourceRow } from '../../ingest/source-registry.js';
 import { copyRows, type CopyValue } from './pg-copy.js';
 import { nextIdAfter } from './pg-id-ranges.js';
+import { EVIDENCE_ROWS, sourceEvidence, type EvidenceRow, type SourceEvidence } from '../../ingest/source-evidence.js';
 
 /** A registry row as held in memory (the columns of `sources`). */
 interface HeldSource {
@@ -36,6 +37,7 @@ export class PgSourceRegistry implements SourceRegistry {
   private readonly nextId = new Map<number, number>();
   private readonly created = new Set<HeldSource>();
   private readonly changed = new Set<HeldSource>();
+  private readonly evidenceOf = new Map<number, SourceEvidence[]>();
 
   /** Reads the host's sources (call once per host, under its writer lock). */
   async loadHost(client: pg.Client, hostId: number): Promise<void> {
@@ -60,6 +62,15 @@ export class PgSourceRegistry implements SourceRegistry {
     }
     const max = rows.length === 0 ? null : Number(rows[rows.length - 1]!.id);
     this.nextId.set(hostId, nextIdAfter(hostId, max));
+    const paths = new Map<number, string>(rows.map((r) => [Number(r.id), String(r.path)]));
+    const ev = EVIDENCE_ROWS.replaceAll(' AND HOST', ' AND host_id = $1');
+    const ends = async (order: 'ASC' | 'DESC'): Promise<EvidenceRow[]> =>
+      rows.length === 0 ? [] : (await client.query(`SELECT DISTINCT ON (src) src, off, rec FROM (${ev}) ev ORDER BY src, off ${order}`, [hostId])).rows;
+    this.evidenceOf.set(hostId, sourceEvidence(paths, await ends('ASC'), await ends('DESC')));
+  }
+
+  evidence(hostId: number): SourceEvidence[] {
+    return this.evidenceOf.get(hostId) ?? [];
   }
 
   /** Same answers as SqliteSourceRegistry.find (exact head, else a shorter head that is a prefix). */
