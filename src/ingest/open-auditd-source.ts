@@ -74,7 +74,10 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
   if (found !== undefined) {
     // Read to its end before and unchanged since: nothing to do (no need to decompress).
     if (found.complete && found.size === input.size) {
-      reportDone(session, input.path, found);
+      // Same head and size is not yet the same file (an edited copy can keep both).
+      const refusal = input.compression === 'none' ? (await checkPlainLog(session, input, found, found.committedOffset, false)).refusal : undefined;
+      if (refusal !== undefined) refuse(session, input.path, refusal);
+      else reportDone(session, input.path, found);
       return;
     }
     if (input.compression === 'none' && input.size !== undefined && input.size < found.committedOffset) {
@@ -110,7 +113,7 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
  * at an offset without decompressing up to it); events read from them still widen the
  * spans later inputs are checked against.
  */
-async function checkPlainLog(session: IngestSession, input: PlannedInput, found: SourceRow | undefined, from: number): Promise<{ refusal?: string; span?: RecordRange }> {
+async function checkPlainLog(session: IngestSession, input: PlannedInput, found: SourceRow | undefined, from: number, spans = true): Promise<{ refusal?: string; span?: RecordRange }> {
   if (input.compression !== 'none' || input.size === undefined) return {};
   const last = found === undefined ? undefined : session.registry.evidence(session.defaultHostId).find((s) => s.id === found.id)?.last;
   const at: { from: number; lineAt?: number } = { from };
@@ -122,7 +125,7 @@ async function checkPlainLog(session: IngestSession, input: PlannedInput, found:
       return { refusal: `${input.path} starts like ${found.path} (the same first ${found.headBytes} bytes) but does not continue it: ${problem}; not ingested (an edited copy, or a log that went on differently?): ingest it into another --db to look at it apart` };
     }
   }
-  const range = rangeOf(places.first, places.last);
+  const range = spans ? rangeOf(places.first, places.last) : undefined;
   if (range === undefined) return {};
   const refusal = repeatRefusal(session, input.path, range, found?.id);
   return refusal === undefined ? { span: range } : { refusal };

@@ -126,6 +126,25 @@ describe('ingest refuses an input that repeats or does not continue what was ing
     expect(stored(db)).toEqual(before);
   });
 
+  it('an edited copy of the same size (4 lines moved to the end): refused, not "already ingested"', async () => {
+    const dir = fresh();
+    const lines = linesOf(gen(2));
+    const edited = join(dir, 'same-size.log');
+    writeFileSync(edited, [...lines.slice(0, 29), ...lines.slice(33), ...lines.slice(29, 33)].join(''), 'latin1');
+    const db = join(dir, 'h.db');
+    expect((await ingest(db, gen(2))).code).toBe(0);
+    const r = await ingest(db, edited);
+    expect(r.code).toBe(EXIT_INCOMPLETE);
+    expect(r.err).not.toMatch(/already-ingested/);
+    expect(lastLine(r.err)).toMatch(/same-size\.log starts like .*audit\.log\.2 .*does not continue it: the record audit\(/);
+    // The log itself, and a copy of it under another name, are still "already ingested".
+    const copy = join(dir, 'copy.log');
+    copyFileSync(gen(2), copy);
+    const again = await ingest(db, gen(2), copy);
+    expect(again.code).toBe(0);
+    expect(again.err.match(/already-ingested/g)).toHaveLength(2);
+  });
+
   it('an extract (every SYSCALL record of a log), then the full log, and the other way round: the second refused, not skipped in silence', async () => {
     const dir = fresh();
     const extract = join(dir, 'extract.log');

@@ -1,0 +1,43 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EXIT_INCOMPLETE } from '../../src/cli/user-error.js';
+import { cliInProcess } from '../cli/cli-in-process.js';
+import { canonicalDump } from '../ingest/canonical-dump.js';
+import { freshDatabase, type TestDatabase } from '../support/postgres-database.js';
+import { repoRoot } from '../support/truth.js';
+import { pgCanonicalDump } from './pg-canonical-dump.js';
+
+// test/ingest/repeated-inputs.test.ts on PostgreSQL: its registry reads the stored evidence
+// of each source with its own SQL (pg-source-registry.ts), the checks are shared.
+const LOGS = join(repoRoot, 'samples', 'auditd', 'rotation', 'logs');
+const dir = mkdtempSync(join(tmpdir(), 'proc-tree-pg-repeated-'));
+const databases: TestDatabase[] = [];
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  for (const db of databases) await db.drop();
+});
+const lastLine = (err: string): string => err.trimEnd().split('\n').at(-1)!;
+
+describe('ingest into PostgreSQL refuses what SQLite refuses', () => {
+  it('a concatenation of logs ingested before, and an edited copy of one: exit 3, one line naming both files, nothing stored twice', async () => {
+    const db = await freshDatabase('repeated');
+    databases.push(db);
+    const sqlite = join(dir, 'h.db');
+    expect((await cliInProcess('ingest', '--db', sqlite, LOGS)).code).toBe(0);
+    expect((await cliInProcess('ingest', '--db', db.url, LOGS)).code).toBe(0);
+    const all = join(dir, 'all.log');
+    writeFileSync(all, Buffer.concat(['audit.log.2', 'audit.log.1', 'audit.log'].map((f) => readFileSync(join(LOGS, f)))));
+    const r = await cliInProcess('ingest', '--db', db.url, all);
+    expect(r.code).toBe(EXIT_INCOMPLETE);
+    expect(lastLine(r.err)).toMatch(new RegExp(`^proc-tree ingest: ${all} repeats records already ingested from ${join(LOGS, 'audit.log.1')} `));
+    const lines = readFileSync(join(LOGS, 'audit.log.2'), 'latin1').split(/(?<=\n)/);
+    const moved = join(dir, 'moved.log');
+    writeFileSync(moved, [...lines.slice(0, 29), ...lines.slice(33), ...lines.slice(29, 33)].join(''), 'latin1');
+    const m = await cliInProcess('ingest', '--db', db.url, moved);
+    expect(m.code).toBe(EXIT_INCOMPLETE);
+    expect(lastLine(m.err)).toMatch(/moved\.log starts like .*audit\.log\.2 .*does not continue it: the record audit\(/);
+    expect(await pgCanonicalDump(db.url)).toEqual(canonicalDump(sqlite));
+  });
+});
