@@ -35,4 +35,10 @@ describe('gzipContentHead', () => {
   it('returns what decodes, or nothing, for a file that is not gzip data past its magic', async () => {
     expect((await headOf(Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from('not really gzip')]), 4096)).length).toBe(0);
   });
+
+  it('returns the head of a gzip bomb (its 64 KiB prefix inflates to 64 MiB), decoding past the head', async () => {
+    const bomb = gzipSync(Buffer.concat([log.subarray(0, 1000), Buffer.alloc(80 << 20)]), { level: 9 });
+    const head = await headOf(bomb, 4096);
+    expect(head).toEqual(Buffer.concat([log.subarray(0, 1000), Buffer.alloc(3096)]));
+  });
 });
