@@ -1,5 +1,6 @@
 import { formatTimeNs } from '../time/format-time.js';
 import type { AncestryResult } from './ancestry-at.js';
+import { FROM_BOOT, initStartFromBoot } from './history-span.js';
 import { table, userText } from './query-cli-args.js';
 
 /**
@@ -8,13 +9,14 @@ import { table, userText } from './query-cli-args.js';
  */
 export function ancestryText(result: AncestryResult): string {
   const rows = [['PID', 'PPID', 'USER', ' START', 'CMD']];
+  const fromBoot = (l: AncestryResult['chain'][number]): boolean => initStartFromBoot(l.pid, l.startKnown, l.startNs, result.atNs);
   for (const l of result.chain) {
     // A space where `~` would be keeps the times aligned.
-    const start = l.startNs === undefined ? ' ?' : `${l.startKnown ? ' ' : '~'}${formatTimeNs(l.startNs)}`;
+    const start = fromBoot(l) ? ` ${FROM_BOOT}` : l.startNs === undefined ? ' ?' : `${l.startKnown ? ' ' : '~'}${formatTimeNs(l.startNs)}`;
     rows.push([String(l.pid), l.ppid === undefined ? '?' : String(l.ppid), userText(l.user, l.uid), start, l.cmd || l.exe || '?']);
   }
   let text = table(rows) + '\n';
-  if (result.chain.some((l) => !l.startKnown)) text += '~ = seen since (the process existed before its first record)\n';
+  if (result.chain.some((l) => !l.startKnown && !fromBoot(l))) text += '~ = seen since (the process existed before its first record)\n';
   const notes = ancestryNotes(result);
   if (result.uncertain) text += `UNCERTAIN:\n${notes.map((n) => `  - ${n}`).join('\n')}\n`;
   else if (notes.length > 0) text += `${notes.map((n) => `note: ${n}`).join('\n')}\n`;

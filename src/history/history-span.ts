@@ -61,6 +61,18 @@ export async function initSeenLater(store: HistoryReader, host: string, atNs: bi
   return next !== undefined && !next.startKnown ? next : undefined;
 }
 
+/**
+ * init whose start cannot be shown: unrecorded, or first recorded only after the time asked.
+ * It runs from boot, so its first record is no start, and a `~T` later than the question
+ * would read as "it began after the moment you asked about". Shown as FROM_BOOT instead.
+ */
+export function initStartFromBoot(pid: number, startKnown: boolean, startNs: bigint | undefined, atNs: bigint): boolean {
+  return pid === INIT_PID && !startKnown && (startNs === undefined || startNs > atNs);
+}
+
+/** The start of init that no record shows starting before the time asked. */
+export const FROM_BOOT = 'from boot';
+
 /** The note on an init link whose first record comes after the query time. */
 export function initFromBootNote(inst: InstanceRow): string {
   return `init: runs from boot; first recorded at ${formatTimeNs(inst.startNs)}`;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ReportChainLink, ReportData, ReportFact, ReportTreeNode } from '../history/report-data.js';
 import type { StoredEvidence } from '../history/history-types.js';
+import { FROM_BOOT, initStartFromBoot } from '../history/history-span.js';
 import { formatTimeNs } from '../time/format-time.js';
 import { escapeHtml, jsonForScriptElement } from './html-escape.js';
 import { linkEntityId } from '../enrich/ancestry-fields.js';
@@ -28,7 +29,7 @@ export interface ReportContext {
 export function renderReport(data: ReportData, ctx: ReportContext): string {
   const at = formatTimeNs(data.atNs);
   const logEnd = noEndText(data.historyEndNs);
-  const tree = flattenTree(data.tree.roots, data.pid, logEnd);
+  const tree = flattenTree(data.tree.roots, data.pid, logEnd, data.atNs);
   const csp = `default-src 'none'; style-src '${sha256(REPORT_CSS)}'; script-src '${sha256(REPORT_SCRIPT)}'; img-src 'none'; base-uri 'none'; form-action 'none'`;
   // As every text output names it (resolve-host.ts hostName): what --host takes.
   const hostName = data.host === '' ? "'' (logs without node=)" : data.host;
@@ -53,7 +54,7 @@ export function renderReport(data: ReportData, ctx: ReportContext): string {
 ${ctx.event !== undefined ? eventSection(ctx.event) : ''}<section id="ancestry">
 <h2>Ancestry at that time (self first)</h2>
 ${chainBanner(data)}
-${chainTable(data.chain, data.host, logEnd)}
+${chainTable(data.chain, data.host, logEnd, data.atNs)}
 </section>
 <section id="tree">
 <h2>${escapeHtml(`Processes alive then under pid ${tree.rootPids.join(', ')} (${data.tree.count})`)}</h2>
@@ -109,9 +110,9 @@ function chainBanner(data: ReportData): string {
   return `<div class="banner certain">Every link is recorded${data.chainComplete ? ', up to the root' : ''}.</div>`;
 }
 
-function chainTable(chain: ReportChainLink[], host: string, logEnd: string): string {
+function chainTable(chain: ReportChainLink[], host: string, logEnd: string, atNs: bigint): string {
   const rows = chain.map((l, i) => {
-    const start = l.startNs === undefined ? '?' : `${l.startKnown ? '' : '~'}${formatTimeNs(l.startNs)}`;
+    const start = initStartFromBoot(l.pid, l.startKnown, l.startNs, atNs) ? FROM_BOOT : l.startNs === undefined ? '?' : `${l.startKnown ? '' : '~'}${formatTimeNs(l.startNs)}`;
     const notes = l.notes.filter((n) => !n.startsWith('started before'));
     const cells = [
       `<td class="pid">${l.pid}</td>`,
@@ -189,11 +190,11 @@ interface PageNode {
   k: number[];
 }
 
-function flattenTree(roots: ReportTreeNode[], pid: number, logEnd: string): { roots: number[]; nodes: PageNode[]; rootPids: number[] } {
+function flattenTree(roots: ReportTreeNode[], pid: number, logEnd: string, atNs: bigint): { roots: number[]; nodes: PageNode[]; rootPids: number[] } {
   const nodes: PageNode[] = [];
   const add = (n: ReportTreeNode): number => {
     const i = nodes.length;
-    const page: PageNode = { p: n.pid, c: n.cmd, sk: n.startKnown, l: lifeText(n, logEnd), k: [] };
+    const page: PageNode = { p: n.pid, c: n.cmd, sk: n.startKnown, l: lifeText(n, logEnd, atNs), k: [] };
     if (n.exe !== undefined) page.e = n.exe;
     const user = n.user ?? (n.uid !== undefined ? `uid:${n.uid}` : undefined);
     if (user !== undefined) page.u = user;
@@ -211,8 +212,8 @@ function flattenTree(roots: ReportTreeNode[], pid: number, logEnd: string): { ro
   return { roots: roots.map(add), nodes, rootPids: roots.map((r) => r.pid) };
 }
 
-function lifeText(n: ReportTreeNode, logEnd: string): string {
-  const start = `${n.startKnown ? '' : '~'}${formatTimeNs(n.startNs)}`;
+function lifeText(n: ReportTreeNode, logEnd: string, atNs: bigint): string {
+  const start = initStartFromBoot(n.pid, n.startKnown, n.startNs, atNs) ? FROM_BOOT : `${n.startKnown ? '' : '~'}${formatTimeNs(n.startNs)}`;
   if (n.endNs === undefined) return `${start} \u2192 ${logEnd}`;
   const how = n.exitSignal !== undefined ? ` signal ${n.exitSignal}` : n.exitCode !== undefined ? ` code ${n.exitCode}` : '';
   return `${start} \u2192 ${n.endInferred === true ? 'gone by ' : ''}${formatTimeNs(n.endNs)}${how}`;

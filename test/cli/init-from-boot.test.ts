@@ -1,0 +1,67 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseTimeNs } from '../../src/time/parse-time.js';
+import { scanAuditLogs } from '../support/audit-records.js';
+import { auditdCapturesDir, loadCapture } from '../support/truth.js';
+import { cliInProcess as cli } from './cli-in-process.js';
+
+/**
+ * init (pid 1) first recorded after the time asked: on the real signals-audited capture, pid
+ * 2086 (`sleep 1.2`) is orphaned when its parent is killed, and init first appears in the log
+ * as its parent at its exit. Asked in between (the review's `ancestry 2086 --at ...`), the
+ * answer showed init's start as `~` plus that later time. init runs from boot: no start shown
+ * may be later than the question.
+ */
+const capture = loadCapture(join(auditdCapturesDir, 'signals-audited'));
+const PID = 2086;
+let dir: string;
+let db: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'proc-tree-init-from-boot-'));
+  db = join(dir, 'h.db');
+  expect((await cli('ingest', '--db', db, capture.logDir)).code).toBe(0);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const secs = (ns: bigint): string => `${ns / 1_000_000_000n}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}`;
+
+/** A time after PID's parent last showed up and before PID's first record as init's child: from the raw log. */
+function orphanedTime(): { atNs: bigint; initFirstNs: bigint } {
+  const records = scanAuditLogs(capture.logFiles).records;
+  const mine = records.filter((r) => r.fields.get('pid') === String(PID));
+  const parent = mine[0]!.fields.get('ppid')!;
+  const reparented = mine.find((r) => r.fields.get('ppid') === '1')!;
+  const parentLast = records.filter((r) => r.timeNs < reparented.timeNs && (r.fields.get('pid') === parent || r.fields.get('opid') === parent)).at(-1)!;
+  const initFirstNs = records.find((r) => r.fields.get('pid') === '1' || r.fields.get('ppid') === '1')!.timeNs;
+  return { atNs: (parentLast.timeNs + reparented.timeNs) / 2n, initFirstNs };
+}
+
+describe('init first recorded after the question: from boot, never a later start', () => {
+  it('ancestry text and the report show init as "from boot"; no START after the time asked', async () => {
+    const { atNs, initFirstNs } = orphanedTime();
+    expect(initFirstNs > atNs).toBe(true); // the case: no record of init before the question
+
+    const r = await cli('ancestry', String(PID), '--at', secs(atNs), '--db', db);
+    expect(r.code).toBe(0);
+    const rows = r.out.split('\n').filter((l) => /^\d+\s/.test(l));
+    expect(rows.map((l) => Number(l.split(/\s+/)[0]))).toEqual([PID, 1]);
+    expect(rows[1]).toMatch(/^1\s+0\s+\S+\s+from boot\s/);
+    for (const row of rows) {
+      const start = row.split(/\s+/)[3]!; // PID PPID USER START CMD
+      if (start !== 'from') expect(parseTimeNs(start.replace(/^~/, '')) <= atNs, `${row}: a start after the time asked`).toBe(true);
+    }
+    // The note still says where init is first recorded.
+    expect(r.out).toMatch(/init: runs from boot; first recorded at \S+/);
+
+    const page = join(dir, 'r.html');
+    expect((await cli('report', String(PID), '--at', secs(atNs), '--db', db, '-o', page)).code).toBe(0);
+    const html = await readFile(page, 'utf8');
+    const initRow = /<tr class="link[^"]*"[^>]* data-pid="1"[^>]*>(.*?)<\/tr>/.exec(html)?.[1] ?? '';
+    const cells = [...initRow.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]!);
+    expect(cells[4]).toBe('from boot');
+  });
+});
