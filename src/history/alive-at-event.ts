@@ -1,5 +1,5 @@
 import { auditEventSerial } from '../time/parse-time.js';
-import type { HistoryReader } from './history-store.js';
+import type { ChainRow, HistoryReader } from './history-store.js';
 import type { InstanceRow } from './history-types.js';
 
 /**
@@ -59,4 +59,25 @@ export async function handoverNote(store: HistoryReader, self: InstanceRow, atNs
   if (ended === undefined) return undefined;
   const forked = self.startEvidence?.id === undefined ? undefined : auditEventSerial(self.startEvidence.id);
   return `pid ${self.pid} changed hands within this millisecond: the earlier holder exited at audit serial ${auditEventSerial(ended.endEvidence!.id!)}, this one was forked${forked !== undefined ? ` at serial ${forked}` : ' in it'}; for the earlier one ask by event id: --at 'audit(${ended.endEvidence!.id})'`;
+}
+
+/**
+ * `aliveLinksAt` at an audit event id: the instances whose end was recorded in that
+ * millisecond by this event or a later one are added (they were there at the event), and a
+ * holder of the same pid that started in that millisecond is left out (see instancesAtEvent).
+ * Read as the instances alive just before the millisecond: an instance that both started
+ * and ended within it is not added (its start serial cannot place it, see endsAfterEvent).
+ */
+export async function aliveLinksAtEvent(store: HistoryReader, host: string, atNs: bigint, atSerial: number | undefined): Promise<ChainRow[]> {
+  const links = await store.aliveLinksAt(host, atNs, atSerial);
+  if (atSerial === undefined || atNs === 0n) return links;
+  const ending = (await store.aliveAt(host, atNs - 1n)).filter((i) => endsAfterEvent(i, atNs, atSerial));
+  if (ending.length === 0) return links;
+  const handedOver = new Set(ending.filter((i) => i.endCertainty !== 'inferred').map((i) => i.pid));
+  const out = links.filter((l) => !(l.instance.startNs === atNs && handedOver.has(l.instance.pid)));
+  for (const inst of ending) {
+    const own = (await store.chainAt(inst.id, atNs, 'parent', atSerial)).find((r) => r.instance.id === inst.id);
+    out.push(own ?? { instance: inst });
+  }
+  return out;
 }

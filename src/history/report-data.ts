@@ -1,4 +1,5 @@
 import { ancestryAtInSnapshot, type AncestryLink, type AncestryResult } from './ancestry-at.js';
+import { aliveLinksAtEvent } from './alive-at-event.js';
 import type { ChainRow, HistoryReader, HistoryStore } from './history-store.js';
 import type { ImageRow, InstanceRow, ParentKind, ParentRow, StoredEvidence } from './history-types.js';
 import { commandOf } from './image-at.js';
@@ -109,7 +110,7 @@ export async function reportDataInSnapshot(r: HistoryReader, query: ReportQuery)
   const tree = await treeAtInSnapshot(r, { host, atNs: query.atNs, pid: top.pid, ...serial });
   // Parent kinds, exit codes and start records of the tree's nodes: two statements for all of them.
   const links = new Map<number, ChainRow>();
-  for (const l of await r.aliveLinksAt(host, query.atNs, query.atSerial)) links.set(l.instance.id, l);
+  for (const l of await aliveLinksAtEvent(r, host, query.atNs, query.atSerial)) links.set(l.instance.id, l);
   const rows = new Map<number, InstanceRow>();
   for (const inst of await r.overlapping(host, query.atNs, query.atNs)) rows.set(inst.id, inst);
   const onChain = new Set<number>();

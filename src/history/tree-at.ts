@@ -1,3 +1,4 @@
+import { aliveLinksAtEvent, instancesAtEvent } from './alive-at-event.js';
 import type { ChainRow, HistoryReader, HistoryStore } from './history-store.js';
 import type { ImageRow, InstanceRow } from './history-types.js';
 import { formatTimeNs } from '../time/format-time.js';
@@ -68,12 +69,12 @@ export function treeAt(store: HistoryStore, query: TreeQuery): Promise<TreeResul
 export async function treeAtInSnapshot(store: HistoryReader, query: TreeQuery): Promise<TreeResult> {
   const { atNs, atSerial } = query;
   const { pid } = query;
-  const time = { text: atText(atNs), aliveOn: async (h: string) => (await withinHistory(store, h, atNs)) && (pid === INIT_PID || (await store.instancesAt(h, pid!, atNs)).length > 0) };
+  const time = { text: atText(atNs), aliveOn: async (h: string) => (await withinHistory(store, h, atNs)) && (pid === INIT_PID || (await instancesAtEvent(store, h, pid!, atNs, atSerial)).length > 0) };
   const choice = await chooseHost(store, query.host, pid, pid === undefined ? undefined : time);
   const host = choice.host;
   // Every alive instance with its parent row and image at atNs, in one statement.
   const links = new Map<number, ChainRow>();
-  for (const link of await store.aliveLinksAt(host, atNs, atSerial)) links.set(link.instance.id, link);
+  for (const link of await aliveLinksAtEvent(store, host, atNs, atSerial)) links.set(link.instance.id, link);
   const alive = [...links.values()].map((l) => l.instance);
   const nodes = new Map<number, TreeNode>();
   const byPid = new Map<number, TreeNode>();

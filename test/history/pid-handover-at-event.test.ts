@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ancestryAt } from '../../src/history/ancestry-at.js';
 import type { HistoryStore } from '../../src/history/history-store.js';
 import { openHistoryStore } from '../../src/history/open-history-store.js';
+import { reportData, type ReportTreeNode } from '../../src/history/report-data.js';
 import { timeline } from '../../src/history/timeline.js';
+import { treeAt } from '../../src/history/tree-at.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { auditEventSerial, parseTimeNs } from '../../src/time/parse-time.js';
 import { cliInProcess } from '../cli/cli-in-process.js';
@@ -52,6 +54,19 @@ function handovers(files: string[]): Handover[] {
   return out;
 }
 
+function findNode(nodes: ReportTreeNode[], id: number): ReportTreeNode | undefined {
+  for (const n of nodes) {
+    if (n.instanceId === id) return n;
+    const found = findNode(n.children, id);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function hasOtherHolder(node: ReportTreeNode, pid: number, id: number): boolean {
+  return (node.pid === pid && node.instanceId !== id) || node.children.some((c) => hasOtherHolder(c, pid, id));
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'proc-tree-handover-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -94,6 +109,24 @@ describe('a pid handed over within one millisecond, asked at an event id', () =>
           }
         }
         expect(asked).toBeGreaterThan(0);
+        expect(problems.slice(0, 10)).toEqual([]);
+      });
+
+      it('tree and report at the event id show the same holder, with the image it had then', async () => {
+        const problems: string[] = [];
+        for (const h of list) {
+          for (const serial of h.serials.filter((s) => s <= h.exitSerial || s >= h.forkSerial)) {
+            const at = `audit(${h.ms}:${serial})`;
+            const query = { pid: h.pid, atNs: parseTimeNs(at), atSerial: auditEventSerial(at)! };
+            const a = await ancestryAt(store, query);
+            const tree = await treeAt(store, query);
+            const root = tree.roots[0]!;
+            if (root.instanceId !== a.chain[0]!.instanceId || root.cmd !== a.chain[0]!.cmd) problems.push(`${at}: tree ${root.instanceId} '${root.cmd}', ancestry ${a.chain[0]!.instanceId} '${a.chain[0]!.cmd}'`);
+            const report = await reportData(store, query);
+            const node = findNode(report.tree.roots, a.chain[0]!.instanceId!);
+            if (node === undefined || report.tree.roots.some((r) => hasOtherHolder(r, h.pid, a.chain[0]!.instanceId!))) problems.push(`${at}: report tree lacks instance ${a.chain[0]!.instanceId} or shows another holder of pid ${h.pid}`);
+          }
+        }
         expect(problems.slice(0, 10)).toEqual([]);
       });
 
