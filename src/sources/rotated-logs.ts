@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -41,10 +41,18 @@ export function orderRotatedLogs(names: readonly string[]): { ordered: string[];
   return { ordered: ranked.map((r) => r.name), ignored };
 }
 
-/** Regular files of `dir` that look like (rotated) logs, oldest first, as full paths. */
+/**
+ * Regular files of `dir` that look like (rotated) logs, oldest first, as full paths. A
+ * symlink to a regular file counts as that file (an evidence folder of links to
+ * /var/log/audit/audit.log*); one to anything else, or dangling, does not.
+ */
 export async function listRotatedLogs(dir: string): Promise<{ files: string[]; ignored: string[] }> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isFile()).map((e) => e.name);
+  const names: string[] = [];
+  for (const e of entries) {
+    if (e.isFile()) names.push(e.name);
+    else if (e.isSymbolicLink() && (await stat(join(dir, e.name)).then((st) => st.isFile(), () => false))) names.push(e.name);
+  }
   const { ordered, ignored } = orderRotatedLogs(names);
   return { files: ordered.map((name) => join(dir, name)), ignored };
 }
