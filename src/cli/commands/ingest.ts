@@ -2,8 +2,9 @@ import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isPostgresUrl, redactUrl } from '../../history/postgres/pg-url.js';
 import { checkDbPath } from '../../ingest/check-db-path.js';
+import { absentDbFiles, discardCreatedEmptyDb } from '../../ingest/discard-empty-db.js';
 import { ingestOutcome } from '../../ingest/ingest-outcome.js';
-import { formatSummary } from '../../ingest/ingest-summary.js';
+import { formatSummary, type IngestSummary } from '../../ingest/ingest-summary.js';
 import type { IngestOptions } from '../../ingest/run-ingest.js';
 import { ingestAsWriter, type WriterSetup } from '../../ingest/ingest-as-writer.js';
 import { runFollowIngest } from '../../ingest/follow-ingest.js';
@@ -38,7 +39,8 @@ const USAGE = [
   WAIT_USAGE,
   '',
   'Exit status: 0 all input read; 1 nothing ingested (no input held a record: empty, not an audit',
-  'log, unreadable) or an INPUT or --db that cannot be opened; 2 wrong invocation; 3 partial: some',
+  'log, unreadable; a --db file this run created is removed again) or an INPUT or --db that cannot be',
+  'opened; 2 wrong invocation; 3 partial: some',
   'input could not be read (damaged .gz, no permission): everything before the problem is stored,',
   'the summary says what was not read; 74 the disk filled up (what was committed is kept: free space\n' +
   'and run the same command again); 75 another process is writing the database (see --wait).',
@@ -98,16 +100,33 @@ const command: Command = {
     } else if (positionals.includes('-') && !values.follow) io.stderr.write(`${STDIN_WARNING}\n`);
     const lock: AcquireOptions = { onNote: (line) => io.stderr.write(`proc-tree ingest: ${line}\n`), ...(wait !== undefined ? { wait } : {}) };
     const writer = { command: commandLine('ingest', argv), lock };
-    const summary = values.follow ? await follow(options, positionals, values.duration, io.stderr, writer) : await ingestAsWriter(options, writer);
-    io.stderr.write(formatSummary(summary) + '\n');
-    if (values.json) {
-      io.stdout.write(JSON.stringify(summary, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n');
+    if (values.follow) return report(await follow(options, positionals, values.duration, io.stderr, writer), values.json, io);
+    // A run that stores nothing (README.md as INPUT, --format proc-connector on an audit log)
+    // leaves no empty history behind, unless the file was there before.
+    const absentBefore = isPostgresUrl(options.db) ? [] : await absentDbFiles(options.db);
+    let exitCode: number | undefined;
+    try {
+      exitCode = report(await ingestAsWriter(options, writer), values.json, io);
+      return exitCode;
+    } finally {
+      if ((exitCode === undefined || exitCode === NOTHING_INGESTED) && (await discardCreatedEmptyDb(options.db, absentBefore))) {
+        io.stderr.write(`proc-tree ingest: nothing stored: removed ${options.db}, which this run had created\n`);
+      }
     }
-    const outcome = ingestOutcome(summary);
-    if (outcome.message !== undefined) io.stderr.write(`proc-tree ingest: ${outcome.message}\n`);
-    return outcome.exitCode;
   },
 };
+
+/** ingestOutcome's status when no input held a record. */
+const NOTHING_INGESTED = 1;
+
+/** The summary on stderr (and stdout with --json), then the outcome line; returns the exit status. */
+function report(summary: IngestSummary, json: boolean | undefined, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): number {
+  io.stderr.write(formatSummary(summary) + '\n');
+  if (json === true) io.stdout.write(JSON.stringify(summary, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n');
+  const outcome = ingestOutcome(summary);
+  if (outcome.message !== undefined) io.stderr.write(`proc-tree ingest: ${outcome.message}\n`);
+  return outcome.exitCode;
+}
 
 /** `--follow`: one plain audit log, read until SIGINT/SIGTERM or `--duration`. */
 async function follow(options: IngestOptions, positionals: string[], duration: string | undefined, stderr: NodeJS.WritableStream, writer: WriterSetup) {
