@@ -81,3 +81,14 @@ export async function aliveLinksAtEvent(store: HistoryReader, host: string, atNs
   }
   return out;
 }
+
+/**
+ * Of instances alive at an event id (`aliveAtEvent`), drops a holder of a pid that started in
+ * that millisecond when another of them held the pid up to a recorded end at or after the
+ * event (see instancesAtEvent): the pid was not free yet.
+ */
+export function withoutLaterHolders<T extends InstanceRow>(instances: T[], atNs: bigint, atSerial: number | undefined): T[] {
+  if (atSerial === undefined) return instances;
+  const handedOver = new Set(instances.filter((i) => endsAfterEvent(i, atNs, atSerial) && i.endCertainty !== 'inferred').map((i) => i.pid));
+  return handedOver.size === 0 ? instances : instances.filter((i) => !(i.startNs === atNs && i.endNs !== atNs && handedOver.has(i.pid)));
+}

@@ -1,6 +1,7 @@
 import type { HistoryReader, HistoryStore } from './history-store.js';
-import type { InstanceRow } from './history-types.js';
-import { commandOf } from './image-at.js';
+import { aliveAtEvent, instancesAtEvent, withoutLaterHolders } from './alive-at-event.js';
+import type { InstanceRow, ParentRow } from './history-types.js';
+import { commandOf, imageAt } from './image-at.js';
 import { INIT_PID, outsideHistory } from './history-span.js';
 import { noProcessAtTime } from './query-errors.js';
 import { formatTimeNs } from '../time/format-time.js';
@@ -14,6 +15,8 @@ export interface DescendantsQuery {
   instanceId?: number;
   /** Descendants alive at this time (by the parent at that time). */
   atNs?: bigint;
+  /** With atNs: the time is an audit event id (see AncestryQuery.atSerial). */
+  atSerial?: number;
   /** Or: everything that descended from the instance in [fromNs, toNs], short-lived included. */
   fromNs?: bigint;
   toNs?: bigint;
@@ -50,6 +53,7 @@ export function descendants(store: HistoryStore, query: DescendantsQuery): Promi
 /** `descendants` inside a caller's `read` (several queries on one snapshot). */
 export async function descendantsInSnapshot(store: HistoryReader, query: DescendantsQuery): Promise<DescendantsResult> {
   const window = query.atNs === undefined;
+  const atSerial = window ? undefined : query.atSerial;
   const fromNs = query.atNs ?? query.fromNs;
   const toNs = query.atNs ?? query.toNs;
   if (fromNs === undefined || toNs === undefined) throw new Error('descendants: give atNs, or fromNs and toNs');
@@ -59,22 +63,22 @@ export async function descendantsInSnapshot(store: HistoryReader, query: Descend
       ? { host: given.host }
       : await choosePidHost(store, query.host, query.pid, {
           text: window ? `in ${formatTimeNs(fromNs)} .. ${formatTimeNs(toNs)}` : atText(fromNs),
-          aliveOn: async (h) => (await recordedDuring(store, h, fromNs, toNs)) && (query.pid === INIT_PID || (await findRoot(store, h, query.pid, fromNs, toNs)) !== undefined),
+          aliveOn: async (h) => (await recordedDuring(store, h, fromNs, toNs)) && (query.pid === INIT_PID || (await findRoot(store, h, query.pid, fromNs, toNs, atSerial)) !== undefined),
         });
   const host = choice.host;
   const hostChoice = choice.several ? { hostChoice: choice } : {};
-  const rootInst = given ?? (await findRoot(store, host, query.pid, fromNs, toNs));
+  const rootInst = given ?? (await findRoot(store, host, query.pid, fromNs, toNs, atSerial));
   if (rootInst === undefined && query.pid === INIT_PID && !window) {
     // init runs from boot: the tree draws it, recorded or not, with the processes whose parent it was.
-    const tree = await treeAtInSnapshot(store, { host, atNs: fromNs, pid: INIT_PID });
+    const tree = await treeAtInSnapshot(store, { host, atNs: fromNs, pid: INIT_PID, ...(atSerial !== undefined ? { atSerial } : {}) });
     const { roots, notes, uncertain } = tree;
     return { host, root: roots[0]!, count: tree.count - 1, uncertain, notes, ...(tree.outsideHistory !== undefined ? { outsideHistory: tree.outsideHistory } : {}), ...hostChoice };
   }
   if (rootInst === undefined) throw await noProcessAtTime(store, host, query.pid, fromNs, query.host ?? (choice.several ? host : undefined));
   const at = query.atNs ?? lastMomentIn(rootInst, toNs);
-  const root = await nodeOf(store, rootInst, at);
+  const root = await nodeOf(store, rootInst, at, await imageAt(store, rootInst, at, atSerial));
   // The root's parent, as ancestry names it (init's is the kernel, recorded or not).
-  const rootParent = await store.parentAt(rootInst.id, at);
+  const rootParent = await parentThen(store, rootInst, at, atSerial);
   if (rootInst.pid === INIT_PID && (rootParent === undefined || rootParent.ppid === 0)) root.ppid = 0;
   else if (rootParent !== undefined) root.ppid = rootParent.ppid;
   if (window) await addExecs(store, root, rootInst, fromNs, at);
@@ -82,17 +86,18 @@ export async function descendantsInSnapshot(store: HistoryReader, query: Descend
   const queue: TreeNode[] = [root];
   while (queue.length > 0 && visited.size < MAX_NODES) {
     const node = queue.shift()!;
-    for (const child of await store.childrenOf(node.instanceId)) {
+    const children = await store.childrenOf(node.instanceId);
+    for (const child of window ? children : withoutLaterHolders(children.filter((c) => aliveAtEvent(c, fromNs, atSerial)), fromNs, atSerial)) {
       if (visited.has(child.id)) continue;
-      if (!overlaps(child, fromNs, toNs)) continue;
+      if (window ? !overlaps(child, fromNs, toNs) : !aliveAtEvent(child, fromNs, atSerial)) continue;
       if (!window) {
         // At a time: the child's parent then must be this node.
-        const row = await store.parentAt(child.id, fromNs);
+        const row = await parentThen(store, child, fromNs, atSerial);
         if (row === undefined || (row.parentId !== undefined ? row.parentId !== node.instanceId : row.ppid !== node.pid)) continue;
       }
       visited.add(child.id);
       const childAt = window ? lastMomentIn(child, toNs) : fromNs;
-      const childNode = await nodeOf(store, child, childAt);
+      const childNode = await nodeOf(store, child, childAt, await imageAt(store, child, childAt, atSerial));
       if (window) await addExecs(store, childNode, child, fromNs, childAt);
       childNode.ppid = node.pid;
       node.children.push(childNode);
@@ -154,11 +159,17 @@ async function recordedDuring(store: HistoryReader, host: string, fromNs: bigint
   return endNs !== undefined && fromNs <= endNs;
 }
 
-async function findRoot(store: HistoryReader, host: string, pid: number, fromNs: bigint, toNs: bigint): Promise<InstanceRow | undefined> {
-  const at = (await store.instancesAt(host, pid, fromNs))[0];
+async function findRoot(store: HistoryReader, host: string, pid: number, fromNs: bigint, toNs: bigint, atSerial: number | undefined): Promise<InstanceRow | undefined> {
+  const at = (await instancesAtEvent(store, host, pid, fromNs, atSerial))[0];
   if (at !== undefined || fromNs === toNs) return at;
   // Window: the first instance of pid that lived in it.
   return (await store.instancesOfPid(host, pid)).find((i) => overlaps(i, fromNs, toNs));
+}
+
+/** The parent row in force at the time; at an event id, rows of that ms recorded later are not in force yet. */
+async function parentThen(store: HistoryReader, inst: InstanceRow, atNs: bigint, atSerial: number | undefined): Promise<ParentRow | undefined> {
+  if (atSerial === undefined) return store.parentAt(inst.id, atNs);
+  return (await store.chainAt(inst.id, atNs, 'parent', atSerial)).find((r) => r.instance.id === inst.id)?.parent;
 }
 
 /** Show what a process ran last within the window: at `toNs`, or just before it ended. */

@@ -1,5 +1,6 @@
 import type { HistoryReader, HistoryStore, ImageMatch } from './history-store.js';
 import type { ImageRow, InstanceRow } from './history-types.js';
+import { aliveAtEvent, instancesAtEvent } from './alive-at-event.js';
 import { commandOf } from './image-at.js';
 
 export interface FindQuery {
@@ -14,6 +15,8 @@ export interface FindQuery {
   user?: string;
   /** Alive at this time ... */
   atNs?: bigint;
+  /** With atNs: the time is an audit event id (see AncestryQuery.atSerial). */
+  atSerial?: number;
   /** ... or alive at some point of [fromNs, toNs]. Neither: any time. */
   fromNs?: bigint;
   toNs?: bigint;
@@ -70,7 +73,8 @@ async function collect(store: HistoryReader, query: FindQuery, hosts: string[], 
   const match: ImageMatch = {};
   if (query.cmd !== undefined) match.cmdContains = query.cmd;
   if (user !== undefined) match.user = user;
-  const from = query.atNs ?? query.fromNs;
+  // At an event id, a process whose end is recorded in that millisecond may still count: ask from 1 ns before.
+  const from = query.atNs !== undefined && query.atSerial !== undefined && query.atNs > 0n ? query.atNs - 1n : (query.atNs ?? query.fromNs);
   const to = query.atNs ?? query.toNs;
   // Time first when the question has one: a few thousand alive instances, not every image.
   if (from !== undefined && to !== undefined) match.alive = { fromNs: from, toNs: to };
@@ -78,6 +82,7 @@ async function collect(store: HistoryReader, query: FindQuery, hosts: string[], 
   for (const id of await store.instancesWithImage(query.host, match)) {
     const inst = await store.instance(id);
     if (inst === undefined || !hosts.includes(inst.host) || !alive(inst, query)) continue;
+    if (query.atNs !== undefined && query.atSerial !== undefined && inst.startNs === query.atNs && !(await heldAtEvent(store, inst, query.atNs, query.atSerial))) continue;
     const images = (await store.images(id)).filter((image) => accept(inst, image));
     if (images.length > 0) out.set(id, { inst, images });
   }
@@ -119,7 +124,13 @@ function foundProcess(inst: InstanceRow, images: ImageRow[]): FoundProcess {
   return found;
 }
 
+/** A holder of its pid started in the event's millisecond: held it at the event (not yet handed over by an earlier holder). */
+async function heldAtEvent(store: HistoryReader, inst: InstanceRow, atNs: bigint, atSerial: number): Promise<boolean> {
+  return (await instancesAtEvent(store, inst.host, inst.pid, atNs, atSerial)).some((i) => i.id === inst.id);
+}
+
 function alive(inst: InstanceRow, q: FindQuery): boolean {
+  if (q.atNs !== undefined && q.atSerial !== undefined) return aliveAtEvent(inst, q.atNs, q.atSerial);
   const from = q.atNs ?? q.fromNs;
   const to = q.atNs ?? q.toNs;
   if (from !== undefined && inst.endNs !== undefined && (q.atNs !== undefined ? inst.endNs <= from : inst.endNs < from)) return false;

@@ -7,7 +7,9 @@ import type { HistoryStore } from '../../src/history/history-store.js';
 import { openHistoryStore } from '../../src/history/open-history-store.js';
 import { reportData, type ReportTreeNode } from '../../src/history/report-data.js';
 import { timeline } from '../../src/history/timeline.js';
-import { treeAt } from '../../src/history/tree-at.js';
+import { treeAt, type TreeNode } from '../../src/history/tree-at.js';
+import { descendants } from '../../src/history/descendants.js';
+import { findProcesses } from '../../src/history/find-processes.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { auditEventSerial, parseTimeNs } from '../../src/time/parse-time.js';
 import { cliInProcess } from '../cli/cli-in-process.js';
@@ -29,6 +31,8 @@ interface Handover {
   ms: string;
   exitSerial: number;
   forkSerial: number;
+  /** The process whose clone handed the pid out again. */
+  forker: number;
   /** Serials of every SYSCALL event of that millisecond. */
   serials: number[];
 }
@@ -47,11 +51,15 @@ function handovers(files: string[]): Handover[] {
     for (const [ms, events] of byMs) {
       for (const exit of events.filter((e) => EXIT_SYSCALLS.has(e.syscall))) {
         const fork = events.find((e) => FORK_SYSCALLS.has(e.syscall) && e.exit === exit.pid && e.serial > exit.serial);
-        if (fork !== undefined) out.push({ pid: exit.pid, ms, exitSerial: exit.serial, forkSerial: fork.serial, serials: events.map((e) => e.serial).sort((a, b) => a - b) });
+        if (fork !== undefined) out.push({ pid: exit.pid, ms, exitSerial: exit.serial, forkSerial: fork.serial, forker: fork.pid, serials: events.map((e) => e.serial).sort((a, b) => a - b) });
       }
     }
   }
   return out;
+}
+
+function treeNodes(node: TreeNode): TreeNode[] {
+  return [node, ...node.children.flatMap(treeNodes)];
 }
 
 function findNode(nodes: ReportTreeNode[], id: number): ReportTreeNode | undefined {
@@ -130,6 +138,26 @@ describe('a pid handed over within one millisecond, asked at an event id', () =>
         expect(problems.slice(0, 10)).toEqual([]);
       });
 
+      it('descendants of the forker and find by the holder\'s command at the event id list that holder, not the other', async () => {
+        const problems: string[] = [];
+        for (const h of list) {
+          for (const serial of h.serials.filter((s) => s <= h.exitSerial || s >= h.forkSerial)) {
+            const at = `audit(${h.ms}:${serial})`;
+            const atNs = parseTimeNs(at);
+            const atSerial = auditEventSerial(at)!;
+            const self = (await ancestryAt(store, { pid: h.pid, atNs, atSerial })).chain[0]!;
+            const d = await descendants(store, { pid: h.forker, atNs, atSerial });
+            const holders = treeNodes(d.root).filter((n) => n.pid === h.pid);
+            if (holders.length !== 1 || holders[0]!.instanceId !== self.instanceId) problems.push(`${at}: descendants of ${h.forker} show pid ${h.pid} as ${holders.map((n) => n.instanceId).join(', ') || 'nothing'}, ancestry ${self.instanceId}`);
+            const cmd = self.exe ?? self.comm;
+            if (cmd === undefined) continue;
+            const found = (await findProcesses(store, { cmd, atNs, atSerial })).filter((f) => f.pid === h.pid);
+            if (found.length !== 1 || found[0]!.instanceId !== self.instanceId) problems.push(`${at}: find --cmd ${cmd} gives pid ${h.pid} as ${found.map((f) => f.instanceId).join(', ') || 'nothing'}, ancestry ${self.instanceId}`);
+          }
+        }
+        expect(problems.slice(0, 10)).toEqual([]);
+      });
+
       it('asked at the millisecond alone, ancestry says the pid changed hands in it and names both serials', async () => {
         const problems: string[] = [];
         for (const h of list) {
@@ -144,7 +172,7 @@ describe('a pid handed over within one millisecond, asked at an event id', () =>
     });
   }
 
-  it('timeline --at takes an audit event id on the command line and says so in --help', async () => {
+  it('timeline and descendants --at take an audit event id on the command line; --help says so (timeline, descendants, find, tree)', async () => {
     const h = captures.find((c) => c.capture.meta.name === 'pid-reuse')!.handovers[0]!;
     const db = join(dir, 'pid-reuse.db');
     const before = await cliInProcess('timeline', String(h.pid), '--at', `audit(${h.ms}:${h.exitSerial})`, '--db', db, '--json');
@@ -152,7 +180,13 @@ describe('a pid handed over within one millisecond, asked at an event id', () =>
     const instances = (JSON.parse(before.out) as { atSerial?: number; instances: { aliveAtQuery: boolean; endEvidence?: { id?: string } }[] }).instances;
     expect(instances.filter((i) => i.aliveAtQuery).map((i) => i.endEvidence?.id)).toEqual([`${h.ms}:${h.exitSerial}`]);
     expect(JSON.parse(before.out).atSerial).toBe(h.exitSerial);
-    const help = await cliInProcess('timeline', '--help');
-    expect(help.out + help.err).toMatch(/audit event id/);
+    for (const command of ['timeline', 'descendants', 'find', 'tree']) {
+      const help = await cliInProcess(command, '--help');
+      expect(help.out + help.err, command).toMatch(/audit event id/);
+    }
+    const d = await cliInProcess('descendants', String(h.forker), '--at', `audit(${h.ms}:${h.exitSerial})`, '--db', db, '--json');
+    const kids = (JSON.parse(d.out) as { root: { children: { pid: number; start: string }[] } }).root.children.filter((c) => c.pid === h.pid);
+    expect(kids.length).toBe(1);
+    expect(kids[0]!.start).not.toContain(`${h.ms.slice(-3)}000000Z`);
   });
 });

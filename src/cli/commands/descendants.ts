@@ -1,6 +1,6 @@
 import { descendants, type DescendantsQuery } from '../../history/descendants.js';
 import { hostHeader } from '../../history/resolve-host.js';
-import { openStore, optionalTime, parsePid, parseQueryArgs, toJsonLine } from '../../history/query-cli-args.js';
+import { openStore, optionalTime, parseAtArg, parsePid, parseQueryArgs, toJsonLine } from '../../history/query-cli-args.js';
 import { renderTreeNotes, renderTreeText, treeNodeJson } from '../../history/render-tree.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../user-error.js';
@@ -14,7 +14,8 @@ const USAGE = [
   'lifetime: [start T1, ended T2]; `~` before a time: seen since (it existed before its first record);',
   '`gone by`: no exit record, the end was inferred (pid reused, children reparented).',
   '',
-  '  --at TIME          TIME: epoch seconds (1697091526.357, up to 9 decimals) or ISO-8601 with a zone (2023-10-12T06:18:46.357Z)',
+  '  --at TIME          TIME: epoch seconds (1697091526.357, up to 9 decimals), ISO-8601 with a zone (2023-10-12T06:18:46.357Z)',
+  '                     or an audit event id (audit(1697091526.357:2638035)): as of that event within its millisecond',
   '  --from T1 --to T2  a window, both ends included',
   '  --db FILE          history database (default ./proc-tree.db)',
   '  --host NAME        which host, when the database holds several; without it: the one host that',
@@ -35,13 +36,15 @@ const command: Command = {
     const { values, positionals } = parseQueryArgs(args, { at: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } }, USAGE);
     if (positionals.length !== 1) throw new UsageError(`expected one PID\n${USAGE}`);
     const pid = parsePid(positionals[0], USAGE);
-    const atNs = optionalTime(values.at as string | undefined);
+    const at = values.at as string | undefined;
+    const { atNs, atSerial } = at === undefined ? { atNs: undefined, atSerial: undefined } : parseAtArg(at);
     const fromNs = optionalTime(values.from as string | undefined);
     const toNs = optionalTime(values.to as string | undefined);
     const query: DescendantsQuery = { pid };
     if (atNs !== undefined) {
       if (fromNs !== undefined || toNs !== undefined) throw new UsageError('give either --at, or --from and --to');
       query.atNs = atNs;
+      if (atSerial !== undefined) query.atSerial = atSerial;
     } else {
       if (fromNs === undefined || toNs === undefined) throw new UsageError(`give --at TIME, or both --from and --to\n${USAGE}`);
       if (toNs < fromNs) throw new UsageError('--to is before --from');

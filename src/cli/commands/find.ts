@@ -2,7 +2,7 @@ import { findProcessesInSnapshot, type FindQuery } from '../../history/find-proc
 import { outsideHistory } from '../../history/history-span.js';
 import type { HistoryReader } from '../../history/history-store.js';
 import { checkHostKnown, hostCell } from '../../history/resolve-host.js';
-import { openStore, optionalTime, parseQueryArgs, table, toJsonLine, userText } from '../../history/query-cli-args.js';
+import { openStore, optionalTime, parseAtArg, parseQueryArgs, table, toJsonLine, userText } from '../../history/query-cli-args.js';
 import { formatTimeNs } from '../../time/format-time.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../user-error.js';
@@ -18,7 +18,8 @@ const USAGE = [
   '                    logs (uids only) root is uid 0 and another name is the uid an ENRICHED log of',
   '                    the same host gave it',
   '  --at TIME         alive at TIME; --from T1 --to T2: alive at some point of [T1, T2]',
-  '                    TIME: epoch seconds (1697091526.357) or ISO-8601 with a zone (2023-10-12T06:18:46.357Z)',
+  '                    TIME: epoch seconds (1697091526.357), ISO-8601 with a zone (2023-10-12T06:18:46.357Z) or, for',
+  '                    --at, an audit event id (audit(1697091526.357:2638035)): as of that event within its millisecond',
   '  --db FILE         history database (default ./proc-tree.db)',
   '  --host NAME       only that host (default: every host in the database)',
   '  --json            {"count","processes":[{"host","pid","cmd","exe","user","uid","start","startNs","startKnown",',
@@ -48,11 +49,13 @@ const command: Command = {
     if (values.user !== undefined) query.user = values.user as string;
     if (query.cmd === undefined && query.user === undefined) throw new UsageError(`give --cmd or --user\n${USAGE}`);
     if (query.cmd === '') throw new UsageError('--cmd needs some text');
-    const atNs = optionalTime(values.at as string | undefined);
+    const at = values.at as string | undefined;
+    const { atNs, atSerial } = at === undefined ? { atNs: undefined, atSerial: undefined } : parseAtArg(at);
     const fromNs = optionalTime(values.from as string | undefined);
     const toNs = optionalTime(values.to as string | undefined);
     if (atNs !== undefined && (fromNs !== undefined || toNs !== undefined)) throw new UsageError('give either --at, or --from/--to');
     if (atNs !== undefined) query.atNs = atNs;
+    if (atSerial !== undefined) query.atSerial = atSerial;
     if (fromNs !== undefined) query.fromNs = fromNs;
     if (toNs !== undefined) query.toNs = toNs;
     if (values.host !== undefined) query.host = values.host;
