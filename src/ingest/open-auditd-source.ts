@@ -5,7 +5,7 @@ import type { IngestSession } from './ingest-session.js';
 import type { PlannedInput } from './plan-inputs.js';
 import { sameContentNote } from './same-content-note.js';
 import { firstAuditId, readFilePlaces } from '../sources/audit-ids-in-file.js';
-import { continuityProblem } from './resume-continuity.js';
+import { continuityProblem, streamContinuityProblem } from './resume-continuity.js';
 import { rangeOf } from './repeated-records.js';
 import type { RecordRange } from './record-range.js';
 import { newReadSource, type ReadSource } from './read-source.js';
@@ -94,7 +94,8 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
     return;
   }
   for await (const opened of openInputs(input.path, { startOffset: from })) {
-    const refusal = input.compression === 'none' ? undefined : streamRefusal(session, input.path, opened.head, found?.id);
+    const broken = found === undefined || input.compression === 'none' ? undefined : streamContinuityProblem(opened.head, from);
+    const refusal = broken !== undefined ? notContinuing(input.path, found!, broken) : input.compression === 'none' ? undefined : streamRefusal(session, input.path, opened.head, found?.id);
     if (refusal !== undefined) {
       refuse(session, input.path, refusal);
       return;
@@ -122,13 +123,18 @@ async function checkPlainLog(session: IngestSession, input: PlannedInput, found:
   if (found !== undefined) {
     const problem = continuityProblem(places, from, last);
     if (problem !== undefined) {
-      return { refusal: `${input.path} starts like ${found.path} (the same first ${found.headBytes} bytes) but does not continue it: ${problem}; not ingested (an edited copy, or a log that went on differently?): ingest it into another --db to look at it apart` };
+      return { refusal: notContinuing(input.path, found, problem) };
     }
   }
   const range = spans ? rangeOf(places.first, places.last) : undefined;
   if (range === undefined) return {};
   const refusal = repeatRefusal(session, input.path, range, found?.id);
   return refusal === undefined ? { span: range } : { refusal };
+}
+
+/** The refusal of an input recognised by its head as `found` that does not continue it. */
+function notContinuing(path: string, found: SourceRow, problem: string): string {
+  return `${path} starts like ${found.path} (the same first ${found.headBytes} bytes) but does not continue it: ${problem}; not ingested (an edited copy, or a log that went on differently?): ingest it into another --db to look at it apart`;
 }
 
 /** The refusal of an input whose records (`range`) repeat another source's; undefined when they do not. */

@@ -17,3 +17,16 @@ export function continuityProblem(places: FilePlaces, committedOffset: number, l
   }
   return undefined;
 }
+
+/** A record line starts so (raw and enriched formats, with or without a `node=` prefix). */
+const RECORD_START = /^(?:node=\S+ )?type=/;
+
+/**
+ * The check a stream (a .gz) allows, read from the resume position (`head`, its first
+ * decompressed bytes there): they must begin a record. Its bytes before that position are
+ * skipped without being kept, so the stored record cannot be looked for.
+ */
+export function streamContinuityProblem(head: Buffer, offset: number): string | undefined {
+  if (offset === 0 || head.length === 0 || RECORD_START.test(head.subarray(0, 256).toString('latin1'))) return undefined;
+  return `byte ${offset} (decompressed), where it would resume, is not at the start of a record`;
+}

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_INCOMPLETE } from '../../src/cli/user-error.js';
@@ -109,6 +110,25 @@ describe('ingest refuses an input that repeats or does not continue what was ing
     expect(stored(db)).toEqual(before);
     const a = await cliInProcess('ancestry', '3242', '--db', db);
     expect(a.out).not.toMatch(/start unknown/);
+  });
+
+  it('the edited copy compressed (.gz): refused, as the plain copy is; the log itself compressed still adds nothing and exits 0', async () => {
+    const dir = fresh();
+    const lines = linesOf(gen(2));
+    const edited = join(dir, 'edited.log.gz');
+    writeFileSync(edited, gzipSync(Buffer.from([...lines.slice(0, 29), ...lines.slice(33)].join('') + readFileSync(gen(1), 'latin1'), 'latin1')));
+    const db = join(dir, 'h.db');
+    expect((await ingest(db, gen(2))).code).toBe(0);
+    const before = stored(db);
+    const r = await ingest(db, edited);
+    expect(r.code).toBe(EXIT_INCOMPLETE);
+    expect(lastLine(r.err)).toMatch(/edited\.log\.gz starts like .*audit\.log\.2 .*does not continue it: byte 14991 \(decompressed\), where it would resume, is not at the start of a record/);
+    expect(stored(db)).toEqual(before);
+    const same = join(dir, 'audit.log.2.gz');
+    writeFileSync(same, gzipSync(readFileSync(gen(2))));
+    const g = await ingest(db, same);
+    expect(g.code).toBe(0);
+    expect(stored(db)).toEqual(before);
   });
 
   it('an edited copy that still has a line start at the resume point: refused by the record stored last not being where it was', async () => {
