@@ -40,10 +40,10 @@ const USAGE = [
   '',
   'Exit status: 0 all input read; 1 nothing ingested (no input held a record: empty, not an audit',
   'log, unreadable; a --db file this run created is removed again) or an INPUT or --db that cannot be',
-  'opened; 2 wrong invocation; 3 partial: some',
-  'input could not be read (damaged .gz, no permission): everything before the problem is stored,',
-  'the summary says what was not read; 74 the disk filled up (what was committed is kept: free space\n' +
-  'and run the same command again); 75 another process is writing the database (see --wait).',
+  'opened; 2 wrong invocation; 3 partial: some input could not be read (damaged .gz, no permission):',
+  'everything before the problem is stored, the summary says what was not read; 74 the disk filled',
+  'up (what was committed is kept: free space and run the same command again); 75 another process is',
+  'writing the database (see --wait).',
 ].join('\n');
 
 /** One line: stdin's evidence is recorded as `-`, which no later command can open again. */
