@@ -65,13 +65,14 @@ export async function handoverNote(store: HistoryReader, self: InstanceRow, atNs
  * `aliveLinksAt` at an audit event id: the instances whose end was recorded in that
  * millisecond by this event or a later one are added (they were there at the event), and a
  * holder of the same pid that started in that millisecond is left out (see instancesAtEvent).
- * Read as the instances alive just before the millisecond: an instance that both started
- * and ended within it is not added (its start serial cannot place it, see endsAfterEvent).
+ * An instance that both started and ended in that millisecond counts too when its end is
+ * at or after the event (net-files-login: `seq 200`, pid 3816, forked, exec'd and exited at
+ * .538; at its exit_group event it is there).
  */
 export async function aliveLinksAtEvent(store: HistoryReader, host: string, atNs: bigint, atSerial: number | undefined): Promise<ChainRow[]> {
   const links = await store.aliveLinksAt(host, atNs, atSerial);
-  if (atSerial === undefined || atNs === 0n) return links;
-  const ending = (await store.aliveAt(host, atNs - 1n)).filter((i) => endsAfterEvent(i, atNs, atSerial));
+  if (atSerial === undefined) return links;
+  const ending = (await store.overlapping(host, atNs, atNs)).filter((i) => endsAfterEvent(i, atNs, atSerial));
   if (ending.length === 0) return links;
   const handedOver = new Set(ending.filter((i) => i.endCertainty !== 'inferred').map((i) => i.pid));
   const out = links.filter((l) => !(l.instance.startNs === atNs && handedOver.has(l.instance.pid)));

@@ -234,7 +234,11 @@ class SqliteHistoryReader implements HistoryReader {
 
   async overlapping(host: string, fromNs: bigint, toNs: bigint): Promise<InstanceRow[]> {
     const hostId = this.hostIds.get(host);
-    return hostId === undefined ? [] : this.insts(this.st.overlapping!.all(hostId, toNs, fromNs));
+    if (hostId === undefined) return [];
+    if (!this.byLifetime) return this.insts(this.st.overlapping!.all(hostId, toNs, fromNs));
+    // The lifetime index's ranges, not a scan of the host's instances (report, trees at an event id).
+    const st = this.lazyStatement('overlappingByLifetime', () => `WITH ${liveIdsCte('>=')} SELECT i.* FROM live JOIN instances i ON i.id = live.id ORDER BY i.start_ns, i.id`);
+    return this.insts(st.all({ h: hostId, from: fromNs, to: toNs }));
   }
 
   async instancesWithImage(host: string | undefined, match: ImageMatch): Promise<number[]> {
