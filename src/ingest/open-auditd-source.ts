@@ -1,5 +1,6 @@
 import { openInputs } from '../sources/open-inputs.js';
-import { skipBytes } from '../sources/peek-stream.js';
+import { peekStream, skipBytes } from '../sources/peek-stream.js';
+
 import type { InputReport } from './ingest-summary.js';
 import type { IngestSession } from './ingest-session.js';
 import type { PlannedInput } from './plan-inputs.js';
@@ -10,6 +11,9 @@ import { rangeOf } from './repeated-records.js';
 import type { RecordRange } from './record-range.js';
 import { newReadSource, type ReadSource } from './read-source.js';
 import { FULL_HEAD_BYTES, sha256, type SourceInfo, type SourceKey, type SourceRow } from './source-registry.js';
+
+/** Bytes of a resumed stdin looked at before reading it (resume-continuity.ts). */
+const STREAM_CHECK_BYTES = 4096;
 
 /** One stream of an input, positioned where this run reads it from. */
 export interface OpenedSource {
@@ -37,14 +41,18 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
     for await (const opened of openInputs('-', stdin ? { stdin } : {})) {
       const key = keyOf(opened.head.subarray(0, FULL_HEAD_BYTES));
       const found = session.registry.find(key);
-      const refusal = found === undefined ? streamRefusal(session, stdinName ?? opened.name, opened.head, undefined) : undefined;
-      if (refusal !== undefined) {
-        refuse(session, stdinName ?? opened.name, refusal);
-        continue;
-      }
       // --source-name: the log's own name instead of `-` (a stdin's content is still known by its head).
       const name = stdinName ?? opened.name;
-      yield prepare(session, name, key, { ...base, path: name }, found, skipBytes(opened.chunks, found?.committedOffset ?? 0));
+      const from = found?.committedOffset ?? 0;
+      // Resumed: what comes at the resume point is checked as a .gz's is (a record must start there).
+      const at = from === 0 ? { head: opened.head, chunks: opened.chunks } : await peekStream(skipBytes(opened.chunks, from), STREAM_CHECK_BYTES);
+      const broken = found === undefined ? undefined : streamContinuityProblem(at.head, from);
+      const refusal = broken !== undefined ? notContinuing(name, found!, broken) : streamRefusal(session, name, at.head, found?.id);
+      if (refusal !== undefined) {
+        refuse(session, name, refusal);
+        continue;
+      }
+      yield prepare(session, name, key, { ...base, path: name }, found, at.chunks);
     }
     return;
   }

@@ -6,7 +6,8 @@ import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_INCOMPLETE } from '../../src/cli/user-error.js';
-import { cliInProcess } from '../cli/cli-in-process.js';
+import { Readable } from 'node:stream';
+import { cliInProcess, cliWithStdin } from '../cli/cli-in-process.js';
 import { REPO_ROOT } from '../cli/cli-runner.js';
 
 // The rotation capture (three generations of one real log) and inputs made from it the way
@@ -45,6 +46,7 @@ function stored(db: string): Stored {
     const files = new Map<number, string[]>();
     const badEvidence: string[] = [];
     for (const r of rows) {
+      if (paths.get(r.src) === '-') continue; // stdin: nothing to read again
       if (!files.has(r.src)) files.set(r.src, linesOf(resolve(paths.get(r.src)!)));
       const text = files.get(r.src)![r.line - 1];
       if (text === undefined || !text.includes(`audit(${r.rec})`)) badEvidence.push(`${paths.get(r.src)}:${r.line} ${r.rec}`);
@@ -129,6 +131,28 @@ describe('ingest refuses an input that repeats or does not continue what was ing
     const g = await ingest(db, same);
     expect(g.code).toBe(0);
     expect(stored(db)).toEqual(before);
+  });
+
+  it('stdin: a resumed stream that does not start a record there, or repeats another source, is refused; one that goes on is read', async () => {
+    const dir = fresh();
+    const lines = linesOf(gen(2));
+    const stdin = (text: string, db: string) => cliWithStdin(Readable.from([Buffer.from(text, 'latin1')]), 'ingest', '--db', db, '-');
+    const db = join(dir, 'h.db');
+    expect((await stdin(readFileSync(gen(2), 'latin1'), db)).code).toBe(0);
+    const before = stored(db);
+    const edited = await stdin([...lines.slice(0, 29), ...lines.slice(33)].join('') + readFileSync(gen(1), 'latin1'), db);
+    expect(edited.code).toBe(EXIT_INCOMPLETE);
+    expect(lastLine(edited.err)).toMatch(/^proc-tree ingest: - starts like - .*does not continue it: byte 14991 \(decompressed\), where it would resume, is not at the start of a record/);
+    expect(stored(db)).toEqual(before);
+    // audit.log.2 then audit.log.1 on stdin: the same log, appended: read.
+    const appended = await stdin(readFileSync(gen(2), 'latin1') + readFileSync(gen(1), 'latin1'), db);
+    expect(appended.code).toBe(0);
+    expect(appended.err).toMatch(/resumed from byte 14991/);
+    // audit.log ingested by path, then the three logs on stdin: the part after audit.log.1 repeats it.
+    expect((await ingest(db, gen(0))).code).toBe(0);
+    const all = await stdin([gen(2), gen(1), gen(0)].map((p) => readFileSync(p, 'latin1')).join(''), db);
+    expect(all.code).toBe(EXIT_INCOMPLETE);
+    expect(lastLine(all.err)).toContain(`- repeats records already ingested from ${gen(0)} `);
   });
 
   it('an edited copy that still has a line start at the resume point: refused by the record stored last not being where it was', async () => {
