@@ -53,6 +53,9 @@ export function repeats(a: RecordRange, b: RecordRange): boolean {
   const lo = comparePoints(a.first, b.first) >= 0 ? a.first : b.first;
   const hi = comparePoints(a.last, b.last) <= 0 ? a.last : b.last;
   if (comparePoints(lo, hi) > 0) return false;
-  const follows = (x: RecordRange, y: RecordRange): boolean => comparePoints(x.first, y.first) < 0 && comparePoints(x.last, y.last) < 0;
+  // y follows x: starts and ends later, or holds nothing but the rest of x's last event
+  // (a live audit.log just after the rotation that split it).
+  const follows = (x: RecordRange, y: RecordRange): boolean =>
+    comparePoints(x.first, y.first) < 0 && (comparePoints(x.last, y.last) < 0 || (comparePoints(y.first, y.last) === 0 && comparePoints(x.last, y.first) === 0));
   return !(hi.ms - lo.ms <= BOUNDARY_SLACK_MS && (follows(a, b) || follows(b, a)));
 }

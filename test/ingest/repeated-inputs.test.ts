@@ -237,5 +237,14 @@ describe('ingest refuses an input that repeats or does not continue what was ing
     expect(r.err).not.toMatch(/repeats records/);
     expect(r.code).toBe(0);
     expect(stored(db).instances).toBe(stored(whole).instances);
+    // Just after the rotation, the live file holds only the rest of the split event: read too.
+    const early = join(dir, 'early');
+    mkdirSync(early);
+    writeFileSync(join(early, 'audit.log.1'), lines.slice(0, cut).join(''), 'latin1');
+    const rest = lines.slice(cut).findIndex((l) => idOf(l) !== idOf(lines[cut]!));
+    writeFileSync(join(early, 'audit.log'), lines.slice(cut, cut + rest).join(''), 'latin1');
+    const e = await ingest(join(dir, 'early.db'), early);
+    expect(e.err).not.toMatch(/repeats records/);
+    expect(e.code).toBe(0);
   });
 });
