@@ -149,7 +149,7 @@ function notContinuing(path: string, found: SourceRow, problem: string): string 
 function repeatRefusal(session: IngestSession, path: string, range: RecordRange, self: number | undefined): string | undefined {
   const other = session.ranges.repeated(range, self);
   if (other === undefined) return undefined;
-  return `${path} repeats records already ingested from ${other.path} (audit ids ${other.range.first.rec}..${other.range.last.rec}): not ingested; it adds nothing this history lacks except duplicates (a concatenation or copy of logs ingested before?): ingest it into another --db to look at it apart`;
+  return `${path} repeats records already ingested from ${other.path} (audit ids ${other.range.first.rec}..${other.range.last.rec}): not ingested (a concatenation, copy or extract of logs ingested before?); if it is another machine's log, give that machine's --host; to look at it apart, ingest it into another --db`;
 }
 
 /**
