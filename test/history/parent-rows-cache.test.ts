@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAuditdAdapter } from '../../adapters/auditd/index.js';
-import type { ProcEvent } from '../../src/events/proc-event.js';
+import { captureEvents } from '../support/capture-events.js';
 import { WritableHistory } from '../../src/history/history-database.js';
 import type { NewParent, ParentSummary } from '../../src/history/history-writer.js';
 import { MAX_FOLLOWED_INSTANCES } from '../../src/history/parent-rows-cache.js';
@@ -27,22 +26,6 @@ function sqlSummary(history: WritableHistory, instanceId: number): ParentSummary
 }
 const sqlFirstRow = (history: WritableHistory, instanceId: number): { id: number } | undefined =>
   history.db.prepare('SELECT id FROM parents WHERE instance_id = ? ORDER BY since_ns, id LIMIT 1').get(instanceId) as { id: number } | undefined;
-
-function adapterEvents(files: string[]): ProcEvent[] {
-  const events: ProcEvent[] = [];
-  const adapter = createAuditdAdapter({ onEvent: (e) => events.push(e), onWarning: () => {} });
-  for (const file of files) {
-    let offset = 0;
-    let line = 1;
-    for (const text of readFileSync(file, 'latin1').split('\n')) {
-      if (text.length > 0) adapter.pushLine(text, { file, offset, line });
-      offset += text.length + 1;
-      line++;
-    }
-  }
-  adapter.finish();
-  return events;
-}
 
 describe('parent rows of the writer\'s own instances, answered from memory', () => {
   it('agrees with SQLite at every late-fork merge of the real captures, and rewrites the row SQLite names', () => {
@@ -75,7 +58,7 @@ describe('parent rows of the writer\'s own instances, answered from memory', () 
       };
       const builder = history.builder();
       history.begin();
-      for (const e of adapterEvents(files)) builder.onEvent(e);
+      for (const e of captureEvents(files)) builder.onEvent(e);
       builder.saveState();
       history.commit();
       history.close();

@@ -1,35 +1,21 @@
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { createAuditdAdapter } from '../../adapters/auditd/index.js';
+import { captureEvents } from '../support/capture-events.js';
 import type { ProcEvent } from '../../src/events/proc-event.js';
 import { decodeEvents, encodeEvents, EventBatchReader, hostsOf, transferablesOf } from '../../src/ingest/event-batch-codec.js';
 import { repoRoot } from '../support/truth.js';
 
-function adapterEvents(file: string): ProcEvent[] {
-  const events: ProcEvent[] = [];
-  const adapter = createAuditdAdapter({ onEvent: (e) => events.push(e), onWarning: () => {} });
-  let offset = 0;
-  let line = 1;
-  for (const text of readFileSync(file, 'latin1').split('\n')) {
-    adapter.pushLine(text, { file, offset, line: line++ });
-    offset += text.length + 1;
-  }
-  adapter.finish();
-  return events;
-}
-
 describe('event batch codec', () => {
   it('gives back the adapter events of a real capture field for field, in order', () => {
-    const events = adapterEvents(join(repoRoot, 'samples', 'auditd', 'busy-machine-rotation', 'logs', 'audit.log.2'));
+    const events = captureEvents([join(repoRoot, 'samples', 'auditd', 'busy-machine-rotation', 'logs', 'audit.log.2')]);
     expect(new Set(events.map((e) => e.kind))).toEqual(new Set(['fork', 'exec', 'exit', 'observed']));
     const decoded = decodeEvents(structuredClone(encodeEvents(events)));
     expect(decoded).toEqual(events);
   });
 
   it('carries the new-pid-namespace flag of a real clone(CLONE_NEWPID) record and adds it to no other fork', () => {
-    const events = adapterEvents(join(repoRoot, 'samples', 'auditd', 'clone-newpid', 'logs', 'audit.log'));
+    const events = captureEvents([join(repoRoot, 'samples', 'auditd', 'clone-newpid', 'logs', 'audit.log')]);
     const flagged = (list: ProcEvent[]) => list.flatMap((e, i) => (e.kind === 'fork' && e.newPidNamespace === true ? [i] : []));
     expect(flagged(events)).toHaveLength(1);
     const decoded = decodeEvents(structuredClone(encodeEvents(events)));
@@ -41,7 +27,7 @@ describe('event batch codec', () => {
   it('keeps host-less events host-less and carries kinds it does not flatten as they are', () => {
     const laurel = resolve(repoRoot, '..', 'shared', 'corpus', 'public', 'laurel', 'shell-proc-trace.txt');
     const events: ProcEvent[] = [
-      ...adapterEvents(laurel).slice(0, 5),
+      ...captureEvents([laurel]).slice(0, 5),
       { kind: 'loss', timestampNs: 5n, count: 3, reason: 'gap', evidence: { file: 'x', offset: 1 } },
       { kind: 'exit', timestampNs: 7n, pid: 9, certainty: 'inferred' },
       { kind: 'comm', timestampNs: 8n, host: 'h', pid: 9, comm: 'sh' },
@@ -55,7 +41,7 @@ describe('event batch codec', () => {
 
   it('crosses a MessagePort with the slots transferred, not copied,, and keeps exotic values exact', async () => {
     const events: ProcEvent[] = [
-      ...adapterEvents(join(repoRoot, 'samples', 'auditd', 'exec-chain-enriched-node', 'logs', 'audit.log')),
+      ...captureEvents([join(repoRoot, 'samples', 'auditd', 'exec-chain-enriched-node', 'logs', 'audit.log')]),
       // Out of int64: travels as the object itself.
       { kind: 'exit', timestampNs: 2n ** 70n, host: 'h', pid: 1, exitCode: 0 },
       { kind: 'observed', timestampNs: -5n, pid: 2, startTimeNs: 2n ** 63n - 1n, image: { argv: ['\u00e9t\u00e9', '', '\u{1F600}', '\u00e9t\u00e9'], argvTruncated: false } },
@@ -85,7 +71,7 @@ describe('event batch codec', () => {
   });
 
   it('reads a batch one event at a time, the same events in the same order, then undefined', () => {
-    const events = adapterEvents(join(repoRoot, 'samples', 'auditd', 'busy-machine-rotation', 'logs', 'audit.log.1'));
+    const events = captureEvents([join(repoRoot, 'samples', 'auditd', 'busy-machine-rotation', 'logs', 'audit.log.1')]);
     events.splice(3, 0, { kind: 'loss', timestampNs: 5n, count: 3, reason: 'gap' });
     const reader = new EventBatchReader(structuredClone(encodeEvents(events)));
     const read: ProcEvent[] = [];
@@ -95,8 +81,8 @@ describe('event batch codec', () => {
   });
 
   it('names every host of a batch once, host-less and default-host events included, for the writer locks', () => {
-    const named = adapterEvents(join(repoRoot, 'samples', 'auditd', 'exec-chain-enriched-node', 'logs', 'audit.log'));
-    const plain = adapterEvents(join(repoRoot, 'samples', 'auditd', 'exec-chain', 'logs', 'audit.log'));
+    const named = captureEvents([join(repoRoot, 'samples', 'auditd', 'exec-chain-enriched-node', 'logs', 'audit.log')]);
+    const plain = captureEvents([join(repoRoot, 'samples', 'auditd', 'exec-chain', 'logs', 'audit.log')]);
     const events: ProcEvent[] = [
       ...named.slice(0, 20),
       ...plain.slice(0, 20),
@@ -113,7 +99,7 @@ describe('event batch codec', () => {
   });
 
   it('gives the events of a batch that name the same argument list one shared array, and others their own', () => {
-    const events = adapterEvents(join(repoRoot, 'samples', 'auditd', 'busy-machine-rotation', 'logs', 'audit.log.2'));
+    const events = captureEvents([join(repoRoot, 'samples', 'auditd', 'busy-machine-rotation', 'logs', 'audit.log.2')]);
     const argvOf = (e: ProcEvent): string[] | undefined => (e.kind === 'exec' || e.kind === 'observed' ? e.image?.argv : e.kind === 'fork' ? e.parentImage?.argv : undefined);
     const decoded = decodeEvents(structuredClone(encodeEvents(events)));
     expect(decoded).toEqual(events);

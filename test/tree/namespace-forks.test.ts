@@ -2,9 +2,8 @@
  * The pid-keyed tree fed with audit events of work inside a pid namespace: forks there
  * return namespace-local pids, which must not overwrite other processes' nodes.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createAuditdAdapter } from '../../adapters/auditd/index.js';
+import { captureEvents } from '../support/capture-events.js';
 import type { ProcEvent } from '../../src/events/proc-event.js';
 import { buildChainLinks } from '../../src/tree/chain.js';
 import { DefaultCache, DefaultTree } from '../../src/tree/default-tree.js';
@@ -18,23 +17,6 @@ function replay(events: ProcEvent[]) {
   const cache = new DefaultCache();
   handleEvents(tree, cache, events);
   return { tree, cache, chain: (pid: number) => buildChainLinks(tree, cache, pid).map((l) => l.pid) };
-}
-
-function adapterEvents(files: string[]): ProcEvent[] {
-  const events: ProcEvent[] = [];
-  const adapter = createAuditdAdapter({ onEvent: (e) => events.push(e), onWarning: () => {} });
-  for (const file of files) {
-    let offset = 0;
-    let line = 1;
-    const lines = readFileSync(file, 'latin1').split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
-    for (const text of lines) {
-      adapter.pushLine(text, { file, offset, line: line++ });
-      offset += text.length + 1;
-    }
-  }
-  adapter.finish();
-  return events;
 }
 
 describe('tree: forks inside a pid namespace', () => {
@@ -89,7 +71,7 @@ describe('tree: forks inside a pid namespace', () => {
 
   it('gives every process of the real capture clone-newpid the parent /proc showed first', () => {
     const capture = listAuditdCaptures().find((c) => c.meta.name === 'clone-newpid')!;
-    const { tree } = replay(adapterEvents(capture.logFiles));
+    const { tree } = replay(captureEvents(capture.logFiles));
     const firstParent = new Map<number, number>();
     for (const p of capture.truth.probes) if (!firstParent.has(p.pid)) firstParent.set(p.pid, p.chain[0]!.ppid);
     const wrong = [...firstParent].filter(([pid, ppid]) => pid !== capture.meta.rootPid && tree.getNode(pid)?.ppid !== ppid);
@@ -99,7 +81,7 @@ describe('tree: forks inside a pid namespace', () => {
 
   it('gives every process of the real capture pid-namespace the parent /proc showed first', () => {
     const capture = listAuditdCaptures().find((c) => c.meta.name === 'pid-namespace')!;
-    const { tree } = replay(adapterEvents(capture.logFiles));
+    const { tree } = replay(captureEvents(capture.logFiles));
     const firstParent = new Map<number, number>();
     for (const p of capture.truth.probes) if (!firstParent.has(p.pid)) firstParent.set(p.pid, p.chain[0]!.ppid);
     const wrong = [...firstParent].filter(([pid, ppid]) => pid !== capture.meta.rootPid && tree.getNode(pid)?.ppid !== ppid);
