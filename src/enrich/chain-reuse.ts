@@ -1,5 +1,6 @@
 import type { AncestryResult } from '../history/ancestry-at.js';
 import type { HistoryReader } from '../history/history-store.js';
+import type { InstanceRow } from '../history/history-types.js';
 import { formatTimeNs } from '../time/format-time.js';
 
 const NS_PER_MS = 1_000_000n;
@@ -36,11 +37,15 @@ interface Remembered {
  */
 export class ChainReuse {
   private readonly chains = new Map<string, Remembered>();
-  private readonly pidFacts = new Map<string, Promise<PidFacts>>();
+  private readonly pidFacts = new Map<string, Promise<PidFacts | undefined>>();
   private readonly instanceTimes = new Map<number, Promise<bigint[]>>();
   private readonly hostTimes = new Map<string, Promise<bigint[] | undefined>>();
 
-  constructor(private readonly reader: HistoryReader) {}
+  /** `pidInstances`: every instance of a pid, undefined when it had too many to keep (SnapshotLists.pidInstances). */
+  constructor(
+    private readonly reader: HistoryReader,
+    private readonly pidInstances: (host: string, pid: number) => Promise<InstanceRow[] | undefined>,
+  ) {}
 
   /** The remembered chain of `pid` if it holds at `atNs`, with `atNs` as its time. */
   lookup(host: string, pid: number, atNs: bigint): AncestryResult | undefined {
@@ -63,11 +68,15 @@ export class ChainReuse {
     const hostChanges = await this.changesOfHost(host);
     if (hostChanges === undefined) return;
     let untilNs = firstAtOrAfter(hostChanges, fromNs, undefined);
-    for (const p of new Set([pid, ...result.chain.map((l) => l.pid)])) untilNs = firstAtOrAfter((await this.factsOfPid(host, p)).times, fromNs, untilNs);
+    for (const p of new Set([pid, ...result.chain.map((l) => l.pid)])) {
+      const facts = await this.factsOfPid(host, p);
+      if (facts === undefined) return;
+      untilNs = firstAtOrAfter(facts.times, fromNs, untilNs);
+    }
     for (const link of result.chain) {
       if (link.instanceId === undefined) continue;
       // Its pid's instances are known (the loop above): an end inferred, or an instance not among them, adds its last sign of life.
-      const settled = (await this.factsOfPid(host, link.pid)).settled.has(link.instanceId);
+      const settled = (await this.factsOfPid(host, link.pid))!.settled.has(link.instanceId);
       untilNs = firstAtOrAfter(await this.changesOfInstance(link.instanceId, !settled), fromNs, untilNs);
     }
     if (untilNs !== undefined && untilNs <= atNs + NS_PER_MS) return;
@@ -91,11 +100,17 @@ export class ChainReuse {
     });
   }
 
-  /** Starts and ends of every instance that held `pid`. */
-  private factsOfPid(host: string, pid: number): Promise<PidFacts> {
+  /**
+   * Starts and ends of every instance that held `pid`; undefined for a pid reused too often
+   * to keep its instances (no chain through it is kept: on the 1M-instance bench history,
+   * ~30 instances a pid, keeping chains cost more than it saved).
+   */
+  private factsOfPid(host: string, pid: number): Promise<PidFacts | undefined> {
     return cached(this.pidFacts, `${host}\0${pid}`, MAX_FACTS, async () => {
       const facts: PidFacts = { times: [], settled: new Set() };
-      for (const i of await this.reader.instancesOfPid(host, pid)) {
+      const instances = await this.pidInstances(host, pid);
+      if (instances === undefined) return undefined;
+      for (const i of instances) {
         facts.times.push(i.startNs);
         if (i.endNs !== undefined) facts.times.push(i.endNs);
         if (i.endCertainty !== 'inferred') facts.settled.add(i.id);

@@ -11,6 +11,7 @@ import { withinHistory } from '../history/history-span.js';
 import { atText, choosePidHost } from '../history/resolve-host.js';
 import { ChainReuse } from './chain-reuse.js';
 import { memoizedSnapshot } from './snapshot-memo.js';
+import { SnapshotLists } from './snapshot-lists.js';
 import { eventSubject, type EventSubject } from './event-subject.js';
 import { recordFields, type RecordFields } from './record-fields.js';
 
@@ -50,12 +51,13 @@ export interface EnrichOptions {
  * snapshot). One event in, at most one out, in input order: memory is one event's worth.
  */
 export async function* enrichEvents(snapshot: HistoryReader, events: AsyncIterable<AssembledEvent>, options: EnrichOptions = {}): AsyncGenerator<EnrichedEvent> {
-  const reader = memoizedSnapshot(snapshot, options.plain !== true);
+  const lists = options.plain === true ? undefined : new SnapshotLists(snapshot);
+  const reader = memoizedSnapshot(snapshot, lists);
   const hosts = new Set(await reader.hosts());
   // Node-less records went into --host, else the unnamed host; a history of one host built
   // with --host is still found without it.
   const unnamed = options.host ?? (hosts.size === 1 && !hosts.has('') ? [...hosts][0]! : '');
-  const reuse = options.plain === true ? undefined : new ChainReuse(reader);
+  const reuse = lists === undefined ? undefined : new ChainReuse(reader, (host, pid) => lists.pidInstances(host, pid));
   for await (const event of events) {
     if (options.types !== undefined && !event.records.some((r) => options.types!.has(r.type))) continue;
     const subject = eventSubject(event);

@@ -2,9 +2,17 @@ import type { ChainRow, HistoryReader } from '../history/history-store.js';
 import type { ImageRow, InstanceRow, LossRow, ParentRow } from '../history/history-types.js';
 
 /** Keys (pids, instances) whose rows are kept; each map is emptied when full, so memory stays bounded. */
-const MAX_KEYS = 16_384;
+const MAX_KEYS = 4096;
 /** A pid or instance with more rows than this is asked of the store each time (rows kept small). */
 const MAX_ROWS = 64;
+/**
+ * A pid that had more instances than this is left to the store's `instancesAt`: on a long
+ * history a pid is reused dozens of times (the 1M-instance bench: ~30 each), and keeping
+ * them all cost more reads and 370 MiB more RSS than the statement it saves.
+ */
+const MAX_PID_ROWS = 8;
+/** Pids read before judging whether this history's pids are worth reading (see pidRows). */
+const PID_SAMPLE = 256;
 /** chainAt's own depth limit (its recursion stops at n = 255). */
 const MAX_DEPTH = 255;
 /** A host's loss records are kept when there are no more than this (one row per loss record of the log). */
@@ -34,6 +42,8 @@ export class SnapshotLists {
   private readonly imageRows = new Map<number, Promise<ImageRow[] | undefined>>();
   private readonly parentRows = new Map<number, Promise<ParentRow[] | undefined>>();
   private readonly losses = new Map<string, Promise<LossRow[] | undefined>>();
+  private pidsLoaded = 0;
+  private pidsTooLong = 0;
 
   constructor(private readonly reader: HistoryReader) {}
 
@@ -53,9 +63,15 @@ export class SnapshotLists {
     return (await this.parentsOf(id)) ?? this.reader.parents(id);
   }
 
-  async instancesAt(host: string, pid: number, atNs: bigint): Promise<InstanceRow[]> {
+  /** Every instance of `pid` when it had few (MAX_PID_ROWS), else undefined, without reading it again. */
+  pidInstances(host: string, pid: number): Promise<InstanceRow[] | undefined> {
+    return this.pidRows(host, pid);
+  }
+
+  /** Undefined: a pid with too many instances to keep (the caller asks the store). */
+  async instancesAt(host: string, pid: number, atNs: bigint): Promise<InstanceRow[] | undefined> {
     const all = await this.pidRows(host, pid);
-    if (all === undefined) return this.reader.instancesAt(host, pid, atNs);
+    if (all === undefined) return undefined;
     // Oldest first (start_ns, id): reversed, newest start first as the statement orders them.
     const alive = all.filter((i) => i.startNs <= atNs && (i.endNs === undefined || i.endNs > atNs)).reverse();
     for (let k = 1; k < alive.length; k++) if (alive[k]!.startNs === alive[k - 1]!.startNs) return this.reader.instancesAt(host, pid, atNs);
@@ -84,7 +100,15 @@ export class SnapshotLists {
 
   // The rows of a pid or instance, undefined when there are too many to keep.
   private pidRows(host: string, pid: number): Promise<InstanceRow[] | undefined> {
-    return cached(this.pids, `${host}\0${pid}`, async () => few(await this.reader.instancesOfPid(host, pid)));
+    // Most pids of this history reused many times over: stop reading their lists at all.
+    if (this.pidsLoaded >= PID_SAMPLE && this.pidsTooLong * 2 > this.pidsLoaded) return Promise.resolve(undefined);
+    return cached(this.pids, `${host}\0${pid}`, async () => {
+      const rows = await this.reader.instancesOfPid(host, pid);
+      this.pidsLoaded++;
+      if (rows.length <= MAX_PID_ROWS) return rows;
+      this.pidsTooLong++;
+      return undefined;
+    });
   }
 
   private imagesOf(id: number): Promise<ImageRow[] | undefined> {

@@ -1,6 +1,6 @@
 import type { HistoryReader } from '../history/history-store.js';
 import type { InstanceRow } from '../history/history-types.js';
-import { SnapshotLists } from './snapshot-lists.js';
+import type { SnapshotLists } from './snapshot-lists.js';
 
 /**
  * `reader` answering the lookups enrich repeats for every event from memory: the hosts
@@ -9,7 +9,7 @@ import { SnapshotLists } from './snapshot-lists.js';
  * without, only the last `instancesAt` (asked by enrich, then again by ancestryAt for the
  * same event). Everything else goes to `reader`. Valid only inside the same `read`.
  */
-export function memoizedSnapshot(reader: HistoryReader, lists = true): HistoryReader {
+export function memoizedSnapshot(reader: HistoryReader, rows?: SnapshotLists): HistoryReader {
   let hosts: Promise<string[]> | undefined;
   const starts = new Map<string, Promise<bigint | undefined>>();
   const ends = new Map<string, Promise<bigint | undefined>>();
@@ -27,9 +27,9 @@ export function memoizedSnapshot(reader: HistoryReader, lists = true): HistoryRe
       return lastAlive.rows;
     },
   };
-  if (lists) {
-    const rows = new SnapshotLists(reader);
-    overrides.instancesAt = (host, pid, atNs) => rows.instancesAt(host, pid, atNs);
+  if (rows !== undefined) {
+    const storeAlive = overrides.instancesAt!;
+    overrides.instancesAt = async (host, pid, atNs) => (await rows.instancesAt(host, pid, atNs)) ?? storeAlive(host, pid, atNs);
     overrides.instancesOfPid = (host, pid) => rows.instancesOfPid(host, pid);
     overrides.instance = (id) => rows.instance(id);
     overrides.images = (id) => rows.images(id);
