@@ -2,6 +2,7 @@ import { UserError } from '../cli/user-error.js';
 import { damageNote } from './damage-note.js';
 import { EventBatchReader, hostsOf } from './event-batch-codec.js';
 import { CommitPacer, piecesOf } from './commit-pacer.js';
+import { withIdleTicks } from './idle-ticks.js';
 import { ingestConnectorCapture } from './ingest-connector.js';
 import { IngestSession } from './ingest-session.js';
 import { openIngestTarget } from './ingest-target.js';
@@ -9,9 +10,13 @@ import type { IngestSummary } from './ingest-summary.js';
 import { openAuditdSource, type OpenedSource } from './open-auditd-source.js';
 import { createParseClient, MAX_PIECES_AHEAD, WORKER_MIN_BYTES, workerAvailable, type ParseIn } from './parse-client.js';
 import type { StageSource } from './parse-stage.js';
+import type { ReadPosition } from './position-ring.js';
 import { planInputs, type PlannedInput } from './plan-inputs.js';
 import { positionOf, type ReadSource } from './read-source.js';
 import { RecordProbe } from './record-probe.js';
+
+/** A stdin quiet this long gets what it sent so far committed (as --follow's idle flush, 1 s). */
+const STDIN_IDLE_COMMIT_MS = 1_000;
 
 export interface IngestOptions {
   db: string;
@@ -89,6 +94,8 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
   const parser = createParseClient(parseIn(inputs, options.parseIn), options.host);
   const pacer = new CommitPacer(options.commitEveryLines, options.commitEveryMs);
   let adapterLines = 0;
+  /** Positions of the last batch applied since the last commit (undefined: nothing to commit). */
+  let uncommitted: { resume: ReadPosition; pending: ReadPosition } | undefined;
   /** Applies the next batch: its events, then (between pieces only) maybe a commit. */
   const apply = async (): Promise<void> => {
     const b = await parser.take();
@@ -111,10 +118,20 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
     }
     rs.consumedOffset = b.consumedOffset;
     if (b.consumedLine !== undefined) rs.consumedLine = b.consumedLine;
+    uncommitted = { resume: b.resume, pending: b.pending };
     if (pacer.read(b.bytes)) {
       await session.commit(b.resume, b.pending, false);
       pacer.committed();
+      uncommitted = undefined;
     }
+  };
+  /** A quiet stdin: everything parsed so far applied and committed (the open event stays open). */
+  const commitIdle = async (): Promise<void> => {
+    await drain(0);
+    if (uncommitted === undefined) return;
+    await session.commit(uncommitted.resume, uncommitted.pending, false);
+    pacer.committed();
+    uncommitted = undefined;
   };
   const drain = async (max: number): Promise<void> => {
     while (parser.inFlight > max) await apply();
@@ -131,7 +148,12 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
     const probe = rs.startOffset === 0 ? new RecordProbe() : undefined;
     try {
       let first = true;
-      for await (const piece of piecesOf(chunks, pacer.pieceBytes)) {
+      const pieces = piecesOf(chunks, pacer.pieceBytes);
+      for await (const piece of input.path === '-' ? withIdleTicks(pieces, STDIN_IDLE_COMMIT_MS) : pieces) {
+        if (piece === undefined) {
+          await commitIdle();
+          continue;
+        }
         rs.report.bytes += piece.length;
         probe?.see(piece);
         // Moved to the worker when it can be (not the first: the sniffed head may be a view of it).
