@@ -79,12 +79,11 @@ async function collect(store: HistoryReader, query: FindQuery, hosts: string[], 
   // Time first when the question has one: a few thousand alive instances, not every image.
   if (from !== undefined && to !== undefined) match.alive = { fromNs: from, toNs: to };
   const out = new Map<number, Hit>();
-  for (const id of await store.instancesWithImage(query.host, match)) {
-    const inst = await store.instance(id);
-    if (inst === undefined || !hosts.includes(inst.host) || !alive(inst, query)) continue;
+  for (const { instance: inst, images: all } of await store.instancesWithImages(await store.instancesWithImage(query.host, match))) {
+    if (!hosts.includes(inst.host) || !alive(inst, query)) continue;
     if (query.atNs !== undefined && query.atSerial !== undefined && inst.startNs === query.atNs && !(await heldAtEvent(store, inst, query.atNs, query.atSerial))) continue;
-    const images = (await store.images(id)).filter((image) => accept(inst, image));
-    if (images.length > 0) out.set(id, { inst, images });
+    const images = all.filter((image) => accept(inst, image));
+    if (images.length > 0) out.set(inst.id, { inst, images });
   }
   return out;
 }

@@ -41,6 +41,11 @@ export interface HistoryReader {
    */
   ownImageAt(instanceId: number, atNs: bigint, atSerial?: number): Promise<ImageRow | undefined>;
   images(instanceId: number): Promise<ImageRow[]>;
+  /**
+   * The instances of `ids` (in that order, unknown ids left out), each with its images as
+   * `images` gives them: a few statements for a whole result list (find), not two per id.
+   */
+  instancesWithImages(ids: readonly number[]): Promise<{ instance: InstanceRow; images: ImageRow[] }[]>;
   /** Time of the newest stored evidence that the instance was alive (start, parent change, image, a fork it made). */
   lastEvidenceNs(instanceId: number): Promise<bigint>;
   /**

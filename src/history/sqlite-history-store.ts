@@ -82,6 +82,8 @@ class SqliteHistoryReader implements HistoryReader {
       parents: lazy(() => 'SELECT * FROM parents WHERE instance_id = ? ORDER BY since_ns, id'),
       imageAt: lazy(() => 'SELECT * FROM images WHERE instance_id = ? AND since_ns <= ? ORDER BY since_ns DESC, id DESC LIMIT 1'),
       images: lazy(() => 'SELECT * FROM images WHERE instance_id = ? ORDER BY since_ns, id'),
+      instancesIn: lazy(() => 'SELECT * FROM instances WHERE id IN (SELECT value FROM json_each(?))'),
+      imagesIn: lazy(() => 'SELECT * FROM images WHERE instance_id IN (SELECT value FROM json_each(?)) ORDER BY instance_id, since_ns, id'),
       chainByParent: lazy(() => chainSql('parent'), true),
       chainByCreator: lazy(() => chainSql('creator'), true),
       children: lazy(
@@ -190,6 +192,24 @@ class SqliteHistoryReader implements HistoryReader {
 
   async images(instanceId: number): Promise<ImageRow[]> {
     return (this.st.images!.all(instanceId) as Raw[]).map((r) => toImage(r, this.fileOf));
+  }
+
+  async instancesWithImages(ids: readonly number[]): Promise<{ instance: InstanceRow; images: ImageRow[] }[]> {
+    const out: { instance: InstanceRow; images: ImageRow[] }[] = [];
+    for (let at = 0; at < ids.length; at += IDS_PER_STATEMENT) {
+      const list = JSON.stringify(ids.slice(at, at + IDS_PER_STATEMENT));
+      const byId = new Map<number, { instance: InstanceRow; images: ImageRow[] }>();
+      for (const r of this.st.instancesIn!.all(list) as Raw[]) {
+        const instance = this.inst(r)!;
+        byId.set(instance.id, { instance, images: [] });
+      }
+      for (const r of this.st.imagesIn!.all(list) as Raw[]) byId.get(Number(r.instance_id))?.images.push(toImage(r, this.fileOf));
+      for (const id of ids.slice(at, at + IDS_PER_STATEMENT)) {
+        const hit = byId.get(id);
+        if (hit !== undefined) out.push(hit);
+      }
+    }
+    return out;
   }
 
   async lastEvidenceNs(instanceId: number): Promise<bigint> {
@@ -421,6 +441,9 @@ function startBound(fn: 'min' | 'max'): string {
 const lossBound = (fn: 'min' | 'max'): string => `UNION ALL SELECT (SELECT ${fn}(at_ns) FROM losses WHERE host_id = @h)`;
 
 /** Classes 1..13: an int64 ns lifetime is below 9.3e12 ms, 13 digits at most. */
+/** Ids bound as one JSON list per statement: bounded so one statement stays short. */
+const IDS_PER_STATEMENT = 1000;
+
 const LIFETIME_SPANS = Array.from({ length: 13 }, (_, i) => `(${i + 1}, ${10n ** BigInt(i + 1) * 1_000_000n})`).join(', ');
 
 /**

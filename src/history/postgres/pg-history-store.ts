@@ -205,6 +205,29 @@ class PgHistoryReader implements HistoryReader {
     return rows.map((r) => toImage(r, this.fileOf));
   }
 
+  async instancesWithImages(ids: readonly number[]): Promise<{ instance: InstanceRow; images: ImageRow[] }[]> {
+    const out: { instance: InstanceRow; images: ImageRow[] }[] = [];
+    for (let at = 0; at < ids.length; at += IDS_PER_STATEMENT) {
+      const part = ids.slice(at, at + IDS_PER_STATEMENT);
+      // host_id first, as every key: one index seek per id, in its host's partition or shard.
+      const params = { hs: [...new Set(part.map(hostOfId))].join(','), ids: part.join(',') };
+      const byId = new Map<number, { instance: InstanceRow; images: ImageRow[] }>();
+      const where = "host_id = ANY(string_to_array(@hs, ',')::bigint[]) AND";
+      for (const r of await this.all(`SELECT * FROM instances WHERE ${where} id = ANY(string_to_array(@ids, ',')::bigint[])`, params)) {
+        const instance = this.inst(r)!;
+        byId.set(instance.id, { instance, images: [] });
+      }
+      for (const r of await this.all(`SELECT * FROM images WHERE ${where} instance_id = ANY(string_to_array(@ids, ',')::bigint[]) ORDER BY instance_id, since_ns, id`, params)) {
+        byId.get(Number(r.instance_id))?.images.push(toImage(r, this.fileOf));
+      }
+      for (const id of part) {
+        const hit = byId.get(id);
+        if (hit !== undefined) out.push(hit);
+      }
+    }
+    return out;
+  }
+
   async lastEvidenceNs(instanceId: number): Promise<bigint> {
     const rows = await this.all(
       `SELECT greatest((SELECT max(since_ns) FROM parents WHERE host_id = @h AND instance_id = @id),
@@ -414,6 +437,9 @@ function startBound(fn: 'min' | 'max'): string {
   const perClass = Array.from({ length: 14 }, (_, k) => `SELECT (SELECT ${fn}(i.start_ns) FROM instances i WHERE i.host_id = @h AND i.lifetime_class = ${k}) AS x`);
   return `SELECT ${fn}(x) AS x FROM (${perClass.join(' UNION ALL ')} UNION ALL SELECT (SELECT ${fn}(at_ns) FROM losses WHERE host_id = @h)) t`;
 }
+
+/** Ids bound as one list per statement: bounded so one statement stays short. */
+const IDS_PER_STATEMENT = 1000;
 
 /**
  * Classes 1..13: an int64 ns lifetime is below 9.3e12 ms, 13 digits at most. Class 13's
