@@ -60,18 +60,31 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
     const archive = sha256(input.head!);
     for await (const opened of openInputs(input.path)) {
       const entry = opened.name.slice(opened.name.indexOf('!/') + 2);
-      const key: SourceKey = { hostId: session.defaultHostId, format: 'auditd', headSha256: sha256(`${archive}!/${entry}`), headBytes: FULL_HEAD_BYTES };
-      const found = session.registry.find(key);
-      if (found?.complete) {
-        reportDone(session, opened.name, found);
+      // Entries ingested by earlier versions are known by archive + entry name; now by their
+      // content's head, as a .gz is, so a zip of logs ingested plain (or the other way
+      // round) is the same source, not a repeat of it.
+      const byName: SourceKey = { hostId: session.defaultHostId, format: 'auditd', headSha256: sha256(`${archive}!/${entry}`), headBytes: FULL_HEAD_BYTES };
+      const named = session.registry.find(byName);
+      // Exact head only: an entry does not grow, so no search for sources recorded shorter
+      // (that search, once per entry, made a 10,000-entry zip quadratic).
+      const head = opened.head.subarray(0, FULL_HEAD_BYTES);
+      const key: SourceKey = named !== undefined ? byName : { hostId: session.defaultHostId, format: 'auditd', headSha256: sha256(head), headBytes: head.length };
+      const found = named ?? session.registry.find(key);
+      // Known by name and read to its end: unchanged (a zip's entries do not grow). Known by
+      // content: read on from where that source stopped (nothing, when it is the same log).
+      if (named?.complete) {
+        reportDone(session, opened.name, named);
         continue;
       }
-      const refusal = found === undefined ? streamRefusal(session, opened.name, opened.head, undefined) : undefined;
+      const from = found?.committedOffset ?? 0;
+      const at = from === 0 ? { head: opened.head, chunks: opened.chunks } : await peekStream(skipBytes(opened.chunks, from), STREAM_CHECK_BYTES);
+      const broken = found === undefined || named !== undefined ? undefined : streamContinuityProblem(at.head, from);
+      const refusal = broken !== undefined ? notContinuing(opened.name, found!, broken) : found === undefined || named === undefined ? streamRefusal(session, opened.name, at.head, found?.id) : undefined;
       if (refusal !== undefined) {
         refuse(session, opened.name, refusal);
         continue;
       }
-      yield prepare(session, opened.name, key, { ...base, path: opened.name }, found, skipBytes(opened.chunks, found?.committedOffset ?? 0));
+      yield prepare(session, opened.name, key, { ...base, path: opened.name }, found, at.chunks);
     }
     return;
   }
