@@ -33,6 +33,8 @@ describe('wrong options: one line naming the culprit, exit 2', () => {
     [['find', '--hsot', 'a', '--cmd', 'x'], 'proc-tree find: unknown option --hsot (did you mean --host?); see proc-tree find --help'],
     [['events', '--fromat', 'auditd', 'x'], 'proc-tree events: unknown option --fromat (did you mean --format?); see proc-tree events --help'],
     [['ancestry', '-5'], 'proc-tree ancestry: unknown option -5; see proc-tree ancestry --help'],
+    // A mistyped --at routes to the live form: the typo is named, not "--db needs --at".
+    [['ancestry', '1297', '--db', 'x.db', '--att', '1795589388.82'], 'proc-tree ancestry: unknown option --att (did you mean --at?); see proc-tree ancestry --help'],
     [['tree', '--at', '1', '--zzzzzz'], 'proc-tree tree: unknown option --zzzzzz; see proc-tree tree --help'],
     [['push', 'x'], "proc-tree push: unexpected argument 'x' (this command takes options only); see proc-tree push --help"],
     [['tree', '--at', '1', '--json=1'], 'proc-tree tree: --json takes no value (got --json=1); see proc-tree tree --help'],

@@ -1,8 +1,11 @@
 import type { Command } from '../command.js';
+import { closestOption } from '../parse-command-args.js';
 import { UsageError } from '../user-error.js';
 
 /** Options that only mean something for a past time (the live form reads /proc). */
 const HISTORY_ONLY = ['--db', '--host', '--lineage'];
+/** Every long option of both forms, without dashes: for "did you mean" before routing. */
+const ALL_OPTIONS = ['at', 'db', 'host', 'lineage', 'json', 'help'];
 
 const USAGE = [
   'usage: proc-tree ancestry PID [--json]                      live, from /proc',
@@ -43,6 +46,13 @@ const ancestry: Command = {
   async run(args, io) {
     const historical = args.some((a) => a === '--at' || a.startsWith('--at='));
     if (!historical) {
+      // A mistyped --at would route to the live form, which then blames --db: name the typo.
+      for (const a of args) {
+        const name = a.startsWith('--') ? a.slice(2).split('=')[0]! : undefined;
+        if (name === undefined || name === '' || ALL_OPTIONS.includes(name)) continue;
+        const guess = closestOption(name, ALL_OPTIONS);
+        throw new UsageError(`unknown option --${name}${guess !== undefined ? ` (did you mean --${guess}?)` : ''}; see proc-tree ancestry --help`);
+      }
       const given = args.find((a) => HISTORY_ONLY.some((o) => a === o || a.startsWith(`${o}=`)));
       // Without --at the live parser would call these "unknown options": say what is missing.
       if (given !== undefined) throw new UsageError(`${given.split('=')[0]} needs --at TIME (without --at, ancestry reads the live /proc)`);
