@@ -1,30 +1,11 @@
-/**
- * Audit ids (`SECONDS.MILLIS:SERIAL`) as points in a host's record order, and the range a
- * source's records cover. Compared as (seconds.millis, serial): the serial restarts at a
- * boot, the time goes on; as strings they would sort `:9` after `:10`.
- */
-export interface AuditPoint {
-  ms: number;
-  serial: number;
-  /** The id as written. */
-  rec: string;
-}
+import { comparePoints, type AuditPoint } from '../time/audit-point.js';
 
+export { auditPoint, comparePoints, type AuditPoint } from '../time/audit-point.js';
+
+/** The span of audit ids a source's records cover. */
 export interface RecordRange {
   first: AuditPoint;
   last: AuditPoint;
-}
-
-const AUDIT_ID = /^(\d+)\.(\d{3}):(\d+)$/;
-
-export function auditPoint(rec: string): AuditPoint | undefined {
-  const m = AUDIT_ID.exec(rec);
-  if (m === null) return undefined;
-  return { ms: Number(m[1]) * 1000 + Number(m[2]), serial: Number(m[3]), rec };
-}
-
-export function comparePoints(a: AuditPoint, b: AuditPoint): number {
-  return a.ms !== b.ms ? a.ms - b.ms : a.serial - b.serial;
 }
 
 /** The range widened to hold `p` (a new range when undefined). */

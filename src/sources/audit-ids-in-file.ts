@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { auditPoint, comparePoints, type AuditPoint } from '../time/audit-point.js';
 
 /**
  * Audit ids read at given places of a plain log file, without reading the file: what the
@@ -13,7 +14,7 @@ export const ID_WINDOW_BYTES = 64 * 1024;
  * serial and time, not the kernel's (the rotation capture's audit.log.1 opens with
  * DAEMON_ROTATE audit(1795589437.118:5280) before SYSCALL audit(1795589437.116:28798)).
  */
-const AUDIT_ID = /type=(?!DAEMON_)\w+ msg=audit\((\d+)\.(\d{3}):(\d+)\)/g;
+const AUDIT_ID = /type=(?!DAEMON_)\w+ msg=audit\((\d+\.\d{3}:\d+)\)/g;
 
 export interface FilePlaces {
   /** The byte before `at` (undefined at 0 or past the end). */
@@ -63,15 +64,14 @@ export async function readFilePlaces(path: string, size: number, at: { from: num
   }
 }
 
-/** The lowest (sign -1) or highest (1) audit id of the records in `text`, tuple-compared. */
+/** The lowest (sign -1) or highest (1) audit id of the records in `text`, in record order (comparePoints). */
 export function extremeId(text: string, sign: -1 | 1): string | undefined {
-  let best: [number, number, string] | undefined;
+  let best: AuditPoint | undefined;
   for (const m of text.matchAll(AUDIT_ID)) {
-    const ms = Number(m[1]) * 1000 + Number(m[2]);
-    const serial = Number(m[3]);
-    if (best === undefined || sign * (ms - best[0] || serial - best[1]) > 0) best = [ms, serial, `${m[1]}.${m[2]}:${m[3]}`];
+    const p = auditPoint(m[1]!)!;
+    if (best === undefined || sign * comparePoints(p, best) > 0) best = p;
   }
-  return best?.[2];
+  return best?.rec;
 }
 
 /** The lowest audit id in a piece of a log (a stream's first bytes). */
