@@ -1,5 +1,6 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { auditPoint, comparePoints, type AuditPoint } from '../time/audit-point.js';
+import { readAt } from './read-head.js';
 
 /**
  * Audit ids read at given places of a plain log file, without reading the file: what the
@@ -27,17 +28,6 @@ export interface FilePlaces {
    */
   first?: string;
   last?: string;
-}
-
-async function readAt(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
-  const buf = Buffer.alloc(Math.max(0, length));
-  let filled = 0;
-  while (filled < buf.length) {
-    const { bytesRead } = await handle.read(buf, filled, buf.length - filled, offset + filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
-  return buf.subarray(0, filled);
 }
 
 /** Reads the places of `path` (size as planned) that the checks need. */

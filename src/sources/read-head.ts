@@ -2,16 +2,23 @@ import type { FileHandle } from 'node:fs/promises';
 
 /**
  * The first `length` bytes of an open file (fewer if it is shorter): what identifies a log
- * (its head hash) and what sniffing and compression detection look at. One read may return
- * less than asked, so read until full or end of file.
+ * (its head hash) and what sniffing and compression detection look at.
  */
-export async function readHead(handle: FileHandle, length: number): Promise<Buffer> {
-  const head = Buffer.alloc(length);
+export function readHead(handle: FileHandle, length: number): Promise<Buffer> {
+  return readAt(handle, 0, length);
+}
+
+/**
+ * `length` bytes of an open file from `offset` (fewer at its end). One read may return less
+ * than asked, so read until full or end of file.
+ */
+export async function readAt(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(Math.max(0, length));
   let filled = 0;
-  while (filled < head.length) {
-    const { bytesRead } = await handle.read(head, filled, head.length - filled, filled);
+  while (filled < buf.length) {
+    const { bytesRead } = await handle.read(buf, filled, buf.length - filled, offset + filled);
     if (bytesRead === 0) break;
     filled += bytesRead;
   }
-  return head.subarray(0, filled);
+  return buf.subarray(0, filled);
 }
