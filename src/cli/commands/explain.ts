@@ -11,10 +11,15 @@ import { renderTreeNotes, renderTreeText, treeNodeJson } from '../../history/ren
 import { timelineEntryJson, timelineEntryText } from '../../history/timeline-text.js';
 import { openStore, toJsonLine, userText } from '../../history/query-cli-args.js';
 import { formatTimeNs } from '../../time/format-time.js';
+import type { AssembledEvent } from '../../../adapters/auditd/reassemble.js';
+import { eventSubject } from '../../enrich/event-subject.js';
+import { withinHistory } from '../../history/history-span.js';
+import type { HistoryReader } from '../../history/history-store.js';
+import { atText, choosePidHost } from '../../history/resolve-host.js';
 import type { Command } from '../command.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { printableText } from '../printable-text.js';
-import { UsageError } from '../user-error.js';
+import { UsageError, UserError } from '../user-error.js';
 import { takeWaitOption, WAIT_USAGE } from '../wait-option.js';
 
 const USAGE = [
@@ -39,7 +44,8 @@ const USAGE = [
   '                    descendants, timeline} (siblings and descendants as `descendants --json` nodes)',
   WAIT_USAGE,
   '',
-  'Exit status: 0 explained; 1 no such event in INPUT; 2 wrong invocation.',
+  'Exit status: 0 explained; 1 no such event in INPUT, or an event without node= whose pid is on',
+  'several hosts of the history (pass --host NAME); 2 wrong invocation.',
   '',
   'examples:',
   '  proc-tree explain \'audit(1796280983.178:489816)\' /var/log/audit --db host1.db',
@@ -78,8 +84,10 @@ const command: Command = {
     try {
       const found = await findAuditEvent(await eventSearchInputs(inputs, store), id, values.host);
       const { enriched, context, severalHosts } = await store.read(async (reader) => {
-        const e = await enrichOne(reader, found, values.host);
-        const severalHosts = (await reader.hosts()).length > 1;
+        const hosts = await reader.hosts();
+        const e = await enrichOne(reader, found, values.host ?? (await hostOfNodeless(reader, hosts, found)));
+        // The unnamed host is named only when the history holds it beside others.
+        const severalHosts = hosts.length > 1 && (e.host !== '' || hosts.includes(''));
         const self = e.ancestry?.chain[0];
         if (self?.instanceId === undefined) return { enriched: e, context: undefined, severalHosts };
         const parentInstanceId = e.ancestry?.chain[1]?.instanceId;
@@ -97,6 +105,26 @@ const command: Command = {
     }
   },
 };
+
+/**
+ * The host of an event without node= on a history of several hosts, by the rule of the
+ * other query commands (resolve-host.ts): the one host that recorded its pid, or of those,
+ * the one whose history covers the event; several (or none) is a UserError naming them, the
+ * whole answer refused (exit 1), never a chain of a host picked silently. The same test
+ * enrich makes per event (enrich-events.ts), where it is said per event instead.
+ * Undefined: nothing to choose (one host, node= given, or no pid).
+ */
+async function hostOfNodeless(reader: HistoryReader, hosts: string[], event: AssembledEvent): Promise<string | undefined> {
+  const subject = eventSubject(event);
+  if (event.node !== undefined || hosts.length <= 1 || subject.pid === undefined) return undefined;
+  const time = { text: atText(subject.timeNs), aliveOn: (h: string) => withinHistory(reader, h, subject.timeNs) };
+  try {
+    return (await choosePidHost(reader, undefined, subject.pid, time)).host;
+  } catch (error) {
+    if (error instanceof UserError) throw new UserError(`event ${event.id} (logs without node=): ${error.message}`);
+    throw error;
+  }
+}
 
 const DEFAULT_WINDOW_S = 5;
 
