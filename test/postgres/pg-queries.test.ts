@@ -82,6 +82,16 @@ describe('queries on PostgreSQL answer as on SQLite', () => {
       await same(name, 'timeline', String(p.pid), '--json');
       await same(name, 'find', '--cmd', p.chain[0]!.comm, '--at', at);
     }
+    // At an audit event id (instances ending around it come from the lifetime ranges on both).
+    const forks = processSyscalls(scanAuditLogs(capture.logFiles).records).filter((x) => x.name === 'clone' || x.name === 'fork' || x.name === 'vfork' || x.name === 'clone3');
+    const fork = forks[Math.floor(forks.length / 2)];
+    if (fork) {
+      const ms = fork.rec.timeNs / 1_000_000n;
+      const id = `audit(${ms / 1000n}.${String(ms % 1000n).padStart(3, '0')}:${fork.rec.serial})`;
+      await same(name, 'tree', '--at', id);
+      await same(name, 'tree', String(fork.pid), '--at', id, '--json');
+      await same(name, 'ancestry', String(fork.pid), '--at', id);
+    }
     await same(name, 'find', '--user', 'root');
     await same(name, 'find', '--user', '0', '--from', seconds(capture.truth.startedAtNs), '--to', seconds(capture.truth.endedAtNs), '--json');
     await same(name, 'find', '--cmd', 'no-such-program-anywhere');

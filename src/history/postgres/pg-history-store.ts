@@ -281,7 +281,8 @@ class PgHistoryReader implements HistoryReader {
   async overlapping(host: string, fromNs: bigint, toNs: bigint): Promise<InstanceRow[]> {
     const h = this.names.hostIds.get(host);
     if (h === undefined) return [];
-    return this.insts(await this.all('SELECT * FROM instances WHERE host_id = @h AND start_ns <= @to AND (end_ns IS NULL OR end_ns >= @from) ORDER BY start_ns, id', { h, from: fromNs, to: toNs }));
+    // The lifetime index's ranges, as aliveAt: not a scan of the host's instances.
+    return this.insts(await this.all(`WITH ${liveIdsCte('>=')} SELECT i.* FROM live JOIN instances i ON i.host_id = @h AND i.id = live.id ORDER BY i.start_ns, i.id`, { h, from: fromNs, to: toNs }));
   }
 
   async instancesWithImage(host: string | undefined, match: ImageMatch): Promise<number[]> {
