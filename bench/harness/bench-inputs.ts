@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
 import { GENERATOR_VERSION, generateAuditLog } from '../generate-audit-log.js';
 import type { GeneratorOptions, GeneratorSummary } from '../generate-audit-log.js';
 
@@ -65,7 +65,13 @@ export async function realInput(dir: string, label: string): Promise<BenchInput 
   if (parts.length > 1) {
     file = join(dir, 'combined.log');
     const out = createWriteStream(file);
-    for (const part of parts) await pipeline(createReadStream(part), out, { end: false });
+    // Written by hand: pipeline(..., { end: false }) into one stream leaves its listeners on
+    // `out` per part (MaxListenersExceededWarning at the sixth part).
+    for (const part of parts) {
+      for await (const chunk of createReadStream(part, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+        if (!out.write(chunk)) await once(out, 'drain');
+      }
+    }
     await new Promise<void>((resolve) => out.end(resolve));
   }
   const recorded = join(dir, 'RECORDED.txt');
