@@ -47,7 +47,7 @@ describe('the unnamed host is written the same way in find output and in --host'
       const one = await sh(`find --db "${db}" --cmd 'sleep 0.2' --host ${cell}`);
       expect(one.stderr).toBe('');
       expect(one.code).toBe(0);
-      // One host: no HOST column, as many rows as the cell had.
+      // That host's rows only (still with their HOST column: the history holds two): as many rows as the cell had.
       expect(one.stdout.trimEnd().split('\n').length - 1).toBe(cells.filter((c) => c === cell).length);
     }
   });

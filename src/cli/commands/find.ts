@@ -27,6 +27,7 @@ const USAGE = [
   '                    "uncertain"?,"outsideHistory"?,"notes"?} (--at TIME outside the recorded history: "before"|"after")',
   '',
   '`~` before START: seen since (existed before its first record). CMD is the first matching image.',
+  'A history of several hosts: a HOST column first (\'\' for logs without node=), with --host too.',
   'Exit status: 0 when something matched, 1 when nothing did (also with --json), 2 for a bad invocation.',
   '',
   'examples:',
@@ -61,10 +62,11 @@ const command: Command = {
     if (values.host !== undefined) query.host = values.host;
     const store = await openStore(values.db);
     try {
-      const { found, outside } = await store.read(async (reader) => {
+      const { found, outside, severalHosts } = await store.read(async (reader) => {
+        const hosts = await reader.hosts();
         // A --host the history does not hold is a mistake to name, not "no matching process".
-        if (query.host !== undefined) checkHostKnown(query.host, await reader.hosts());
-        return { found: await findProcessesInSnapshot(reader, query), outside: await outsideNotes(reader, query) };
+        if (query.host !== undefined) checkHostKnown(query.host, hosts);
+        return { found: await findProcessesInSnapshot(reader, query), outside: await outsideNotes(reader, query), severalHosts: hosts.length > 1 };
       });
       if (values.json) {
         io.stdout.write(
@@ -97,7 +99,9 @@ const command: Command = {
         io.stderr.write(noMatchMessage(query) + uncertain);
         return 1;
       }
-      const multiHost = new Set(found.map((f) => f.host)).size > 1;
+      // A history of several hosts: every row names its host, even when the matches happen to
+      // be on one (a responder must not read them as the only host's, nor guess which).
+      const multiHost = severalHosts;
       const rows = [[...(multiHost ? ['HOST'] : []), 'PID', ' START', 'END', 'USER', 'CMD']];
       for (const f of found) {
         const m = f.matches[0];
