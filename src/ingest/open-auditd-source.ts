@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { openInputs } from '../sources/open-inputs.js';
 import { peekStream, skipBytes } from '../sources/peek-stream.js';
 
@@ -8,6 +9,7 @@ import { sameContentNote } from './same-content-note.js';
 import { firstAuditId, readFilePlaces } from '../sources/audit-ids-in-file.js';
 import { continuityProblem, streamContinuityProblem } from './resume-continuity.js';
 import { rangeOf } from './repeated-records.js';
+import { repeats } from './record-range.js';
 import type { RecordRange } from './record-range.js';
 import { newReadSource, type ReadSource } from './read-source.js';
 import { FULL_HEAD_BYTES, sha256, type SourceInfo, type SourceKey, type SourceRow } from './source-registry.js';
@@ -102,6 +104,14 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
       return;
     }
     if (input.compression === 'none' && input.size !== undefined && input.size < found.committedOffset) {
+      // Another source began with this file and read on past its end: stdin or a file that
+      // held a concatenation (`cat audit.log.2 audit.log.1 audit.log | proc-tree ingest -`,
+      // then the directory: audit.log.2 is the start of what `-` read). A repeat, not a shrink.
+      const within = resolve(found.path) === resolve(input.path) ? undefined : await prefixRefusal(session, input, input.size, found);
+      if (within !== undefined) {
+        refuse(session, input.path, within);
+        return;
+      }
       const note = `shorter than the ${found.committedOffset} bytes already ingested from it: not the same file any more?`;
       session.reports.push({ path: input.path, format: 'auditd', status: 'skipped', fromOffset: 0, bytes: 0, lines: 0, note });
       session.warn({ reason: 'input-shrank', detail: input.path });
@@ -151,6 +161,26 @@ async function checkPlainLog(session: IngestSession, input: PlannedInput, found:
   if (range === undefined) return {};
   const refusal = repeatRefusal(session, input.path, range, found?.id);
   return refusal === undefined ? { span: range } : { refusal };
+}
+
+/**
+ * The refusal of a plain log of `size` bytes whose head is that of `found`, another source
+ * that read more than `size` bytes, when its records (first and last audit ids) lie within
+ * what the history holds of `found`: it was ingested as the start of `found`. Undefined
+ * when its records are not `found`'s (the caller says it is shorter).
+ */
+async function prefixRefusal(session: IngestSession, input: PlannedInput, size: number, found: SourceRow): Promise<string | undefined> {
+  const known = session.registry.evidence(session.defaultHostId).find((s) => s.id === found.id)?.range;
+  const places = await readFilePlaces(input.path, size, { from: 0 });
+  const mine = rangeOf(places.first, places.last);
+  if (known === undefined || mine === undefined || !repeats(mine, known)) return undefined;
+  const from = found.path === '-' ? "stdin ('-')" : found.path;
+  return (
+    `${input.path} repeats records already ingested from ${from} (audit ids ${mine.first.rec}..${mine.last.rec}): ` +
+    `it is the start of what was read from there (the same first ${found.headBytes} bytes; ${size} of its ${found.committedOffset} bytes), ` +
+    `as when rotated logs are ingested joined (cat audit.log.N ... audit.log | proc-tree ingest -); not ingested again: ` +
+    `the history holds its records already (to look at it apart, ingest it into another --db)`
+  );
 }
 
 /** The refusal of an input recognised by its head as `found` that does not continue it. */

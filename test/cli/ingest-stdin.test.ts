@@ -4,7 +4,8 @@
  * and `--source-name PATH` records the log under its own name instead, so explain without
  * INPUT reads it as if it had been ingested by path. Real capture: samples/auditd/net-files-login.
  */
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -87,3 +88,51 @@ describe('ingest from stdin', () => {
     }
   });
 });
+
+describe('a rotated set ingested joined (stdin or one file), then its directory', () => {
+  // The review: `cat audit.log.2 audit.log.1 audit.log | proc-tree ingest -`, then the
+  // directory: audit.log.2 (the start of what stdin held, the same first 4096 bytes) was
+  // said to be "shorter than ... not the same file any more?", and alone it gave exit 1
+  // "nothing ingested ... not an audit log?". It repeats what stdin read: refused as a
+  // repeat (exit 3), saying so and that the history holds its records.
+  for (const name of ['rotation', 'busy-machine-rotation']) {
+    const capture = listAuditdCaptures().find((c) => c.meta.name === name)!;
+    // Oldest first, as the rotation numbers say (audit.log.2, audit.log.1, audit.log).
+    const files = [...capture.logFiles].sort((a, b) => generation(b) - generation(a));
+    const first = files[0]!;
+
+    it(`${name}: the oldest log is named as the start of what was read joined, exit 3, nothing stored twice`, async () => {
+      expect(files.length).toBeGreaterThan(2);
+      const joined = join(dir, `${name}-joined.log`);
+      writeFileSync(joined, Buffer.concat(files.map((f) => readFileSync(f))));
+      for (const [how, from] of [['stdin', "stdin \\('-'\\)"], ['file', escapeRe(joined)]] as const) {
+        const db = join(dir, `${name}-${how}.db`);
+        const once = how === 'stdin' ? await withStdin(joined, 'ingest', '--db', db, '-') : await cliInProcess('ingest', '--db', db, joined);
+        expect(once.code).toBe(0);
+        const before = counts(db);
+        for (const args of [[first], [capture.logDir]]) {
+          const r = await cliInProcess('ingest', '--db', db, ...args);
+          expect(r.code, `${how} ${args}`).toBe(3);
+          expect(r.err).not.toMatch(/not the same file any more|nothing ingested/);
+          const line = r.err.split('\n').find((l) => l.includes(`${first} [auditd] skipped`));
+          expect(line).toMatch(new RegExp(`repeats records already ingested from ${from} \\(audit ids [\\d.:]+\\): it is the start of what was read from there \\(the same first 4096 bytes; ${statSync(first).size} of its ${statSync(joined).size} bytes\\).*not ingested again: the history holds its records already`));
+          expect(counts(db)).toEqual(before);
+        }
+      }
+    });
+  }
+});
+
+/** N of audit.log.N (0 for audit.log). */
+const generation = (file: string): number => Number(/\.(\d+)$/.exec(file)?.[1] ?? 0);
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Rows per table of a history file: what a refused input must leave as it was. */
+function counts(db: string): Record<string, number> {
+  const h = new Database(db, { readonly: true });
+  try {
+    return Object.fromEntries(['instances', 'parents', 'images', 'sources'].map((t) => [t, (h.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
+  } finally {
+    h.close();
+  }
+}
