@@ -1,5 +1,7 @@
 import type { HistoryRecordsReader } from './history-records.js';
+import { checkDbArg } from './check-db-arg.js';
 import { openHistoryDb } from './open-history-db.js';
+import { locateHistory } from './open-history-store.js';
 import { SqliteHistoryRecords } from './sqlite-history-records.js';
 
 export interface OpenedHistoryRecords {
@@ -9,12 +11,21 @@ export interface OpenedHistoryRecords {
    * ingest commits still describes one moment of the database.
    */
   read<T>(fn: (reader: HistoryRecordsReader) => Promise<T>): Promise<T>;
-  close(): void;
+  close(): Promise<void>;
 }
 
-/** Opens a history file read-only for bulk reads (a missing or foreign file is a UserError). */
-export function openHistoryRecords(path: string): OpenedHistoryRecords {
-  const db = openHistoryDb(path, { readonly: true });
+/**
+ * Opens the history named by `spec` (the --db argument: a file or a postgres:// URL; else
+ * PROC_TREE_DB, PG*, ./proc-tree.db, as every query) read-only for bulk reads. A missing or
+ * foreign database, or a server that cannot be reached, is a UserError.
+ */
+export async function openHistoryRecords(spec: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<OpenedHistoryRecords> {
+  const where = locateHistory(spec, env);
+  if (where.backend === 'postgres') {
+    const { openPgHistoryRecords } = await import('./postgres/pg-history-records.js');
+    return openPgHistoryRecords(where.url, env);
+  }
+  const db = openHistoryDb(checkDbArg(where.path), { readonly: true });
   const reader = new SqliteHistoryRecords(db);
   return {
     reader,
@@ -26,6 +37,8 @@ export function openHistoryRecords(path: string): OpenedHistoryRecords {
         db.prepare('COMMIT').run();
       }
     },
-    close: () => db.close(),
+    close: async () => {
+      db.close();
+    },
   };
 }

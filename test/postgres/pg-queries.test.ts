@@ -4,7 +4,7 @@
  * (stdout, stderr, exit status), errors included. Ancestry on PostgreSQL is also compared
  * with /proc at every settled probe, through the store itself.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import type { HistoryStore } from '../../src/history/history-store.js';
 import { openHistoryStore } from '../../src/history/open-history-store.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { cliInProcess } from '../cli/cli-in-process.js';
+import { runCli } from '../cli/cli-runner.js';
 import { processSyscalls, scanAuditLogs } from '../support/audit-records.js';
 import { freshDatabase, type TestDatabase } from '../support/postgres-database.js';
 import { askAncestry, knowable, mismatch, settledAmong } from '../support/probe-truth.js';
@@ -92,6 +93,10 @@ describe('queries on PostgreSQL answer as on SQLite', () => {
       await same(name, 'tree', String(fork.pid), '--at', id, '--json');
       await same(name, 'ancestry', String(fork.pid), '--at', id);
     }
+    // The timeline exports read the history in bulk (the records reader): the same bytes.
+    const window = ['--from', seconds(capture.truth.startedAtNs), '--to', seconds(capture.truth.endedAtNs)];
+    for (const format of ['ecs', 'timesketch', 'csv']) expect((await same(name, 'export', '--format', format)).out.length).toBeGreaterThan(0);
+    await same(name, 'export', '--format', 'ecs', ...window);
     await same(name, 'find', '--user', 'root');
     await same(name, 'find', '--user', '0', '--from', seconds(capture.truth.startedAtNs), '--to', seconds(capture.truth.endedAtNs), '--json');
     await same(name, 'find', '--cmd', 'no-such-program-anywhere');
@@ -103,6 +108,21 @@ describe('queries on PostgreSQL answer as on SQLite', () => {
     await same(name, 'timeline', '4000000');
     await same(name, 'tree', '--at', at, '--host', 'no-such-host');
   }, 60_000);
+});
+
+describe('the CLI on PostgreSQL, as a process', () => {
+  it('report and export print no driver warning (lookups asked at once are queued on the connection)', async () => {
+    const c = captures.find((x) => x.meta.name === 'daemon-double-fork') ?? captures[0]!;
+    const p = c.truth.probes.at(-1)!;
+    const h = histories.get(c.meta.name)!;
+    const page = join(dir, 'report.html');
+    const report = await runCli(['report', String(p.pid), '--at', seconds(p.atNs), '--db', h.pg, '-o', page]);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stderr).toBe(`report written to ${page} (${statSync(page).size} bytes)\n`);
+    const exported = await runCli(['export', '--format', 'ecs', '--db', h.pg]);
+    expect(exported.code).toBe(0);
+    expect(exported.stderr).toMatch(/^exported \d+ record\(s\)\n$/);
+  });
 });
 
 describe('ancestry on PostgreSQL matches /proc', () => {

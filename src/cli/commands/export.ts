@@ -10,11 +10,10 @@ import { LineWriter } from '../../output/line-writer.js';
 import { toTimesketch } from '../../output/timesketch-record.js';
 import type { Command } from '../command.js';
 import { UsageError, UserError } from '../user-error.js';
-import { checkDbArg } from '../../history/check-db-arg.js';
 import { checkHostKnown } from '../../history/resolve-host.js';
 
 const USAGE = [
-  'usage: proc-tree export --format ecs|timesketch|csv [--db FILE] [--host NAME] [--from T1] [--to T2] [-o FILE]',
+  'usage: proc-tree export --format ecs|timesketch|csv [--db FILE|URL] [--host NAME] [--from T1] [--to T2] [-o FILE]',
   '',
   'The process history as a timeline, ordered by time: one record per fork, exec, reparenting,',
   'credential or name change and exit (and "seen" for a process that existed before its first',
@@ -23,7 +22,7 @@ const USAGE = [
   '  --format ecs         NDJSON, Elastic Common Schema 9.x (Elasticsearch _bulk, Filebeat ndjson input)',
   '  --format timesketch  JSONL with message, datetime, timestamp_desc (timesketch_importer)',
   '  --format csv         a header row, then one row per record (RFC 4180)',
-  '  --db FILE            history database (default ./proc-tree.db)',
+  '  --db FILE|URL        history: a SQLite file or postgres:// URL (default: PROC_TREE_DB, PG*, ./proc-tree.db)',
   '  --host NAME          only that host (default: every host, merged by time)',
   '  --from T1 --to T2    only records within [T1, T2] (TIME: epoch seconds or ISO-8601 with a zone)',
   '  -o, --output FILE    write there instead of stdout',
@@ -79,7 +78,7 @@ const command: Command = {
     const toNs = optionalTime(values.to as string | undefined);
     if (fromNs !== undefined && toNs !== undefined && fromNs > toNs) throw new UsageError('--from must not be after --to');
     const window: TimeWindow = { ...(fromNs !== undefined ? { fromNs } : {}), ...(toNs !== undefined ? { toNs } : {}) };
-    const history = openHistoryRecords(checkDbArg(values.db));
+    const history = await openHistoryRecords(values.db as string | undefined);
     try {
       const hosts = await history.reader.hosts();
       if (values.host !== undefined) checkHostKnown(values.host, hosts);
@@ -105,7 +104,7 @@ const command: Command = {
       io.stderr.write(`exported ${count} record(s)${file !== undefined ? ` to ${file}` : ''}\n`);
       return 0;
     } finally {
-      history.close();
+      await history.close();
     }
   },
 };

@@ -1,14 +1,14 @@
-import { connectPg } from './pg-connect.js';
-import pg from 'pg';
+import { connectPg, pgConfig, pgWhere } from './pg-connect.js';
+import { HistoryNames } from './pg-history-names.js';
+import { PgQueryQueue } from './pg-query-queue.js';
 import type { ChainRow, HistoryReader, HistoryStore, ImageMatch } from '../history-store.js';
 import { LAST_RECORD_STATE_KEY, type ImageRow, type InstanceRow, type LossRow, type ParentRow } from '../history-types.js';
 import { toChainRow, toImage, toInstance, toLoss, toParent } from '../row-mappers.js';
 import { hostOfId } from './pg-id-ranges.js';
 import { checkReadableSchema } from './pg-schema.js';
-import { redactUrl } from './pg-url.js';
 
 type Raw = Record<string, unknown>;
-type Params = Record<string, number | bigint | string>;
+export type Params = Record<string, number | bigint | string>;
 
 /**
  * Opens a PostgreSQL history for queries: `url` (postgres://...), or '' for the PG*
@@ -16,24 +16,13 @@ type Params = Record<string, number | bigint | string>;
  * that is not a proc-tree history, is a UserError.
  */
 export async function openPgHistoryStore(url: string, env: NodeJS.ProcessEnv = process.env): Promise<HistoryStore> {
-  const where = url === '' ? 'the PostgreSQL database of the PG* environment' : redactUrl(url);
-  return connectPg(url === '' ? fromEnv(env) : { connectionString: url }, where, async (client) => {
+  const where = pgWhere(url);
+  return connectPg(pgConfig(url, env), where, async (client) => {
     await checkReadableSchema(client, where);
     const names = await HistoryNames.load(client);
-    return new PgHistoryStore(client, new PgHistoryReader(client, names));
+    const queue = new PgQueryQueue(client);
+    return new PgHistoryStore(queue, new PgHistoryReader(queue, names));
   });
-}
-
-/** The PG* variables of `env` as `pg` settings (`pg` itself reads only process.env). */
-function fromEnv(env: NodeJS.ProcessEnv): pg.ClientConfig {
-  const set = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
-  const config: pg.ClientConfig = {};
-  if (set(env.PGHOST)) config.host = env.PGHOST;
-  if (set(env.PGPORT)) config.port = Number(env.PGPORT);
-  if (set(env.PGUSER)) config.user = env.PGUSER;
-  if (set(env.PGPASSWORD)) config.password = env.PGPASSWORD;
-  if (set(env.PGDATABASE)) config.database = env.PGDATABASE;
-  return config;
 }
 
 /**
@@ -46,54 +35,22 @@ class PgHistoryStore implements HistoryStore {
   private opened: Promise<unknown> | undefined;
 
   constructor(
-    private readonly client: pg.Client,
+    private readonly queue: PgQueryQueue,
     private readonly reader: PgHistoryReader,
   ) {}
 
   async read<T>(fn: (reader: HistoryReader) => Promise<T>): Promise<T> {
-    if (this.active++ === 0) this.opened = this.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    if (this.active++ === 0) this.opened = this.queue.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     try {
       await this.opened;
       return await fn(this.reader);
     } finally {
-      if (--this.active === 0) await this.client.query('COMMIT').catch(() => undefined);
+      if (--this.active === 0) await this.queue.query('COMMIT').catch(() => undefined);
     }
   }
 
   async close(): Promise<void> {
-    await this.client.end().catch(() => undefined);
-  }
-}
-
-/** Host and source names, read once at open (as the SQLite store does). */
-class HistoryNames {
-  constructor(
-    readonly hostIds: Map<string, number>,
-    readonly hostNames: Map<number, string>,
-    readonly hostsWithData: string[],
-    readonly files: Map<number, string>,
-  ) {}
-
-  static async load(client: pg.Client): Promise<HistoryNames> {
-    const { rows } = await client.query(`SELECT 'h' AS t, id, name,
-        EXISTS (SELECT 1 FROM instances i WHERE i.host_id = hosts.id) AS used FROM hosts
-      UNION ALL SELECT 's', id, path, false FROM sources`);
-    const hostIds = new Map<string, number>();
-    const hostNames = new Map<number, string>();
-    const used: string[] = [];
-    const files = new Map<number, string>();
-    for (const r of rows as { t: string; id: string | number; name: string; used: boolean }[]) {
-      if (r.t === 's') {
-        files.set(Number(r.id), r.name);
-        continue;
-      }
-      hostIds.set(r.name, Number(r.id));
-      hostNames.set(Number(r.id), r.name);
-      if (r.used) used.push(r.name);
-    }
-    // Byte order, as SQLite's ORDER BY name (not the server's collation).
-    used.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return new HistoryNames(hostIds, hostNames, used, files);
+    await this.queue.client.end().catch(() => undefined);
   }
 }
 
@@ -101,7 +58,7 @@ class HistoryNames {
  * `sql` with named parameters (@name) as `pg` positional ones ($n), each cast to its type:
  * an untyped parameter in a CTE's first row would be text.
  */
-function named(sql: string, params: Params): { text: string; values: unknown[] } {
+export function named(sql: string, params: Params): { text: string; values: unknown[] } {
   const order = new Map<string, number>();
   const values: unknown[] = [];
   const text = sql.replace(/@(\w+)/g, (_, name: string) => {
@@ -127,18 +84,18 @@ class PgHistoryReader implements HistoryReader {
   private readonly fileOf = (id: number): string | undefined => this.names.files.get(id);
 
   constructor(
-    private readonly client: pg.Client,
+    private readonly queue: PgQueryQueue,
     private readonly names: HistoryNames,
   ) {}
 
   private async all(sql: string, params: Params): Promise<Raw[]> {
     const q = named(sql, params);
-    return (await this.client.query(q.text, q.values)).rows as Raw[];
+    return (await this.queue.query({ text: q.text, values: q.values })).rows as Raw[];
   }
 
   private async arrays(sql: string, params: Params): Promise<unknown[][]> {
     const q = named(sql, params);
-    return (await this.client.query({ text: q.text, values: q.values, rowMode: 'array' })).rows as unknown[][];
+    return (await this.queue.arrays({ text: q.text, values: q.values })).rows as unknown[][];
   }
 
   private inst(r: Raw | undefined): InstanceRow | undefined {
@@ -447,7 +404,7 @@ const IDS_PER_STATEMENT = 1000;
  * 10^13 ms is beyond bigint: clamped to the largest one (no lifetime is longer).
  */
 const INT64_MAX = 2n ** 63n - 1n;
-const LIFETIME_SPANS = Array.from({ length: 13 }, (_, i) => {
+export const LIFETIME_SPANS = Array.from({ length: 13 }, (_, i) => {
   const span = 10n ** BigInt(i + 1) * 1_000_000n;
   return { k: i + 1, span: span > INT64_MAX ? INT64_MAX : span };
 });
