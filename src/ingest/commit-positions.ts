@@ -1,6 +1,8 @@
 import type { ReadPosition } from './position-ring.js';
 import type { ReadSource } from './read-source.js';
+import type { SourceEvidence } from './source-evidence.js';
 import type { SourceRegistry } from './source-registry.js';
+import { recordsKey } from './source-records.js';
 
 /**
  * Records in the registry where a re-run starts reading each source, given the run's
@@ -12,13 +14,21 @@ import type { SourceRegistry } from './source-registry.js';
  * complete, when it was finished and the resume point is its end. A followed log never
  * commits `final`: its end is not final. Call inside the transaction holding the rows.
  */
-export function commitPositions(registry: SourceRegistry, sources: readonly ReadSource[], resume: ReadPosition, final: boolean, nowNs: bigint): void {
+export function commitPositions(
+  registry: SourceRegistry,
+  sources: readonly ReadSource[],
+  resume: ReadPosition,
+  final: boolean,
+  nowNs: bigint,
+  recordsOf: (src: number) => SourceEvidence | undefined,
+): void {
   for (const s of sources) {
-    if (s.ord < resume.ord) commitIfChanged(registry, s, s.consumedOffset, s.consumedLine, s.finished, nowNs);
+    const records = recordsOf(s.id);
+    if (s.ord < resume.ord) commitIfChanged(registry, s, s.consumedOffset, s.consumedLine, s.finished, nowNs, records);
     else if (s.ord === resume.ord) {
       const complete = final && s.finished && resume.offset >= s.consumedOffset;
-      commitIfChanged(registry, s, resume.offset, resume.line, complete, nowNs);
-    } else commitIfChanged(registry, s, s.startOffset, s.startLine, false, nowNs);
+      commitIfChanged(registry, s, resume.offset, resume.line, complete, nowNs, records);
+    } else commitIfChanged(registry, s, s.startOffset, s.startLine, false, nowNs, records);
   }
 }
 
@@ -27,8 +37,9 @@ export function commitPositions(registry: SourceRegistry, sources: readonly Read
  * rewriting every source at every commit made a zip of many entries quadratic (sources x
  * commits). Its last_ingest_ns then stays at that earlier commit of the same run.
  */
-function commitIfChanged(registry: SourceRegistry, s: ReadSource, offset: number, line: number | undefined, complete: boolean, nowNs: bigint): void {
+function commitIfChanged(registry: SourceRegistry, s: ReadSource, offset: number, line: number | undefined, complete: boolean, nowNs: bigint, records: SourceEvidence | undefined): void {
   const c = s.committed;
+  const held = recordsKey(records);
   if (
     c !== undefined &&
     c.offset === offset &&
@@ -38,10 +49,11 @@ function commitIfChanged(registry: SourceRegistry, s: ReadSource, offset: number
     c.headBytes === s.key.headBytes &&
     c.size === s.info.size &&
     c.dev === s.info.dev &&
-    c.inode === s.info.inode
+    c.inode === s.info.inode &&
+    c.records === held
   ) {
     return;
   }
-  registry.commit(s.id, offset, line, complete, s.key, s.info, nowNs);
-  s.committed = { offset, line, complete, headSha256: s.key.headSha256, headBytes: s.key.headBytes, size: s.info.size, dev: s.info.dev, inode: s.info.inode };
+  registry.commit(s.id, offset, line, complete, s.key, s.info, nowNs, records);
+  s.committed = { offset, line, complete, headSha256: s.key.headSha256, headBytes: s.key.headBytes, size: s.info.size, dev: s.info.dev, inode: s.info.inode, records: held };
 }

@@ -11,6 +11,8 @@ import type { IngestTarget } from './ingest-target.js';
 import type { SourceRegistry } from './source-registry.js';
 import { SkippedRecords } from './skipped-records.js';
 import { RecordRanges } from './repeated-records.js';
+import { auditPoint } from './record-range.js';
+import { SourceRecords } from './source-records.js';
 
 /** Where the resume guard of auditd ingests is kept: plain ingest and --follow share it. */
 export const GUARD_KEY = 'ingest.auditd.guard';
@@ -39,6 +41,8 @@ export class IngestSession {
   readonly detectLoss: boolean;
   private guardState: ResumeGuard | undefined;
   private rangesState: RecordRanges | undefined;
+  /** What each source holds, as its row records it (source-records.ts). */
+  readonly records: SourceRecords;
   private readonly events: Record<string, number> = {};
   private readonly skipped = new SkippedRecords();
   private commits = 0;
@@ -54,6 +58,7 @@ export class IngestSession {
     this.registry = history.registry;
     this.defaultHostId = history.writer.hostId(options.host ?? '');
     this.detectLoss = options.detectLoss !== false;
+    this.records = new SourceRecords(() => this.registry.evidence(this.defaultHostId));
   }
 
   /** The resume guard, read from the database when first needed (connector-only runs never touch it). */
@@ -83,9 +88,14 @@ export class IngestSession {
       this.missingEvents += e.count ?? 0;
     }
     const guard = this.guard;
-    const src = e.evidence === undefined ? undefined : this.sources.idOf(e.evidence.file);
-    if (src !== undefined && e.evidence?.id !== undefined) this.rangesState?.widenById(src, e.evidence.file, e.evidence.id);
-    if (!guard.isStored(e, src, this.sources.ordOf)) this.store(e);
+    const ev = e.evidence;
+    const src = ev === undefined ? undefined : this.sources.idOf(ev.file);
+    const p = src === undefined || ev?.id === undefined ? undefined : auditPoint(ev.id);
+    if (p !== undefined) this.rangesState?.widen(src!, ev!.file, p);
+    const storedNow = !guard.isStored(e, src, this.sources.ordOf);
+    if (storedNow) this.store(e);
+    // A loss's id is the gap's, not a record's.
+    if (p !== undefined && e.kind !== 'loss') this.records.see(src!, ev!.file, p, ev!.offset, storedNow);
     guard.record(e, src);
   };
 
@@ -107,7 +117,7 @@ export class IngestSession {
   async commit(resume: ReadPosition, pending: ReadPosition, final: boolean): Promise<void> {
     const all = this.sources.all;
     if (all.length === 0) return;
-    commitPositions(this.registry, all, resume, final, this.nowNs);
+    commitPositions(this.registry, all, resume, final, this.nowNs, (src) => this.records.of(src));
     const at = (p: ReadPosition) => ({ src: all[p.ord]!.id, off: p.offset });
     this.history.writer.setState(GUARD_KEY, JSON.stringify(this.guard.checkpoint(at(resume), at(pending), this.sources.ordOf)));
     await this.commitRows();

@@ -31,6 +31,8 @@ export interface ReadSource {
     size: number | undefined;
     dev: number | undefined;
     inode: number | undefined;
+    /** recordsKey (source-records.ts) of what it holds. */
+    records: string;
   };
   report: InputReport;
 }

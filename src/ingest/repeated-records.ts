@@ -43,12 +43,6 @@ export class RecordRanges {
     if (k === undefined) this.bySource.set(src, { path, range: widen(undefined, p) });
     else widen(k.range, p);
   }
-
-  /** widen() for an event's audit id (`T:SERIAL`), ignoring ids that are not. */
-  widenById(src: number, path: string, rec: string): void {
-    const p = auditPoint(rec);
-    if (p !== undefined) this.widen(src, path, p);
-  }
 }
 
 /** A span from the first and last audit ids found (either may be missing). */

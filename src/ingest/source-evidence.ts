@@ -1,47 +1,43 @@
 import { auditPoint, widen, type RecordRange } from './record-range.js';
 
 /**
- * What the history holds of one source: the audit ids its stored evidence spans, and the
- * record its last stored evidence cites (audit id + byte offset). A resumed input must still
- * hold that record at that offset (resume-continuity.ts); another input must not repeat the
- * span (repeated-records.ts).
+ * What the history holds of one source: the audit ids its records span, and the record
+ * cited from its highest byte offset (audit id + offset). A resumed input must still hold
+ * that record at that offset (resume-continuity.ts); another input must not repeat the span
+ * (repeated-records.ts). Kept in the source's own row (schema/004-source-records.sql), so
+ * reading it costs a row per source, not a scan of every stored row.
  */
 export interface SourceEvidence {
   id: number;
   path: string;
   range?: RecordRange;
   last?: { rec: string; off: number };
+  /** Process events stored from it (undefined: ingested before they were counted). */
+  count?: number;
 }
 
-/** A row of the first/last evidence queries: source id, byte offset, audit id. */
-export interface EvidenceRow {
-  src: unknown;
-  off: unknown;
-  rec: unknown;
+/** The record columns of a `sources` row (schema/004-source-records.sql). */
+export interface SourceRecordColumns {
+  first_rec?: unknown;
+  last_rec?: unknown;
+  tail_rec?: unknown;
+  tail_off?: unknown;
+  record_count?: unknown;
 }
 
-/**
- * Evidence rows of every table that cites a record (instances' starts and ends, parents,
- * images), as (src, off, rec). Losses are left out: their id is the gap's, not a record's.
- */
-export const EVIDENCE_ROWS = `
-  SELECT start_src AS src, start_off AS off, start_rec AS rec FROM instances WHERE start_rec IS NOT NULL AND HOST
-  UNION ALL SELECT end_src, end_off, end_rec FROM instances WHERE end_rec IS NOT NULL AND HOST
-  UNION ALL SELECT src, off, rec FROM parents WHERE rec IS NOT NULL AND HOST
-  UNION ALL SELECT src, off, rec FROM images WHERE rec IS NOT NULL AND HOST`;
-
-/** Joins the first-by-offset and last-by-offset evidence rows of each source to its path. */
-export function sourceEvidence(paths: ReadonlyMap<number, string>, firsts: readonly EvidenceRow[], lasts: readonly EvidenceRow[]): SourceEvidence[] {
-  const out = new Map<number, SourceEvidence>();
-  for (const [id, path] of paths) out.set(id, { id, path });
-  for (const [rows, isLast] of [[firsts, false], [lasts, true]] as const) {
-    for (const r of rows) {
-      const s = out.get(Number(r.src));
-      const p = auditPoint(String(r.rec));
-      if (s === undefined || p === undefined) continue;
-      s.range = widen(s.range, p);
-      if (isLast) s.last = { rec: p.rec, off: Number(r.off) };
-    }
+/** A source's evidence from its row's record columns. */
+export function evidenceOfRow(id: number, path: string, r: SourceRecordColumns): SourceEvidence {
+  const out: SourceEvidence = { id, path };
+  for (const v of [r.first_rec, r.last_rec]) {
+    const p = typeof v === 'string' ? auditPoint(v) : undefined;
+    if (p !== undefined) out.range = widen(out.range, p);
   }
-  return [...out.values()];
+  if (typeof r.tail_rec === 'string' && r.tail_off !== null && r.tail_off !== undefined) out.last = { rec: r.tail_rec, off: Number(r.tail_off) };
+  if (r.record_count !== null && r.record_count !== undefined) out.count = Number(r.record_count);
+  return out;
+}
+
+/** The record columns' values for a source's evidence, in column order (first_rec, last_rec, tail_rec, tail_off, record_count). */
+export function recordColumnValues(e: SourceEvidence | undefined): [string | null, string | null, string | null, number | null, number | null] {
+  return [e?.range?.first.rec ?? null, e?.range?.last.rec ?? null, e?.last?.rec ?? null, e?.last?.off ?? null, e?.count ?? null];
 }

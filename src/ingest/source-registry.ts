@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SqliteDatabase } from '../history/open-history-db.js';
 import type BetterSqlite3 from 'better-sqlite3';
-import { EVIDENCE_ROWS, sourceEvidence, type EvidenceRow, type SourceEvidence } from './source-evidence.js';
+import { evidenceOfRow, recordColumnValues, type SourceEvidence } from './source-evidence.js';
 
 /**
  * Which inputs were ingested before, and how far. A source is recognised by the hash of
@@ -48,9 +48,13 @@ export const FULL_HEAD_BYTES = 4096;
 export interface SourceRegistry {
   find(key: SourceKey): SourceRow | undefined;
   create(key: SourceKey, info: SourceInfo, nowNs: bigint): SourceRow;
-  /** Where the source stands; call inside the transaction that holds its data. */
-  commit(id: number, offset: number, line: number | undefined, complete: boolean, key: SourceKey, info: SourceInfo, nowNs: bigint): void;
-  /** What the history held of the host's sources when this run began (read once, then kept). */
+  /**
+   * Where the source stands, and what it holds (`records`: its span, last record and event
+   * count; undefined for a source without audit records); call inside the transaction that
+   * holds its data.
+   */
+  commit(id: number, offset: number, line: number | undefined, complete: boolean, key: SourceKey, info: SourceInfo, nowNs: bigint, records: SourceEvidence | undefined): void;
+  /** What the history held of the host's sources when this run began (read once, then kept; one row per source, no scan). */
   evidence(hostId: number): SourceEvidence[];
 }
 
@@ -89,8 +93,8 @@ export class SqliteSourceRegistry implements SourceRegistry {
     const id = Number(
       this
         .prepared(
-          `INSERT INTO sources(host_id, format, path, dev, inode, size, head_sha256, head_bytes, first_ingest_ns, last_ingest_ns)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO sources(host_id, format, path, dev, inode, size, head_sha256, head_bytes, first_ingest_ns, last_ingest_ns, record_count)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
         )
         .run(key.hostId, key.format, info.path, info.dev ?? null, info.inode ?? null, info.size ?? null, key.headSha256, key.headBytes, nowNs, nowNs)
         .lastInsertRowid,
@@ -99,24 +103,21 @@ export class SqliteSourceRegistry implements SourceRegistry {
   }
 
   /** Where the source stands; call inside the transaction that holds its data. */
-  commit(id: number, offset: number, line: number | undefined, complete: boolean, key: SourceKey, info: SourceInfo, nowNs: bigint): void {
+  commit(id: number, offset: number, line: number | undefined, complete: boolean, key: SourceKey, info: SourceInfo, nowNs: bigint, records: SourceEvidence | undefined): void {
     this
       .prepared(
-        `UPDATE sources SET committed_offset = ?, committed_line = ?, complete = ?, head_sha256 = ?, head_bytes = ?, size = ?, dev = ?, inode = ?, last_ingest_ns = ?
+        `UPDATE sources SET committed_offset = ?, committed_line = ?, complete = ?, head_sha256 = ?, head_bytes = ?, size = ?, dev = ?, inode = ?, last_ingest_ns = ?,
+           first_rec = ?, last_rec = ?, tail_rec = ?, tail_off = ?, record_count = ?
          WHERE id = ?`,
       )
-      .run(offset, line ?? null, complete ? 1 : 0, key.headSha256, key.headBytes, info.size ?? null, info.dev ?? null, info.inode ?? null, nowNs, id);
+      .run(offset, line ?? null, complete ? 1 : 0, key.headSha256, key.headBytes, info.size ?? null, info.dev ?? null, info.inode ?? null, nowNs, ...recordColumnValues(records), id);
   }
 
   evidence(hostId: number): SourceEvidence[] {
     let known = this.evidenceOf.get(hostId);
     if (known !== undefined) return known;
-    const rows = this.db.prepare('SELECT id, path FROM sources WHERE host_id = ?').all(hostId) as { id: number; path: string }[];
-    const paths = new Map(rows.map((r) => [Number(r.id), String(r.path)]));
-    // One pass per table; SQLite takes rec from the row holding MIN/MAX(off) (bare columns).
-    const ev = EVIDENCE_ROWS.replaceAll(' AND HOST', '');
-    const ends = (agg: 'MIN' | 'MAX') => (paths.size === 0 ? [] : (this.db.prepare(`SELECT src, ${agg}(off) AS off, rec FROM (${ev}) GROUP BY src`).all() as EvidenceRow[]));
-    known = sourceEvidence(paths, ends('MIN'), ends('MAX'));
+    const rows = this.db.prepare('SELECT id, path, first_rec, last_rec, tail_rec, tail_off, record_count FROM sources WHERE host_id = ?').all(hostId) as Record<string, unknown>[];
+    known = rows.map((r) => evidenceOfRow(Number(r.id), String(r.path), r));
     this.evidenceOf.set(hostId, known);
     return known;
   }

@@ -8,6 +8,8 @@ import { canonicalDump } from '../ingest/canonical-dump.js';
 import { freshDatabase, type TestDatabase } from '../support/postgres-database.js';
 import { repoRoot } from '../support/truth.js';
 import { pgCanonicalDump } from './pg-canonical-dump.js';
+import Database from 'better-sqlite3';
+import { openHistoryDb } from '../../src/history/open-history-db.js';
 
 // test/ingest/repeated-inputs.test.ts on PostgreSQL: its registry reads the stored evidence
 // of each source with its own SQL (pg-source-registry.ts), the checks are shared.
@@ -39,5 +41,43 @@ describe('ingest into PostgreSQL refuses what SQLite refuses', () => {
     expect(m.code).toBe(EXIT_INCOMPLETE);
     expect(lastLine(m.err)).toMatch(/moved\.log starts like .*audit\.log\.2 .*does not continue it: the record audit\(/);
     expect(await pgCanonicalDump(db.url)).toEqual(canonicalDump(sqlite));
+  });
+
+  it("each source's row records its span, last record and events as SQLite's does; a history from before the columns is filled once and still refuses a concatenation", async () => {
+    const db = await freshDatabase('records');
+    databases.push(db);
+    const sqlite = join(dir, 'records.db');
+    expect((await cliInProcess('ingest', '--db', sqlite, LOGS)).code).toBe(0);
+    expect((await cliInProcess('ingest', '--db', db.url, LOGS)).code).toBe(0);
+    const columns = 'path, first_rec, last_rec, tail_rec, tail_off, record_count';
+    const h = new Database(sqlite, { readonly: true });
+    const fromSqlite = h.prepare(`SELECT ${columns} FROM sources ORDER BY path`).all();
+    h.close();
+    const client = await db.connect();
+    try {
+      const pgRows = async () => (await client.query(`SELECT ${columns} FROM sources ORDER BY path`)).rows.map((r) => ({ ...r, tail_off: Number(r.tail_off), record_count: r.record_count === null ? null : Number(r.record_count) }));
+      expect(await pgRows()).toEqual(fromSqlite);
+      // As the version before left it: no record columns, schema version 1.
+      await client.query('ALTER TABLE sources DROP COLUMN first_rec, DROP COLUMN last_rec, DROP COLUMN tail_rec, DROP COLUMN tail_off, DROP COLUMN record_count');
+      await client.query('DELETE FROM proc_tree_schema WHERE version > 1');
+      const all = join(dir, 'records-all.log');
+      writeFileSync(all, Buffer.concat(['audit.log.2', 'audit.log.1', 'audit.log'].map((f) => readFileSync(join(LOGS, f)))));
+      const r = await cliInProcess('ingest', '--db', db.url, all);
+      expect(r.code).toBe(EXIT_INCOMPLETE);
+      expect(lastLine(r.err)).toMatch(new RegExp(`^proc-tree ingest: ${all} repeats records already ingested from ${join(LOGS, 'audit.log.1')} `));
+      // Filled from the stored evidence (its records at the lowest and highest offset), as SQLite's migration fills.
+      const legacy = new Database(sqlite);
+      for (const c of ['first_rec', 'last_rec', 'tail_rec', 'tail_off', 'record_count']) legacy.exec(`ALTER TABLE sources DROP COLUMN ${c}`);
+      legacy.pragma('user_version = 3');
+      legacy.close();
+      openHistoryDb(sqlite).close();
+      const s = new Database(sqlite, { readonly: true });
+      const filledSqlite = s.prepare(`SELECT ${columns} FROM sources ORDER BY path`).all() as { tail_rec: string | null; record_count: number | null }[];
+      s.close();
+      expect(filledSqlite.every((row) => row.tail_rec !== null && row.record_count === null)).toBe(true);
+      expect(await pgRows()).toEqual(filledSqlite);
+    } finally {
+      await client.end();
+    }
   });
 });

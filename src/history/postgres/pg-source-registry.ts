@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { sha256, type SourceInfo, type SourceKey, type SourceRegistry, type SourceRow } from '../../ingest/source-registry.js';
 import { copyRows, type CopyValue } from './pg-copy.js';
 import { nextIdAfter } from './pg-id-ranges.js';
-import { EVIDENCE_ROWS, sourceEvidence, type EvidenceRow, type SourceEvidence } from '../../ingest/source-evidence.js';
+import { evidenceOfRow, recordColumnValues, type SourceEvidence } from '../../ingest/source-evidence.js';
 
 /** A registry row as held in memory (the columns of `sources`). */
 interface HeldSource {
@@ -20,9 +20,11 @@ interface HeldSource {
   complete: boolean;
   firstIngestNs: bigint;
   lastIngestNs: bigint;
+  /** first_rec, last_rec, tail_rec, tail_off, record_count (schema/postgres/002-source-records.sql). */
+  records: ReturnType<typeof recordColumnValues>;
 }
 
-export const SOURCE_COLUMNS = ['host_id', 'id', 'format', 'path', 'dev', 'inode', 'size', 'head_sha256', 'head_bytes', 'committed_offset', 'committed_line', 'complete', 'first_ingest_ns', 'last_ingest_ns'];
+export const SOURCE_COLUMNS = ['host_id', 'id', 'format', 'path', 'dev', 'inode', 'size', 'head_sha256', 'head_bytes', 'committed_offset', 'committed_line', 'complete', 'first_ingest_ns', 'last_ingest_ns', 'first_rec', 'last_rec', 'tail_rec', 'tail_off', 'record_count'];
 
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
@@ -58,15 +60,16 @@ export class PgSourceRegistry implements SourceRegistry {
         complete: r.complete === true,
         firstIngestNs: BigInt(r.first_ingest_ns as string),
         lastIngestNs: BigInt(r.last_ingest_ns as string),
+        records: recordColumnValues(evidenceOfRow(Number(r.id), String(r.path), r)),
       });
     }
     const max = rows.length === 0 ? null : Number(rows[rows.length - 1]!.id);
     this.nextId.set(hostId, nextIdAfter(hostId, max));
-    const paths = new Map<number, string>(rows.map((r) => [Number(r.id), String(r.path)]));
-    const ev = EVIDENCE_ROWS.replaceAll(' AND HOST', ' AND host_id = $1');
-    const ends = async (order: 'ASC' | 'DESC'): Promise<EvidenceRow[]> =>
-      rows.length === 0 ? [] : (await client.query(`SELECT DISTINCT ON (src) src, off, rec FROM (${ev}) ev ORDER BY src, off ${order}`, [hostId])).rows;
-    this.evidenceOf.set(hostId, sourceEvidence(paths, await ends('ASC'), await ends('DESC')));
+    // One row per source (no scan of the stored evidence: schema/postgres/002-source-records.sql).
+    this.evidenceOf.set(
+      hostId,
+      rows.map((r) => evidenceOfRow(Number(r.id), String(r.path), r)),
+    );
   }
 
   evidence(hostId: number): SourceEvidence[] {
@@ -104,13 +107,14 @@ export class PgSourceRegistry implements SourceRegistry {
       complete: false,
       firstIngestNs: nowNs,
       lastIngestNs: nowNs,
+      records: [null, null, null, null, 0],
     };
     this.rows.push(row);
     this.created.add(row);
     return { id, path: info.path, committedOffset: 0, complete: false, headBytes: key.headBytes };
   }
 
-  commit(id: number, offset: number, line: number | undefined, complete: boolean, key: SourceKey, info: SourceInfo, nowNs: bigint): void {
+  commit(id: number, offset: number, line: number | undefined, complete: boolean, key: SourceKey, info: SourceInfo, nowNs: bigint, records: SourceEvidence | undefined): void {
     const row = this.rows.find((r) => r.id === id);
     if (row === undefined) throw new Error(`source ${id} is not registered`);
     Object.assign(row, {
@@ -123,6 +127,7 @@ export class PgSourceRegistry implements SourceRegistry {
       dev: info.dev ?? null,
       inode: info.inode ?? null,
       lastIngestNs: nowNs,
+      records: recordColumnValues(records),
     });
     if (!this.created.has(row)) this.changed.add(row);
   }
@@ -130,7 +135,7 @@ export class PgSourceRegistry implements SourceRegistry {
   /** What changed since the last batch, as it is now; `write` stores it inside the caller's transaction. */
   takeBatch(): { write(client: pg.Client): Promise<void> } {
     const created = [...this.created].map(values);
-    const changed = [...this.changed].map((r) => [r.hostId, r.id, r.committedOffset, r.committedLine, r.complete, r.headSha256, r.headBytes, r.size, r.dev, r.inode, r.lastIngestNs.toString()]);
+    const changed = [...this.changed].map((r) => [r.hostId, r.id, r.committedOffset, r.committedLine, r.complete, r.headSha256, r.headBytes, r.size, r.dev, r.inode, r.lastIngestNs.toString(), ...r.records]);
     this.created.clear();
     this.changed.clear();
     return {
@@ -138,7 +143,8 @@ export class PgSourceRegistry implements SourceRegistry {
         if (created.length > 0) await copyRows(client, 'sources', SOURCE_COLUMNS, created);
         for (const v of changed) {
           await client.query(
-            `UPDATE sources SET committed_offset = $3, committed_line = $4, complete = $5, head_sha256 = $6, head_bytes = $7, size = $8, dev = $9, inode = $10, last_ingest_ns = $11
+            `UPDATE sources SET committed_offset = $3, committed_line = $4, complete = $5, head_sha256 = $6, head_bytes = $7, size = $8, dev = $9, inode = $10, last_ingest_ns = $11,
+               first_rec = $12, last_rec = $13, tail_rec = $14, tail_off = $15, record_count = $16
              WHERE host_id = $1 AND id = $2`,
             v,
           );
@@ -149,7 +155,7 @@ export class PgSourceRegistry implements SourceRegistry {
 }
 
 function values(r: HeldSource): CopyValue[] {
-  return [r.hostId, r.id, r.format, r.path, r.dev, r.inode, r.size, r.headSha256, r.headBytes, r.committedOffset, r.committedLine, r.complete, r.firstIngestNs, r.lastIngestNs];
+  return [r.hostId, r.id, r.format, r.path, r.dev, r.inode, r.size, r.headSha256, r.headBytes, r.committedOffset, r.committedLine, r.complete, r.firstIngestNs, r.lastIngestNs, ...r.records];
 }
 
 function toRow(r: HeldSource): SourceRow {
