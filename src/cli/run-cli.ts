@@ -37,6 +37,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof UserError) {
       io.stderr.write(`${PROGRAM} ${name}: ${error.message}\n`);
+      for (const line of error.after) io.stderr.write(`${PROGRAM} ${name}: ${line}\n`);
       return error.exitCode;
     }
     if (isNodeError(error) && error.code === 'EPIPE') return 0;

@@ -3,6 +3,12 @@
  * its message on one line, without a stack trace, and exits with `exitCode`.
  */
 export class UserError extends Error {
+  /**
+   * Lines said after the message, each as its own `proc-tree CMD:` line: what the command did
+   * on its way out (ingest: the database it had created, removed again). The reason comes first.
+   */
+  readonly after: string[] = [];
+
   constructor(
     message: string,
     readonly exitCode: number = 1,

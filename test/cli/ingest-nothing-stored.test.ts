@@ -45,6 +45,22 @@ describe('ingest that stores nothing', () => {
     expect(await readdir(sub)).toEqual([]);
   });
 
+  // The review: a failed ingest printed "removed X.db" before the error that made it fail.
+  test.each([
+    ['a missing INPUT', ['missing.db', join(REPO_ROOT, 'samples', 'no-such-log')], /^cannot open /],
+    ['a connector capture without its clock', ['no-clock.db', '--format', 'proc-connector', join(AUDIT_LOG, 'audit.log')], /--boot-time/],
+    ['a file that is not an audit log', ['not-a-log-order.db', NOT_A_LOG], /^nothing ingested: /],
+  ])('%s: the reason first, then one line saying the database it created was removed', async (_what, [name, ...rest], reason) => {
+    const sub = await mkdtemp(join(dir, 'order-'));
+    const db = join(sub, name as string);
+    const r = await runCli(['ingest', '--db', db, ...(rest as string[])]);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('proc-tree ingest: '));
+    expect(lines.at(-2)!.slice('proc-tree ingest: '.length)).toMatch(reason as RegExp);
+    expect(lines.at(-1)).toBe(`proc-tree ingest: nothing stored: removed ${db}, which this run had created`);
+    expect(existsSync(db)).toBe(false);
+  });
+
   test('a database that existed before is kept: a history, and an empty file', async () => {
     const db = join(dir, 'kept.db');
     expect((await runCli(['ingest', '--db', db, AUDIT_LOG])).code).toBe(0);

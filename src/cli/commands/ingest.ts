@@ -14,7 +14,7 @@ import type { AcquireOptions } from '../../ingest/writer-lock.js';
 import { parseTimeNs } from '../../time/parse-time.js';
 import type { Command } from '../command.js';
 import { parseCommandArgs } from '../parse-command-args.js';
-import { UsageError } from '../user-error.js';
+import { UsageError, UserError } from '../user-error.js';
 import { takeWaitOption, WAIT_USAGE } from '../wait-option.js';
 import { parseDurationS, stopSignal } from './stop-signal.js';
 
@@ -104,15 +104,20 @@ const command: Command = {
     // A run that stores nothing (README.md as INPUT, --format proc-connector on an audit log)
     // leaves no empty history behind, unless the file was there before.
     const absentBefore = isPostgresUrl(options.db) ? [] : await absentDbFiles(options.db);
-    let exitCode: number | undefined;
+    const removed = `nothing stored: removed ${options.db}, which this run had created`;
+    let exitCode: number;
     try {
       exitCode = report(await ingestAsWriter(options, writer), values.json, io);
-      return exitCode;
-    } finally {
-      if ((exitCode === undefined || exitCode === NOTHING_INGESTED) && (await discardCreatedEmptyDb(options.db, absentBefore))) {
-        io.stderr.write(`proc-tree ingest: nothing stored: removed ${options.db}, which this run had created\n`);
+    } catch (error) {
+      if (await discardCreatedEmptyDb(options.db, absentBefore)) {
+        // The reason first (run-cli prints it), then what was cleaned up.
+        if (error instanceof UserError) error.after.push(removed);
+        else io.stderr.write(`proc-tree ingest: ${removed}\n`);
       }
+      throw error;
     }
+    if (exitCode === NOTHING_INGESTED && (await discardCreatedEmptyDb(options.db, absentBefore))) io.stderr.write(`proc-tree ingest: ${removed}\n`);
+    return exitCode;
   },
 };
 
