@@ -40,10 +40,14 @@ const USAGE = [
   '',
   'Exit status: 0 all input read; 1 nothing ingested (no input held a record: empty, not an audit',
   'log, unreadable; a --db file this run created is removed again) or an INPUT or --db that cannot be',
-  'opened; 2 wrong invocation; 3 partial: some input could not be read (damaged .gz, no permission):',
-  'everything before the problem is stored, the summary says what was not read; 74 the disk filled',
-  'up (what was committed is kept: free space and run the same command again); 75 another process is',
-  'writing the database (see --wait).',
+  'opened; 2 wrong invocation; 3 partial: the rest is stored, and the summary names each input left',
+  'out and why: it could not be read to its end (a damaged .gz, zip or capture: stored up to the',
+  'damage; no permission; gone since listed), or it was refused: it starts like a log ingested',
+  'before but does not continue it (an edited copy, a log that went on differently), or it repeats',
+  'records already ingested from another input (a concatenation, copy or extract of logs ingested',
+  'before, or a log ingested before as part of one, e.g. rotated logs piped to - together); 74 the',
+  'disk filled up (what was committed is kept: free space and run the same command again); 75 another',
+  'process is writing the database (see --wait).',
 ].join('\n');
 
 /** One line: stdin's evidence is recorded as `-`, which no later command can open again. */
