@@ -63,6 +63,11 @@ class Encoder {
   private files: string[] = [];
   private strings: string[] = [];
   private stringIndex = new Map<string, number>();
+  /**
+   * Table entry of each argv array met in this batch: the adapter hands equal lists over as
+   * one array (execve-argv.ts), so a repeat costs no join and no hash of a long string.
+   */
+  private argvIndex = new Map<readonly string[], number>();
   private raw: ProcEvent[] = [];
   private hostRefs: number[] = [];
   private lastHostRef = NaN;
@@ -82,6 +87,7 @@ class Encoder {
     // old generation. (A new Map each batch: a cleared one kept what it had referenced, see
     // ExecveArgs.reset in adapters/auditd/execve-argv.ts.)
     this.stringIndex = new Map();
+    this.argvIndex = new Map();
     this.files = [];
     this.strings = [];
     this.raw = [];
@@ -186,8 +192,13 @@ class Encoder {
       if (argv.length > 0) {
         // One string for the whole list (NUL-joined: arguments are C strings, so never
         // hold one): a `true $(seq 400)` is one table entry instead of 400 lookups.
-        if (!argv.some(hasNul)) this.num(this.ref(argv.join(NUL)));
-        else {
+        const known = this.argvIndex.get(argv);
+        if (known !== undefined) this.num(known);
+        else if (!argv.some(hasNul)) {
+          const i = this.ref(argv.join(NUL));
+          this.argvIndex.set(argv, i);
+          this.num(i);
+        } else {
           this.num(ABSENT);
           for (let j = 0; j < argv.length; j++) this.num(this.ref(argv[j]!));
         }
