@@ -19,6 +19,8 @@ export interface ParseClient {
    */
   push(chunk: Buffer, movable?: boolean): void;
   end(): void;
+  /** The input went quiet: the open events are emitted (ParseStage.flushOpen). */
+  flushOpen(): void;
   finish(): void;
   take(): Promise<StageBatch>;
   close(): Promise<void>;
@@ -63,6 +65,9 @@ class InlineParseClient implements ParseClient {
   }
   end(): void {
     this.done.push(this.stage.end());
+  }
+  flushOpen(): void {
+    this.done.push(this.stage.flushOpen());
   }
   finish(): void {
     this.done.push(this.stage.finish());
@@ -127,6 +132,10 @@ class WorkerParseClient implements ParseClient {
   }
   end(): void {
     this.post({ op: 'end' });
+    this.sent++;
+  }
+  flushOpen(): void {
+    this.post({ op: 'flush' });
     this.sent++;
   }
   finish(): void {

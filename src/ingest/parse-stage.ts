@@ -99,6 +99,22 @@ export class ParseStage {
     return this.take(0, false);
   }
 
+  /**
+   * The input went quiet (idle-commit.ts): emits the adapter's open events now, so they can
+   * be committed and queried, without ending the input. The batch's `pending` and `resume`
+   * are taken before the flush: a run killed after committing it re-reads those events
+   * with their context (and skips them as stored), joining records that arrive later.
+   */
+  flushOpen(): StageBatch {
+    const batch = this.take(0, true);
+    this.adapter.flushPending();
+    batch.events = this.events;
+    batch.warnings = this.warnings;
+    this.events = [];
+    this.warnings = [];
+    return batch;
+  }
+
   finish(): StageBatch {
     this.adapter.finish();
     const batch = this.take(0, false);

@@ -2,7 +2,7 @@ import { UserError } from '../cli/user-error.js';
 import { damageNote } from './damage-note.js';
 import { EventBatchReader, hostsOf } from './event-batch-codec.js';
 import { CommitPacer, piecesOf } from './commit-pacer.js';
-import { withIdleTicks } from './idle-ticks.js';
+import { IDLE_COMMIT_MS, withIdleCommits } from './idle-commit.js';
 import { ingestConnectorCapture } from './ingest-connector.js';
 import { IngestSession } from './ingest-session.js';
 import { openIngestTarget } from './ingest-target.js';
@@ -14,9 +14,6 @@ import type { ReadPosition } from './position-ring.js';
 import { planInputs, type PlannedInput } from './plan-inputs.js';
 import { positionOf, type ReadSource } from './read-source.js';
 import { RecordProbe } from './record-probe.js';
-
-/** A stdin quiet this long gets what it sent so far committed (as --follow's idle flush, 1 s). */
-const STDIN_IDLE_COMMIT_MS = 1_000;
 
 export interface IngestOptions {
   db: string;
@@ -125,8 +122,9 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
       uncommitted = undefined;
     }
   };
-  /** A quiet stdin: everything parsed so far applied and committed (the open event stays open). */
+  /** A quiet stdin: its open events emitted, everything applied and committed (idle-commit.ts). */
   const commitIdle = async (): Promise<void> => {
+    parser.flushOpen();
     await drain(0);
     if (uncommitted === undefined) return;
     await session.commit(uncommitted.resume, uncommitted.pending, false);
@@ -149,11 +147,7 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
     try {
       let first = true;
       const pieces = piecesOf(chunks, pacer.pieceBytes);
-      for await (const piece of input.path === '-' ? withIdleTicks(pieces, STDIN_IDLE_COMMIT_MS) : pieces) {
-        if (piece === undefined) {
-          await commitIdle();
-          continue;
-        }
+      for await (const piece of input.path === '-' ? withIdleCommits(pieces, IDLE_COMMIT_MS, commitIdle) : pieces) {
         rs.report.bytes += piece.length;
         probe?.see(piece);
         // Moved to the worker when it can be (not the first: the sniffed head may be a view of it).
