@@ -32,8 +32,8 @@ export interface LiveOptions {
   signal: AbortSignal;
   host?: string;
   rcvbufBytes?: number;
-  /** Called after each batch, e.g. to commit a database transaction. */
-  afterBatch?: () => void;
+  /** Called (and awaited) after each batch, e.g. to commit a database transaction. */
+  afterBatch?: () => void | Promise<void>;
   command?: string[];
 }
 
@@ -115,9 +115,9 @@ export async function runLiveConnector(options: LiveOptions): Promise<LiveSummar
       writer.writeMeta(meta(false));
     }
     translator.seed(snapshot, { reseed: false, evidenceFile: writer ? snapshotPath(writer.path) : '/proc' });
-    options.afterBatch?.();
+    await options.afterBatch?.();
 
-    const handleBatch = (batch: Awaited<ReturnType<typeof native.recv>>): void => {
+    const handleBatch = async (batch: Awaited<ReturnType<typeof native.recv>>): Promise<void> => {
       const batchOffset = bytes;
       if (batch.data.length > 0) {
         writer?.appendRaw(batch.data);
@@ -154,16 +154,16 @@ export async function runLiveConnector(options: LiveOptions): Promise<LiveSummar
         translator.seed(reseed, { reseed: true, evidenceFile: '/proc', offset: bytes });
       }
       writer?.flushLive();
-      options.afterBatch?.();
+      await options.afterBatch?.();
     };
 
-    while (!options.signal.aborted) handleBatch(await native.recv(socket.fd, BATCH_BYTES, POLL_WAIT_MS));
+    while (!options.signal.aborted) await handleBatch(await native.recv(socket.fd, BATCH_BYTES, POLL_WAIT_MS));
     // Drain what the kernel queued before we stop listening (bounded: a busy machine
     // never stops producing).
     for (let round = 0; round < MAX_DRAIN_BATCHES; round++) {
       const batch = await native.recv(socket.fd, BATCH_BYTES, 0);
       if (batch.data.length === 0 && batch.enobufs === 0) break;
-      handleBatch(batch);
+      await handleBatch(batch);
     }
   } finally {
     native.close(socket.fd);

@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { IngestWarning } from '../../src/events/event-sink.js';
 import type { LossEvent, ProcEvent } from '../../src/events/proc-event.js';
 import type { HistoryBuilderStats } from '../../src/history/history-builder.js';
-import { WritableHistory } from '../../src/history/history-database.js';
-import { leaveSelfContained } from '../../src/history/open-history-db.js';
-import { FULL_HEAD_BYTES, sha256, SqliteSourceRegistry, type SourceKey } from '../../src/ingest/source-registry.js';
+import { openIngestTarget, type IngestTarget } from '../../src/ingest/ingest-target.js';
+import { FULL_HEAD_BYTES, sha256, type SourceKey } from '../../src/ingest/source-registry.js';
 import type { LiveSummary } from './live-connector.js';
 import { runLiveConnector } from './live-connector.js';
 
@@ -14,9 +13,12 @@ const COMMIT_EVERY_MS = 250;
 const COMMIT_EVERY_EVENTS = 20_000;
 
 export interface WatchOptions {
-  dbPath: string;
+  /** The history: a SQLite file or a postgres:// URL (as every --db). */
+  db: string;
   signal: AbortSignal;
   host?: string;
+  /** PostgreSQL: seconds to wait for another writer of the host (SQLite's lock is the caller's). */
+  waitS?: number;
   /** Every loss event as it happens (the command prints it). */
   onLoss?: (loss: LossEvent) => void;
   onWarning?: (warning: IngestWarning) => void;
@@ -30,31 +32,31 @@ export interface WatchSummary {
 }
 
 /**
- * `proc-tree watch`: the live proc connector pipeline feeding the SQLite history. The /proc
- * seed and every batch go through the history builder; a transaction is committed every
- * COMMIT_EVERY_MS or COMMIT_EVERY_EVENTS, and once more at stop. Losses (ENOBUFS,
- * sequence gaps) are stored as loss rows by the builder and reported through onLoss.
- * The session is registered as a source (format proc-connector-live, path `netlink`) so
- * stored evidence points back to it.
+ * `proc-tree watch`: the live proc connector pipeline feeding the history through the
+ * ingest target (SQLite or PostgreSQL). The /proc seed and every batch go through the
+ * history builder; a transaction is committed every COMMIT_EVERY_MS or COMMIT_EVERY_EVENTS,
+ * and once more at stop. Losses (ENOBUFS, sequence gaps) are stored as loss rows by the
+ * builder and reported through onLoss. The session is registered as a source (format
+ * proc-connector-live, path `netlink`) so stored evidence points back to it.
  */
 export async function watchIntoHistory(options: WatchOptions): Promise<WatchSummary> {
-  const history = WritableHistory.open(options.dbPath);
+  const target = await openIngestTarget(options.db, { ...(options.host === undefined ? {} : { host: options.host }), ...(options.waitS === undefined ? {} : { waitS: options.waitS }) });
   let commits = 0;
   let warnings = 0;
   try {
-    const sourceId = registerSession(history, options.host);
-    const builder = history.builder({ sourceIdOf: (file) => (file === 'netlink' || file === '/proc' ? sourceId : undefined) });
+    const sourceId = await registerSession(target, options.host);
+    const builder = target.builder({ sourceIdOf: (file) => (file === 'netlink' || file === '/proc' ? sourceId : undefined) });
     let pending = 0;
     let lastCommit = Date.now();
-    const commit = (): void => {
+    const commit = async (): Promise<void> => {
       builder.saveState();
-      history.commit();
-      commits++;
       pending = 0;
       lastCommit = Date.now();
-      history.begin();
+      await target.commit();
+      commits++;
+      target.begin();
     };
-    history.begin();
+    target.begin();
     const live = await runLiveConnector({
       signal: options.signal,
       ...(options.host === undefined ? {} : { host: options.host }),
@@ -69,23 +71,22 @@ export async function watchIntoHistory(options: WatchOptions): Promise<WatchSumm
           options.onWarning?.(warning);
         },
       },
-      afterBatch: () => {
-        if (pending > 0 && (Date.now() - lastCommit >= COMMIT_EVERY_MS || pending >= COMMIT_EVERY_EVENTS)) commit();
+      afterBatch: async () => {
+        if (pending > 0 && (Date.now() - lastCommit >= COMMIT_EVERY_MS || pending >= COMMIT_EVERY_EVENTS)) await commit();
       },
     });
-    commit();
-    history.commit();
-    // A clean stop leaves one self-contained file (no -wal/-shm), readable from a
+    await commit();
+    await target.commit();
+    // SQLite: a clean stop leaves one self-contained file (no -wal/-shm), readable from a
     // write-protected evidence copy; while watching, WAL let queries read concurrently.
-    leaveSelfContained(history.db);
+    await target.finish();
     return { live, history: builder.stats, commits, warnings };
   } finally {
-    history.close();
+    await target.close();
   }
 }
 
-function registerSession(history: WritableHistory, host: string | undefined): number {
-  const registry = new SqliteSourceRegistry(history.db);
+async function registerSession(target: IngestTarget, host: string | undefined): Promise<number> {
   let bootId = '';
   try {
     bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
@@ -94,13 +95,13 @@ function registerSession(history: WritableHistory, host: string | undefined): nu
   }
   const nowNs = BigInt(Date.now()) * 1_000_000n;
   const key: SourceKey = {
-    hostId: history.writer.hostId(host ?? ''),
+    hostId: target.writer.hostId(host ?? ''),
     format: 'proc-connector-live',
     headSha256: sha256(`netlink:${bootId}:${nowNs}`),
     headBytes: FULL_HEAD_BYTES,
   };
-  history.begin();
-  const row = registry.create(key, { path: 'netlink' }, nowNs);
-  history.commit();
+  target.begin();
+  const row = target.registry.create(key, { path: 'netlink' }, nowNs);
+  await target.commit();
   return row.id;
 }

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { UserError } from '../cli/user-error.js';
 import type { HistoryStore } from './history-store.js';
 import { openSqliteHistoryStore } from './sqlite-history-store.js';
+import { urlFromPgEnv } from './postgres/pg-url.js';
 
 /** Where the history is when nothing names it. */
 export const DEFAULT_HISTORY_DB = './proc-tree.db';
@@ -26,6 +27,16 @@ export function locateHistory(spec: string | undefined, env: NodeJS.ProcessEnv =
   if (given !== undefined) return isPostgresUrl(given) ? { backend: 'postgres', url: given } : { backend: 'sqlite', path: given };
   if (nonEmpty(env.PGHOST) !== undefined || nonEmpty(env.PGDATABASE) !== undefined) return { backend: 'postgres', url: '' };
   return { backend: 'sqlite', path: DEFAULT_HISTORY_DB };
+}
+
+/**
+ * The --db a writer (ingest, watch) uses: the history the queries would read, as one
+ * string: a file path, or a postgres:// URL (built from PG* when that is where it is).
+ */
+export function writerDb(spec: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const where = locateHistory(spec, env);
+  if (where.backend === 'sqlite') return where.path;
+  return where.url !== '' ? where.url : urlFromPgEnv(env);
 }
 
 /**

@@ -68,7 +68,7 @@ const capturePath = values.capture;
 const started = process.hrtime.bigint();
 const dbPath = values.db;
 const running: Promise<LiveSummary> = dbPath
-  ? watchIntoHistory({ dbPath, signal: controller.signal, onLoss: (e) => onEvent(e) }).then((w) => w.live)
+  ? watchIntoHistory({ db: dbPath, signal: controller.signal, onLoss: (e) => onEvent(e) }).then((w) => w.live)
   : runLiveConnector({ sink: { onEvent, onWarning: () => {} }, signal: controller.signal, ...(capturePath ? { openWriter: () => new CaptureWriter(capturePath) } : {}) });
 await new Promise((r) => setTimeout(r, 500)); // subscribed and seeded
 

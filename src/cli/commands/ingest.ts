@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isPostgresUrl, redactUrl } from '../../history/postgres/pg-url.js';
+import { writerDb } from '../../history/open-history-store.js';
 import { checkDbPath } from '../../ingest/check-db-path.js';
 import { absentDbFiles, discardCreatedEmptyDb } from '../../ingest/discard-empty-db.js';
 import { ingestOutcome } from '../../ingest/ingest-outcome.js';
@@ -22,7 +23,7 @@ const USAGE = [
   'usage: proc-tree ingest [--db FILE] [--format auto|auditd|proc-connector] [--host NAME] [--boot-time EPOCH_SECONDS] [--source-name NAME] [--no-loss-detection] [--wait [SECONDS]] [--json] INPUT...',
   '       proc-tree ingest --follow [--db FILE] [--host NAME] [--duration SECONDS] [--no-loss-detection] [--wait [SECONDS]] [--json] AUDIT_LOG',
   '',
-  'Reads audit logs or proc-connector captures into the history database (default ./proc-tree.db, or\n$PROC_TREE_DB). --db also takes a PostgreSQL URL, postgres://USER@HOST:PORT/DB: one ingest per host at a time.',
+  'Reads audit logs or proc-connector captures into the history database (default $PROC_TREE_DB, else\nPostgreSQL when PGHOST or PGDATABASE is set, else ./proc-tree.db). --db also takes a PostgreSQL URL, postgres://USER@HOST:PORT/DB: one ingest per host at a time.',
   'INPUT: a file (plain, .gz, .zip), a directory of rotated logs (read oldest first), or - for stdin.',
   'Running it again changes nothing; an appended log continues where it stopped; a killed run resumes.',
   '  --host NAME        host for records without node= (and for connector captures)',
@@ -87,7 +88,7 @@ const command: Command = {
     if (format !== 'auto' && format !== 'auditd' && format !== 'proc-connector') {
       throw new UsageError(`--format must be auto, auditd or proc-connector, got '${format}'`);
     }
-    const options: IngestOptions = { db: values.db ?? process.env.PROC_TREE_DB ?? './proc-tree.db', inputs: positionals, format, stdin: io.stdin };
+    const options: IngestOptions = { db: writerDb(values.db), inputs: positionals, format, stdin: io.stdin };
     if (values.host !== undefined) options.host = values.host;
     if (values['boot-time'] !== undefined) options.bootTimeNs = parseTimeNs(values['boot-time']);
     const every = values['commit-every'];

@@ -7,20 +7,24 @@ import { parseDurationS, stopSignal } from './stop-signal.js';
 import { asOnlyWriter } from '../../ingest/writer-lock-for.js';
 import { commandLine } from '../../ingest/writer-lock-holder.js';
 import { takeWaitOption, WAIT_USAGE } from '../wait-option.js';
+import { isPostgresUrl, redactUrl } from '../../history/postgres/pg-url.js';
+import { writerDb } from '../../history/open-history-store.js';
 
-const usage = `usage: proc-tree watch [--db FILE] [--duration SECONDS] [--host NAME] [--wait [SECONDS]]
+const usage = `usage: proc-tree watch [--db FILE|URL] [--duration SECONDS] [--host NAME] [--wait [SECONDS]]
 
 Keeps the history database current in real time from the kernel's process connector:
 seeds it from /proc, then records every fork, exec, exit, reparenting and identity change
 until Ctrl-C, SIGTERM or --duration. Needs root or CAP_NET_ADMIN. Query it meanwhile with
-'proc-tree ancestry PID --at TIME', 'tree', 'timeline' ... --db FILE.
+'proc-tree ancestry PID --at TIME', 'tree', 'timeline' ... --db FILE. On PostgreSQL
+(--db postgres://USER@HOST:PORT/DB), one watch per host name, beside other hosts' writers.
 
 If the kernel's queue overflows (ENOBUFS), the loss (when, and how many messages) is
 printed and stored, and the tree is re-seeded from /proc. Exit status 3 when anything
 was lost; 75 when another process is writing the database (see --wait).
 
 options:
-  --db FILE            history database (default ./proc-tree.db; created if missing)
+  --db FILE|URL        history: a SQLite file (created if missing) or postgres:// URL
+                       (default: $PROC_TREE_DB, else PG* when set, else ./proc-tree.db)
   --duration SECONDS   stop after this many seconds
   --host NAME          host name to store events under (default: the default host)
 ${WAIT_USAGE}
@@ -31,21 +35,25 @@ const command: Command = {
   usage,
   async run(argv, io) {
     const { args, wait } = takeWaitOption(argv);
-    const { values } = parseCommandArgs({ args, options: { db: { type: 'string', default: './proc-tree.db' }, duration: { type: 'string' }, host: { type: 'string' } } }, usage);
+    const { values } = parseCommandArgs({ args, options: { db: { type: 'string' }, duration: { type: 'string' }, host: { type: 'string' } } }, usage);
+    const db = writerDb(values.db);
     const durationS = parseDurationS(values.duration);
+    // PostgreSQL: the host's own advisory lock, taken by the ingest target (pg-writer-lock.ts).
+    if (isPostgresUrl(db)) return watch({ ...values, db }, durationS, wait, io);
     const lock = { onNote: (line: string) => io.stderr.write(`proc-tree watch: ${line}\n`), ...(wait !== undefined ? { wait } : {}) };
-    return asOnlyWriter(values.db!, commandLine('watch', argv), lock, () => watch(values, durationS, io));
+    return asOnlyWriter(db, commandLine('watch', argv), lock, () => watch({ ...values, db }, durationS, undefined, io));
   },
 };
 
-async function watch(values: { db?: string; host?: string }, durationS: number | undefined, io: CliIo): Promise<number> {
+async function watch(values: { db: string; host?: string }, durationS: number | undefined, waitS: number | undefined, io: CliIo): Promise<number> {
   const stop = stopSignal(durationS);
   try {
-    io.stderr.write(`watching into ${values.db}${durationS ? ` for ${durationS}s` : ''}; Ctrl-C to stop\n`);
+    io.stderr.write(`watching into ${redactUrl(values.db)}${durationS ? ` for ${durationS}s` : ''}; Ctrl-C to stop\n`);
     const summary = await watchIntoHistory({
-      dbPath: values.db!,
+      db: values.db,
       signal: stop.signal,
       ...(values.host === undefined ? {} : { host: values.host }),
+      ...(waitS === undefined ? {} : { waitS }),
       onLoss: (loss) =>
         io.stderr.write(`LOSS at ${formatTimeNs(loss.timestampNs)}: ${loss.count === undefined ? 'unknown number of' : loss.count} event(s): ${loss.reason}\n`),
     });

@@ -13,3 +13,22 @@ export function redactUrl(url: string): string {
     return url;
   }
 }
+
+/**
+ * libpq's PG* variables of `env` as a postgres:// URL (PGPASSWORD left out: `pg` reads it
+ * from the environment itself), for writers that take one URL. A PGHOST starting with '/'
+ * is a socket directory, passed as ?host=.
+ */
+export function urlFromPgEnv(env: NodeJS.ProcessEnv): string {
+  const value = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const host = value('PGHOST');
+  const port = value('PGPORT');
+  const user = value('PGUSER');
+  const socket = host?.startsWith('/') === true;
+  const query = new URLSearchParams();
+  if (socket) query.set('host', host!);
+  if (socket && port !== undefined) query.set('port', port);
+  const authority = `${user !== undefined ? `${encodeURIComponent(user)}@` : ''}${!socket && host !== undefined ? host : ''}${!socket && port !== undefined ? `:${port}` : ''}`;
+  const q = query.toString();
+  return `postgres://${authority}/${encodeURIComponent(value('PGDATABASE') ?? '')}${q === '' ? '' : `?${q}`}`;
+}

@@ -24,7 +24,7 @@ describe('watchIntoHistory (live, needs root)', () => {
   it('keeps the database current while real processes start, exit and get reparented', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'pc-watch-')), 'watch.db');
     const controller = new AbortController();
-    const running = watchIntoHistory({ dbPath: db, signal: controller.signal });
+    const running = watchIntoHistory({ db, signal: controller.signal });
     try {
       await sleep(800); // subscribed, seeded, first commit
 
