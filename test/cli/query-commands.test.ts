@@ -236,7 +236,7 @@ describe('help', () => {
       const r = await cli(name, '--help');
       expect(r.out, name).toMatch(/\d{10}\.\d+/);
       expect(r.out, name).toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/);
-      expect(r.out, name).toMatch(/--db FILE .*default \.\/proc-tree\.db/);
+      expect(r.out, name).toMatch(/--db FILE(\|URL)? .*default.*\.\/proc-tree\.db/);
     }
   });
 });

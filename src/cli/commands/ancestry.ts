@@ -9,7 +9,7 @@ const ALL_OPTIONS = ['at', 'db', 'host', 'lineage', 'json', 'help'];
 
 const USAGE = [
   'usage: proc-tree ancestry PID [--json]                      live, from /proc',
-  '       proc-tree ancestry PID --at TIME [--db FILE] [--host NAME] [--lineage parent|creator] [--json]',
+  '       proc-tree ancestry PID --at TIME [--db FILE|URL] [--host NAME] [--lineage parent|creator] [--json]',
   '',
   'The chain of PID, the process itself first, then its parent, up to pid 1 (or as far as the',
   'evidence goes). Without --at: the live chain from /proc. With --at: the chain at that past',
@@ -18,7 +18,7 @@ const USAGE = [
   '',
   '  --at TIME           the past moment. TIME is epoch seconds (1697091526.357, up to 9 decimals)',
   '                      or ISO-8601 with a zone (2023-10-12T06:18:46.357Z, 2023-10-12 08:18:46+02:00)',
-  '  --db FILE           history database (default ./proc-tree.db)',
+  '  --db FILE|URL       history: a SQLite file or postgres:// URL (default: $PROC_TREE_DB, PG*, ./proc-tree.db)',
   '  --host NAME         which host, when the database holds several; without it: the one host that',
   '                      recorded PID (of several, the one where it was alive at TIME), else refused naming them',
   '  --lineage creator   follow who forked each process instead of the parent at that time',

@@ -6,7 +6,7 @@ import type { Command } from '../command.js';
 import { UsageError } from '../user-error.js';
 
 const USAGE = [
-  'usage: proc-tree descendants PID (--at TIME | --from T1 --to T2) [--db FILE] [--host NAME] [--json]',
+  'usage: proc-tree descendants PID (--at TIME | --from T1 --to T2) [--db FILE|URL] [--host NAME] [--json]',
   '',
   '--at: the descendants alive at TIME. --from/--to: everything that descended from the instance of PID',
   'alive at T1 (or first seen in the window) during [T1, T2], short-lived processes included; a process',
@@ -17,7 +17,7 @@ const USAGE = [
   '  --at TIME          TIME: epoch seconds (1697091526.357, up to 9 decimals), ISO-8601 with a zone (2023-10-12T06:18:46.357Z)',
   '                     or an audit event id (audit(1697091526.357:2638035)): as of that event within its millisecond',
   '  --from T1 --to T2  a window, both ends included',
-  '  --db FILE          history database (default ./proc-tree.db)',
+  '  --db FILE|URL      history: a SQLite file or postgres:// URL (default: $PROC_TREE_DB, PG*, ./proc-tree.db)',
   '  --host NAME        which host, when the database holds several; without it: the one host that',
   '                     recorded PID (of several, the one where it was alive then), else refused naming them',
   '  --json             {"host","pid","count","uncertain","outsideHistory"?,"notes"?,"root":{"pid","ppid","cmd","exe",',

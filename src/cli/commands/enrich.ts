@@ -13,7 +13,7 @@ import { UsageError } from '../user-error.js';
 import { takeWaitOption, WAIT_USAGE } from '../wait-option.js';
 
 const USAGE = [
-  'usage: proc-tree enrich INPUT... [--db FILE] [--format ndjson|ecs] [--types T,...] [--host NAME] [--no-ingest] [-o FILE]',
+  'usage: proc-tree enrich INPUT... [--db FILE|URL] [--format ndjson|ecs] [--types T,...] [--host NAME] [--no-ingest] [-o FILE]',
   '',
   'Every audit event of the audit logs INPUT (any record type: SYSCALL, USER_LOGIN, AVC, ...), one',
   'JSON object per line in log order, with its records and the acting process as the history',
@@ -27,7 +27,7 @@ const USAGE = [
   '  --format ecs      ECS 9.x NDJSON as `export` writes it: event.id = the audit id, process.*,',
   '                    host.name, log.file.path/offset; the records under auditd.records',
   '  --types T,...     only events holding a record of one of these types (e.g. USER_LOGIN,AVC)',
-  '  --db FILE         history database (default ./proc-tree.db, or $PROC_TREE_DB)',
+  '  --db FILE|URL     history: a SQLite file or postgres:// URL (default: $PROC_TREE_DB, PG*, ./proc-tree.db)',
   '  --host NAME       host for records without node= (as ingest --host)',
   '  --no-ingest       use the history as it is (a write-protected copy): events it does not',
   '                    cover get no ancestry',

@@ -7,7 +7,7 @@ import type { Command } from '../command.js';
 import { UsageError, UserError } from '../user-error.js';
 
 const USAGE = [
-  'usage: proc-tree timeline PID [--at TIME] [--db FILE] [--host NAME] [--json]',
+  'usage: proc-tree timeline PID [--at TIME] [--db FILE|URL] [--host NAME] [--json]',
   '',
   'Every process instance that held PID, oldest first: start/end, parents over time and execs,',
   'so pid reuse shows at a glance. --at marks the instance alive at TIME with `*`.',
@@ -16,7 +16,7 @@ const USAGE = [
   '  --at TIME     TIME: epoch seconds (1697091526.357, up to 9 decimals), ISO-8601 with a zone (2023-10-12T06:18:46.357Z)',
   '                or an audit event id (audit(1697091526.357:2638035)): the holder of PID at that event, as ancestry',
   '                picks it, when PID changed hands within that millisecond (the serial orders its events)',
-  '  --db FILE     history database (default ./proc-tree.db)',
+  '  --db FILE|URL history: a SQLite file or postgres:// URL (default: $PROC_TREE_DB, PG*, ./proc-tree.db)',
   '  --host NAME   which host, when the database holds several; without it: the one host that',
   '                recorded PID (of several, the one where it was alive then), else refused naming them',
   '  --json        {"host","pid","at"?,"instances":[{"pid","start","startNs","startKnown","end","endNs",',

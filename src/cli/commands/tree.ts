@@ -8,7 +8,7 @@ import type { Command } from '../command.js';
 import { UsageError, UserError } from '../user-error.js';
 
 const USAGE = [
-  'usage: proc-tree tree [PID] --at TIME [--db FILE] [--host NAME] [--format text|json|dot] [--json]',
+  'usage: proc-tree tree [PID] --at TIME [--db FILE|URL] [--host NAME] [--format text|json|dot] [--json]',
   '',
   'pstree-style tree of the processes alive at TIME (by their parent at that time), or of PID\'s subtree.',
   '`~` after a process: it existed before its first record (start unknown). `?`: its parent at that time is',
@@ -22,7 +22,7 @@ const USAGE = [
   '                         "ppid","cmd","exe","user","uid","start","startNs","startKnown","end","endNs","notes"?,"children":[...]}],',
   '                         "outsideHistory"?: "before"|"after" when TIME is outside the recorded history}',
   '                         Nothing recorded alive at TIME: exit status 1 and the span of the history.',
-  '  --db FILE              history database (default ./proc-tree.db)',
+  '  --db FILE|URL          history: a SQLite file or postgres:// URL (default: $PROC_TREE_DB, PG*, ./proc-tree.db)',
   '  --host NAME            which host, when the database holds several',
   '',
   'examples:',
