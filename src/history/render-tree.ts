@@ -40,9 +40,12 @@ export function renderTreeNotes(roots: TreeNode[], treeNotes: string[] = []): st
   return out.length === 0 ? '' : out.join('\n') + '\n';
 }
 
+/** init (pid 1) whose start no record shows: it runs from boot. */
+const initFromBoot = (node: TreeNode): boolean => node.pid === 1 && !node.startKnown;
+
 function lifetimeText(node: TreeNode): string {
   // init runs from boot: its first record is no start, and may come after the asked time.
-  const start = node.pid === 1 && !node.startKnown ? `from boot, first recorded ${formatTimeNs(node.startNs)}` : `start ${node.startKnown ? '' : '~'}${formatTimeNs(node.startNs)}`;
+  const start = initFromBoot(node) ? `from boot, first recorded ${formatTimeNs(node.startNs)}` : `start ${node.startKnown ? '' : '~'}${formatTimeNs(node.startNs)}`;
   if (node.endNs === undefined) return `[${start}]`;
   return `[${start}, ${node.endInferred === true ? 'gone by' : 'ended'} ${formatTimeNs(node.endNs)}]`;
 }
@@ -77,6 +80,9 @@ export function renderTreeDot(roots: TreeNode[]): string {
 
 /** JSON form of a tree node (times as ISO strings plus exact ns twins). */
 export function treeNodeJson(node: TreeNode): Record<string, unknown> {
+  // init without a recorded start: "from boot" as the text says it (lifetimeText), its first
+  // record kept apart (that record is no start, and may come after the asked time).
+  const fromBoot = initFromBoot(node);
   return {
     pid: node.pid,
     ppid: node.ppid ?? null,
@@ -84,9 +90,10 @@ export function treeNodeJson(node: TreeNode): Record<string, unknown> {
     exe: node.exe ?? null,
     user: node.user ?? null,
     uid: node.uid ?? null,
-    start: formatTimeNs(node.startNs),
-    startNs: node.startNs.toString(),
+    start: fromBoot ? null : formatTimeNs(node.startNs),
+    startNs: fromBoot ? null : node.startNs.toString(),
     startKnown: node.startKnown,
+    ...(fromBoot ? { fromBoot: true, firstRecorded: formatTimeNs(node.startNs), firstRecordedNs: node.startNs.toString() } : {}),
     end: node.endNs === undefined ? null : formatTimeNs(node.endNs),
     endNs: node.endNs?.toString() ?? null,
     ...(node.execs !== undefined ? { execs: node.execs } : {}),

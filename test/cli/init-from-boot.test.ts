@@ -64,4 +64,28 @@ describe('init first recorded after the question: from boot, never a later start
     const cells = [...initRow.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]!);
     expect(cells[4]).toBe('from boot');
   });
+
+  // The review: --json kept init's first record (later than the question) as its start
+  // while the text said "from boot". JSON now says it as the text does.
+  it('ancestry, tree and descendants --json: init has no start (fromBoot, firstRecorded as the text says), no start after the time asked', async () => {
+    const { atNs, initFirstNs } = orphanedTime();
+    const text = await cli('ancestry', String(PID), '--at', secs(atNs), '--db', db);
+    const firstRecorded = /init: runs from boot; first recorded at (\S+)/.exec(text.out)![1]!;
+    expect(parseTimeNs(firstRecorded)).toBe(initFirstNs);
+    const chain = JSON.parse((await cli('ancestry', String(PID), '--at', secs(atNs), '--db', db, '--json')).out).chain as Record<string, unknown>[];
+    expect(chain.map((l) => l.pid)).toEqual([PID, 1]);
+    expect(chain[1]).toMatchObject({ start: null, startNs: null, startKnown: false, fromBoot: true, firstRecorded, firstRecordedNs: initFirstNs.toString() });
+    for (const l of chain) if (l.startNs !== null) expect(BigInt(l.startNs as string) <= atNs).toBe(true);
+    expect(chain[0]!.fromBoot).toBeUndefined();
+
+    const tree = JSON.parse((await cli('tree', '1', '--at', secs(atNs), '--db', db, '--json')).out);
+    const desc = await cli('descendants', '1', '--at', secs(atNs), '--db', db);
+    const shown = /\(1\).*\[from boot, first recorded (\S+)\]/.exec(desc.out.split('\n')[0]!)![1]!;
+    const descJson = JSON.parse((await cli('descendants', '1', '--at', secs(atNs), '--db', db, '--json')).out);
+    for (const init of [tree.roots[0], descJson.root]) {
+      expect(init).toMatchObject({ pid: 1, start: null, startNs: null, startKnown: false, fromBoot: true, firstRecorded: shown });
+      expect(init.children.map((c: { pid: number }) => c.pid)).toContain(PID);
+      expect(init.children.find((c: { pid: number }) => c.pid === PID).fromBoot).toBeUndefined();
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { ancestryAt, type AncestryLink, type Lineage } from '../../history/ancestry-at.js';
 import { ancestryText } from '../../history/ancestry-text.js';
+import { initStartFromBoot } from '../../history/history-span.js';
 import { hostHeader } from '../../history/resolve-host.js';
 import { openStore, parseAtArg, parsePid, parseQueryArgs, toJsonLine } from '../../history/query-cli-args.js';
 import { formatTimeNs } from '../../time/format-time.js';
@@ -14,10 +15,18 @@ const USAGE = [
   'an audit event id (audit(1697091526.357:2638035): the answer is as of that event, after the earlier ones of its millisecond).',
   '  --lineage creator   follow who forked each process instead of the parent at that time',
   '  --json   {"pid","at","atNs","host","lineage","chain":[{"pid","ppid","cmd","exe","argv","comm","user","uid","start","startNs","startKnown","end","endNs","notes"?}],"complete","uncertain","outsideHistory"?,"notes"?}',
+  '           init with no record before TIME (text: from boot): start/startNs null, "fromBoot":true, "firstRecorded","firstRecordedNs"',
   '           outsideHistory: "before"|"after" when TIME is outside the recorded history (then uncertain)',
 ].join('\n');
 
-function linkJson(l: AncestryLink): Record<string, unknown> {
+/**
+ * A link as JSON. init that the text shows "from boot" (no record of it before TIME,
+ * initStartFromBoot) has no start here either: start null, fromBoot true, and its first
+ * record as firstRecorded (that record is no start, and may come after TIME).
+ */
+function linkJson(l: AncestryLink, atNs: bigint): Record<string, unknown> {
+  const fromBoot = initStartFromBoot(l.pid, l.startKnown, l.startNs, atNs);
+  const start = fromBoot || l.startNs === undefined ? undefined : l.startNs;
   return {
     pid: l.pid,
     ppid: l.ppid ?? null,
@@ -27,9 +36,10 @@ function linkJson(l: AncestryLink): Record<string, unknown> {
     comm: l.comm ?? null,
     user: l.user ?? null,
     uid: l.uid ?? null,
-    start: l.startNs === undefined ? null : formatTimeNs(l.startNs),
-    startNs: l.startNs?.toString() ?? null,
+    start: start === undefined ? null : formatTimeNs(start),
+    startNs: start?.toString() ?? null,
     startKnown: l.startKnown,
+    ...(fromBoot ? { fromBoot: true, firstRecorded: l.startNs === undefined ? null : formatTimeNs(l.startNs), firstRecordedNs: l.startNs?.toString() ?? null } : {}),
     end: l.endNs === undefined ? null : formatTimeNs(l.endNs),
     endNs: l.endNs?.toString() ?? null,
     ...(l.notes.length > 0 ? { notes: l.notes } : {}),
@@ -65,7 +75,7 @@ const command: Command = {
             atNs: atNs.toString(),
             host: result.host,
             lineage,
-            chain: result.chain.map(linkJson),
+            chain: result.chain.map((l) => linkJson(l, atNs)),
             complete: result.complete,
             uncertain: result.uncertain,
             ...(result.outsideHistory !== undefined ? { outsideHistory: result.outsideHistory } : {}),

@@ -23,6 +23,8 @@ const USAGE = [
   '  --json             {"host","pid","count","uncertain","outsideHistory"?,"notes"?,"root":{"pid","ppid","cmd","exe",',
   '                     "user","uid","start","startNs","startKnown","end","endNs","execs"?,"notes"?,"children":[...]}}',
   '                     outsideHistory: "before"|"after" when TIME (a window: T2) is outside the recorded history',
+  '                     init without a recorded start (text: from boot): start/startNs null, "fromBoot":true,',
+  '                     "firstRecorded","firstRecordedNs"',
   '',
   'examples:',
   '  proc-tree descendants 4242 --at 2026-11-25T14:03:22.517Z',

@@ -21,6 +21,8 @@ const USAGE = [
   '  --json                 same as --format json: {"at","atNs","host","count","uncertain","notes"?,"roots":[{"pid",',
   '                         "ppid","cmd","exe","user","uid","start","startNs","startKnown","end","endNs","notes"?,"children":[...]}],',
   '                         "outsideHistory"?: "before"|"after" when TIME is outside the recorded history}',
+  '                         init without a recorded start (it runs from boot): start/startNs null, "fromBoot":true,',
+  '                         "firstRecorded","firstRecordedNs"',
   '                         Nothing recorded alive at TIME: exit status 1 and the span of the history.',
   '  --db FILE|URL          history: a SQLite file or postgres:// URL (default: $PROC_TREE_DB, PG*, ./proc-tree.db)',
   '  --host NAME            which host, when the database holds several',
