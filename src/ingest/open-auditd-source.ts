@@ -9,7 +9,7 @@ import { sameContentNote } from './same-content-note.js';
 import { firstAuditId, readFilePlaces } from '../sources/audit-ids-in-file.js';
 import { continuityProblem, streamContinuityProblem } from './resume-continuity.js';
 import { rangeOf } from './repeated-records.js';
-import { repeats } from './record-range.js';
+import { comparePoints, repeats } from './record-range.js';
 import type { RecordRange } from './record-range.js';
 import { newReadSource, type ReadSource } from './read-source.js';
 import { FULL_HEAD_BYTES, sha256, type SourceInfo, type SourceKey, type SourceRow } from './source-registry.js';
@@ -175,12 +175,16 @@ async function prefixRefusal(session: IngestSession, input: PlannedInput, size: 
   const mine = rangeOf(places.first, places.last);
   if (known === undefined || mine === undefined || !repeats(mine, known)) return undefined;
   const from = found.path === '-' ? "stdin ('-')" : found.path;
-  return (
-    `${input.path} repeats records already ingested from ${from} (audit ids ${mine.first.rec}..${mine.last.rec}): ` +
-    `it is the start of what was read from there (the same first ${found.headBytes} bytes; ${size} of its ${found.committedOffset} bytes), ` +
-    `as when rotated logs are ingested joined (cat audit.log.N ... audit.log | proc-tree ingest -); not ingested again: ` +
-    `the history holds its records already (to look at it apart, ingest it into another --db)`
-  );
+  const repeat = `${input.path} repeats records already ingested from ${from} (audit ids ${mine.first.rec}..${mine.last.rec}): it begins as that input did (the same first ${found.headBytes} bytes)`;
+  // Its records end before that input's: its start, as the oldest of rotated logs piped in
+  // joined is. Reaching its last records in fewer bytes: not a start (lines left out).
+  if (comparePoints(mine.last, known.last) < 0) {
+    return (
+      `${repeat} and ends earlier (${size} of its ${found.committedOffset} bytes), as the oldest of rotated logs ingested joined does ` +
+      `(cat audit.log.N ... audit.log | proc-tree ingest -); not ingested again: the history holds its records already (to look at it apart, ingest it into another --db)`
+    );
+  }
+  return `${repeat} and holds records up to its last in fewer bytes (${size} of its ${found.committedOffset}): a cut or edited copy of it?; not ingested (to look at it apart, ingest it into another --db)`;
 }
 
 /** The refusal of an input recognised by its head as `found` that does not continue it. */

@@ -115,12 +115,31 @@ describe('a rotated set ingested joined (stdin or one file), then its directory'
           expect(r.code, `${how} ${args}`).toBe(3);
           expect(r.err).not.toMatch(/not the same file any more|nothing ingested/);
           const line = r.err.split('\n').find((l) => l.includes(`${first} [auditd] skipped`));
-          expect(line).toMatch(new RegExp(`repeats records already ingested from ${from} \\(audit ids [\\d.:]+\\): it is the start of what was read from there \\(the same first 4096 bytes; ${statSync(first).size} of its ${statSync(joined).size} bytes\\).*not ingested again: the history holds its records already`));
+          expect(line).toMatch(new RegExp(`repeats records already ingested from ${from} \\(audit ids [\\d.:]+\\): it begins as that input did \\(the same first 4096 bytes\\) and ends earlier \\(${statSync(first).size} of its ${statSync(joined).size} bytes\\).*not ingested again: the history holds its records already`));
           expect(counts(db)).toEqual(before);
         }
       }
     });
   }
+
+  it('a shorter copy of the joined logs that reaches their last record (lines cut from the middle) is not called their start', async () => {
+    const capture = listAuditdCaptures().find((c) => c.meta.name === 'rotation')!;
+    const files = [...capture.logFiles].sort((a, b) => generation(b) - generation(a));
+    const joined = join(dir, 'whole-joined.log');
+    writeFileSync(joined, Buffer.concat(files.map((f) => readFileSync(f))));
+    const lines = readFileSync(joined, 'latin1').split(/(?<=\n)/);
+    const cut = join(dir, 'cut-joined.log');
+    const mid = lines.length >> 1;
+    writeFileSync(cut, [...lines.slice(0, mid), ...lines.slice(mid + 20)].join(''), 'latin1');
+    const db = join(dir, 'cut.db');
+    expect((await withStdin(joined, 'ingest', '--db', db, '-')).code).toBe(0);
+    const before = counts(db);
+    const r = await cliInProcess('ingest', '--db', db, cut);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(new RegExp(`${escapeRe(cut)} repeats records already ingested from stdin \\('-'\\) .*it begins as that input did \\(the same first 4096 bytes\\) and holds records up to its last in fewer bytes .*a cut or edited copy of it\\?; not ingested`));
+    expect(r.err).not.toMatch(/holds its records already|not the same file any more/);
+    expect(counts(db)).toEqual(before);
+  });
 });
 
 /** N of audit.log.N (0 for audit.log). */
