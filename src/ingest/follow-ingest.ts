@@ -1,18 +1,16 @@
-import { createAuditdAdapter, type AuditdAdapter } from '../../adapters/auditd/index.js';
-import type { IngestWarning, SourcePosition } from '../events/event-sink.js';
-import type { ProcEvent } from '../events/proc-event.js';
+import type { IngestWarning } from '../events/event-sink.js';
 import { UserError } from '../cli/user-error.js';
-import { createLineSplitter } from '../sources/line-splitter.js';
 import { CommitPacer, piecesOf } from './commit-pacer.js';
 import { damageNote } from './damage-note.js';
 import { sourceKeyOf } from './follow-plan.js';
 import { followStreams, type FollowStream } from './follow-streams.js';
+import { IDLE_COMMIT_MS, IdleCommits } from './idle-commit.js';
 import { IngestSession } from './ingest-session.js';
 import { openIngestTarget, type IngestTarget } from './ingest-target.js';
 import type { IngestSummary } from './ingest-summary.js';
-import { PositionRing, type ReadPosition } from './position-ring.js';
+import type { ReadPosition } from './position-ring.js';
 import { newReadSource, positionOf, type ReadSource } from './read-source.js';
-import { RESUME_CONTEXT_LINES } from './parse-stage.js';
+import { ParseStage, type StageBatch } from './parse-stage.js';
 import { FULL_HEAD_BYTES } from './source-registry.js';
 
 export interface FollowIngestOptions {
@@ -26,7 +24,7 @@ export interface FollowIngestOptions {
   /** Commit after about this many lines or this much time while data flows. */
   commitEveryLines?: number;
   commitEveryMs?: number;
-  /** Quiet this long: flush the adapter's open events and commit, so they are queryable. */
+  /** Quiet this long: flush the open events and commit, so they are queryable (IDLE_COMMIT_MS). */
   idleFlushMs?: number;
   /** How often a quiet file is checked for growth and rotation (followFile's default otherwise). */
   pollMs?: number;
@@ -35,11 +33,6 @@ export interface FollowIngestOptions {
   /** Seconds to wait for another writer of the same history (PostgreSQL: of the same host). */
   waitS?: number;
 }
-
-const RING_LINES = 65_536;
-/** Quiet time after which open events are flushed: auditd writes an event's records within milliseconds. */
-export const IDLE_FLUSH_MS = 1_000;
-const IDLE_CHECK_MS = 200;
 
 /** Between a followed path and its generation's ordinal in the source names of a follow. */
 const GENERATION_MARK = '\u0000';
@@ -50,11 +43,12 @@ type FollowSource = ReadSource & { head: Buffer };
 /**
  * `proc-tree ingest --follow`: like `tail -F` into the history. Reads rotated files left
  * unfinished by a previous run, then every generation of the live file (follow-streams.ts)
- * through ONE adapter (events straddle rotations), committing with each source's resume
- * position as a plain ingest does (same session: registry, resume guard, context margin),
- * so stopping and restarting, or a later plain ingest, neither loses nor duplicates
- * anything. While the log is quiet, open events are flushed and committed so queries
- * from other processes see them (WAL: readers never wait for this writer).
+ * through ONE parse stage (events straddle rotations; the stage a plain ingest uses, in
+ * this thread), committing with each source's resume position as a plain ingest does (same
+ * session: registry, resume guard, context margin), so stopping and restarting, or a later
+ * plain ingest, neither loses nor duplicates anything. While the log is quiet, open events
+ * are flushed and committed so queries from other processes see them (idle-commit.ts, as a
+ * stdin ingest does; WAL: readers never wait for this writer).
  */
 export async function runFollowIngest(options: FollowIngestOptions): Promise<IngestSummary> {
   const started = Date.now();
@@ -83,72 +77,61 @@ export async function runFollowIngest(options: FollowIngestOptions): Promise<Ing
 class FollowRun {
   private readonly session: IngestSession;
   private readonly files: FollowSource[] = [];
-  private readonly ring = new PositionRing(RING_LINES);
-  private readonly adapter: AuditdAdapter;
+  private readonly stage: ParseStage;
   private readonly pacer: CommitPacer;
-  private lastData = Date.now();
-  /** Lines handed to the adapter since its open events were last flushed. */
-  private unflushed = false;
+  private readonly idle: IdleCommits;
+  /** Resume and pending positions of the last batch applied (what a commit stores). */
+  private at: Pick<StageBatch, 'resume' | 'pending'> | undefined;
   /**
    * Where the events emitted by the last idle flush began, while no line has been read since
    * (then a stop keeps them in the window a restart re-reads: see run).
    */
-  private flushedFrom: SourcePosition | undefined;
-  /** Commits run one after the other (an idle commit may start while the reader waits for data). */
-  private commits: Promise<void> = Promise.resolve();
-  /** A commit started by the idle timer that failed: thrown by the reader. */
-  private failure: unknown;
-  /** Events the adapter emitted since they were last handed to the session (see deliver). */
-  private emitted: ProcEvent[] = [];
+  private flushedFrom: ReadPosition | undefined;
 
   constructor(
     history: IngestTarget,
     private readonly options: FollowIngestOptions,
   ) {
     const { host, detectLoss } = options;
+    // detectLoss: the session drops the stage's serial-gap losses and counter resets.
     this.session = new IngestSession(history, { ...(host !== undefined ? { host } : {}), ...(detectLoss !== undefined ? { detectLoss } : {}) });
     void this.session.guard; // the previous run's guard, read before this run writes
-    const adapterOptions = { ...(host !== undefined ? { host } : {}), ...(detectLoss === false ? { detectLoss } : {}) };
-    this.adapter = createAuditdAdapter({ onEvent: (e) => this.emitted.push(e), onWarning: this.warn }, adapterOptions);
+    this.stage = new ParseStage(host);
     this.pacer = new CommitPacer(options.commitEveryLines, options.commitEveryMs);
+    this.idle = new IdleCommits(options.idleFlushMs ?? IDLE_COMMIT_MS, () => this.flushAndCommit(false));
   }
 
   summary(durationMs: number): IngestSummary {
-    return this.session.summary(this.adapter.stats().lines, durationMs);
+    return this.session.summary(this.stage.adapterLines, durationMs);
   }
 
   async run(): Promise<void> {
     const { signal } = this.options;
     const { history, registry, defaultHostId } = this.session;
-    const idle = setInterval(this.idleCheck, IDLE_CHECK_MS);
     history.begin();
-    try {
-      for await (const stream of followStreams(this.options, registry, defaultHostId)) {
-        const rs = this.register(stream);
-        // A file the registry did not know is committed (its row, its head, where we start)
-        // before a byte of it is read. Otherwise a follow killed -9 before its first commit
-        // leaves no trace of the live file; auditd rotates it to audit.log.1 meanwhile, and
-        // the restart, knowing no rotated file, treats it as history and starts at the new
-        // audit.log: that whole generation was lost (test/reliability/follow-kill.test.ts).
-        if (stream.row === undefined) await this.serially(() => this.commit());
-        try {
-          await this.read(rs, stream.chunks);
-        } catch (error) {
-          // A damaged .gz being finished: keep what came before the damage, report it, go on.
-          if (!(error instanceof UserError)) throw error;
-          this.warn({ reason: 'damaged-input', detail: error.message, position: { file: rs.name, offset: rs.consumedOffset } });
-          rs.report.note = damageNote(error.message, rs);
-          rs.report.unread = rs.report.note;
-          continue;
-        }
-        // A rotated file or generation is read to its end unless stopped (then the last line
-        // may be half written: leave it for the next run).
-        if (signal.aborted) break;
-        rs.finished = true;
-        if (stream.live) rs.report.note = 'read to its end: rotated away or truncated';
+    for await (const stream of followStreams(this.options, registry, defaultHostId)) {
+      const rs = this.register(stream);
+      // A file the registry did not know is committed (its row, its head, where we start)
+      // before a byte of it is read. Otherwise a follow killed -9 before its first commit
+      // leaves no trace of the live file; auditd rotates it to audit.log.1 meanwhile, and
+      // the restart, knowing no rotated file, treats it as history and starts at the new
+      // audit.log: that whole generation was lost (test/reliability/follow-kill.test.ts).
+      if (stream.row === undefined) await this.commit(this.at ?? { resume: positionOf(rs), pending: positionOf(rs) });
+      try {
+        await this.read(rs, stream.chunks);
+      } catch (error) {
+        // A damaged .gz being finished: keep what came before the damage, report it, go on.
+        if (!(error instanceof UserError)) throw error;
+        this.warn({ reason: 'damaged-input', detail: error.message, position: { file: rs.name, offset: rs.consumedOffset } });
+        rs.report.note = damageNote(error.message, rs);
+        rs.report.unread = rs.report.note;
+        continue;
       }
-    } finally {
-      clearInterval(idle);
+      // A rotated file or generation is read to its end unless stopped (then the last line
+      // may be half written: leave it for the next run).
+      if (signal.aborted) break;
+      rs.finished = true;
+      if (stream.live) rs.report.note = 'read to its end: rotated away or truncated';
     }
     // Stop: emit the open events so they are queryable now, but store the resume point at
     // the first of them (as read before that flush; on a quiet log, the first of those the
@@ -160,7 +143,7 @@ class FollowRun {
     // after a clean stop re-read 8,192 lines of an 84 MB log (2,294 events skipped as
     // stored) and reported the event the margin cut in two as damaged
     // (test/ingest/follow-clean-stop.test.ts).
-    await this.serially(() => this.flushAndCommit(true));
+    await this.flushAndCommit(true);
     await history.commit();
   }
 
@@ -175,14 +158,6 @@ class FollowRun {
     this.session.warn(cut < 0 ? w : { ...w, position: { ...w.position!, file: file!.slice(0, cut) } });
   };
 
-  /** Runs `commit` after the commits before it (each commit's positions are taken when it starts). */
-  private serially(commit: () => Promise<void>): Promise<void> {
-    if (this.failure !== undefined) throw this.failure;
-    const next = this.commits.then(commit);
-    this.commits = next.catch(() => undefined);
-    return next;
-  }
-
   private register(stream: FollowStream): FollowSource {
     const { path, row: found, from } = stream;
     const row = found ?? this.session.registry.create(stream.key, stream.info, this.session.nowNs);
@@ -196,115 +171,73 @@ class FollowRun {
     return rs;
   }
 
-  /** One source's bytes -> lines -> adapter, committing between pieces (only there is the position exact). */
+  /** One source's bytes -> parse stage -> session, committing between pieces (only there is the position exact). */
   private async read(rs: FollowSource, chunks: AsyncIterable<Buffer>): Promise<void> {
-    const { ord, name: file } = rs;
-    const splitter = createLineSplitter({
-      file,
-      startOffset: rs.startOffset,
-      ...(rs.startLine !== undefined ? { startLine: rs.startLine } : {}),
-      onLine: (text, offset, line) => {
-        this.ring.push(ord, offset, line);
-        this.adapter.pushLine(text, line === undefined ? { file, offset } : { file, offset, line });
-        rs.report.lines++;
-      },
-      onSkip: (w) => this.adapter.skipLine(w),
-    });
-    for await (const piece of piecesOf(chunks, this.pacer.pieceBytes)) {
+    const { sources } = this.session;
+    this.stage.open({ ord: rs.ord, name: rs.name, startOffset: rs.startOffset, ...(rs.startLine !== undefined ? { startLine: rs.startLine } : {}), nameOrds: sources.newNameOrds() });
+    for await (const piece of this.idle.of(piecesOf(chunks, this.pacer.pieceBytes))) {
       if (this.options.signal.aborted) break; // a long catch-up stops promptly too
-      this.lastData = Date.now();
-      this.unflushed = true;
       this.flushedFrom = undefined;
       if (rs.head.length < FULL_HEAD_BYTES && rs.startOffset + rs.report.bytes === rs.head.length) {
         rs.head = Buffer.concat([rs.head, piece.subarray(0, FULL_HEAD_BYTES - rs.head.length)]);
       }
-      splitter.push(piece);
-      await this.deliver();
+      await this.apply(this.stage.push(piece));
       rs.report.bytes += piece.length;
-      rs.consumedOffset = splitter.consumedOffset;
-      const ln = splitter.lineNumber;
-      if (ln !== undefined) rs.consumedLine = ln;
-      if (this.pacer.read(piece.length)) await this.serially(() => this.commit());
+      if (this.pacer.read(piece.length)) await this.commit(this.at!);
     }
     if (!this.options.signal.aborted) {
-      splitter.end();
-      await this.deliver();
-      rs.consumedOffset = splitter.consumedOffset;
-      const ln = splitter.lineNumber;
-      if (ln !== undefined) rs.consumedLine = ln;
+      const b = this.stage.end();
+      await this.apply(b);
+      // The end of a rotated file: a last line without newline is read too.
+      rs.consumedOffset = b.endedAt!.offset;
+      if (b.endedAt!.line !== undefined) rs.consumedLine = b.endedAt!.line;
     }
   }
 
   /**
-   * Runs between chunks (timers never interrupt the synchronous chunk loop): once the log
-   * has been quiet for IDLE_FLUSH_MS, no later record will complete the open events, so
-   * they are emitted and committed now rather than when the next burst arrives.
+   * Hands a batch's events to the session once the writer knows their hosts (PostgreSQL
+   * takes a new host's writer lock first), and notes its positions.
    */
-  private idleCheck = (): void => {
-    if (!this.unflushed || Date.now() - this.lastData < (this.options.idleFlushMs ?? IDLE_FLUSH_MS)) return;
-    this.unflushed = false;
-    this.serially(() => this.flushAndCommit()).catch((error: unknown) => {
-      this.failure ??= error;
-    });
-  };
-
-  /**
-   * Hands the emitted events to the session once the writer knows their hosts (PostgreSQL
-   * takes a new host's writer lock first: asynchronous, so it waits its turn among the
-   * commits). SQLite, or hosts already known: at once.
-   */
-  private async deliver(): Promise<void> {
-    const events = this.takeEmitted();
-    if (events === undefined) return;
-    const hosts = this.session.history.prepareHosts(events);
-    if (hosts === undefined) for (const e of events) this.session.onAuditdEvent(e);
-    else await this.serially(() => this.apply(events, hosts));
-  }
-
-  private takeEmitted(): ProcEvent[] | undefined {
-    if (this.emitted.length === 0) return undefined;
-    const events = this.emitted;
-    this.emitted = [];
-    return events;
-  }
-
-  private async apply(events: ProcEvent[], takeHosts: (() => Promise<void>) | undefined): Promise<void> {
-    if (takeHosts !== undefined) await takeHosts();
-    for (const e of events) this.session.onAuditdEvent(e);
-  }
-
-  /** Runs in the commit sequence (serially). */
-  private async flushAndCommit(stop = false): Promise<void> {
-    this.unflushed = false;
-    const pendingAt = this.adapter.oldestPendingPosition() ?? (stop ? this.flushedFrom : undefined);
-    if (!stop) this.flushedFrom = pendingAt;
-    this.adapter.flushPending();
-    const events = this.takeEmitted();
-    if (events !== undefined) await this.apply(events, this.session.history.prepareHosts(events));
-    return this.commit(pendingAt, stop);
+  private async apply(b: StageBatch): Promise<void> {
+    if (b.events.length > 0) {
+      const takeHosts = this.session.history.prepareHosts(b.events);
+      if (takeHosts !== undefined) await takeHosts();
+      for (const e of b.events) this.session.onAuditdEvent(e);
+    }
+    for (const w of b.warnings) this.warn(w);
+    const rs = this.session.sources.all[b.ord];
+    if (rs !== undefined) {
+      rs.report.lines += b.lines;
+      if (b.consumedOffset !== undefined) rs.consumedOffset = b.consumedOffset;
+      if (b.consumedLine !== undefined) rs.consumedLine = b.consumedLine;
+    }
+    this.at = { resume: b.resume, pending: b.pending };
   }
 
   /**
-   * Commits with every source's resume position: RESUME_CONTEXT_LINES before the oldest
-   * event not yet emitted when `pendingAt` was taken (`stop`: that event itself, see run).
-   * Never final (see commit-positions.ts).
+   * The open events emitted and committed. Idle (IdleCommits): the resume point stays
+   * RESUME_CONTEXT_LINES before them, for a kill. `stop`: at the first of them (see run).
    */
-  private async commit(pendingAt: SourcePosition | undefined = this.adapter.oldestPendingPosition(), stop = false): Promise<void> {
+  private async flushAndCommit(stop: boolean): Promise<void> {
+    if (this.files.length === 0) return;
+    const b = this.stage.flushOpen();
+    await this.apply(b);
+    if (!stop) {
+      this.flushedFrom = b.pending;
+      return this.commit(b);
+    }
+    const from = this.flushedFrom ?? b.pending;
+    return this.commit({ resume: from, pending: from });
+  }
+
+  /** Commits with every source's resume position (see commit-positions.ts). Never final: a followed log's end is not final. */
+  private async commit(at: Pick<StageBatch, 'resume' | 'pending'>): Promise<void> {
     this.pacer.committed();
-    const current = this.files[this.files.length - 1];
-    if (current === undefined) return;
-    const { sources } = this.session;
-    let pending: ReadPosition;
-    if (pendingAt !== undefined) {
-      const src = sources.idOf(pendingAt.file);
-      const ord = src === undefined ? current.ord : sources.ordOf(src)!;
-      pending = pendingAt.line === undefined ? { ord, offset: pendingAt.offset } : { ord, offset: pendingAt.offset, line: pendingAt.line };
-    } else pending = positionOf(current);
     for (const s of this.files) {
       // The key follows the head as a young file grows to FULL_HEAD_BYTES.
       if (s.head.length > s.key.headBytes) s.key = sourceKeyOf(this.session.defaultHostId, s.head);
       s.info.size = s.startOffset + s.report.bytes;
     }
-    await this.session.commit(stop ? pending : this.ring.before(pending, RESUME_CONTEXT_LINES), pending, false);
+    await this.session.commit(at.resume, at.pending, false);
   }
 }

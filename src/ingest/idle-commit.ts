@@ -9,22 +9,33 @@ import { withIdleTicks } from './idle-ticks.js';
 export const IDLE_COMMIT_MS = 1_000;
 
 /**
- * The pieces of a live input, with `commitIdle` awaited once each time the input has been
- * quiet for `idleMs` after new data (not again until more comes). `commitIdle` is where the
- * ingest flushes the parse stage's open window (ParseStage.flushOpen, whose resume point
- * stays before the flushed events) and commits. Both `--follow` and a stdin ingest use it:
+ * The idle commits of one ingest of a live input, used by `--follow` and by a stdin ingest
+ * alike. `commitIdle` is where the ingest flushes the parse stage's open window
+ * (ParseStage.flushOpen, whose resume point stays before the flushed events) and commits.
+ * It runs once each time the input has been quiet for `idleMs` after new data, and not
+ * again until more comes, across the streams the ingest reads one after another (a followed
+ * log's generations: events read from one wait in the window while the next is quiet).
  * stdin used to commit only what the parser had emitted, leaving the events still open in
  * the reassembler (89 of the 371 instances of a real capture) for more input or the end.
  */
-export async function* withIdleCommits(pieces: AsyncIterable<Buffer>, idleMs: number, commitIdle: () => Promise<void>): AsyncGenerator<Buffer> {
-  let fresh = false;
-  for await (const piece of withIdleTicks(pieces, idleMs)) {
-    if (piece !== undefined) {
-      fresh = true;
-      yield piece;
-    } else if (fresh) {
-      fresh = false;
-      await commitIdle();
+export class IdleCommits {
+  private fresh = false;
+
+  constructor(
+    private readonly idleMs: number,
+    private readonly commitIdle: () => Promise<void>,
+  ) {}
+
+  /** `pieces` as they come, with the idle commits run between them. */
+  async *of(pieces: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const piece of withIdleTicks(pieces, this.idleMs)) {
+      if (piece !== undefined) {
+        this.fresh = true;
+        yield piece;
+      } else if (this.fresh) {
+        this.fresh = false;
+        await this.commitIdle();
+      }
     }
   }
 }

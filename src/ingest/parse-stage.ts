@@ -34,6 +34,8 @@ export interface StageBatch {
   /** After the last complete line (absent after `end`: a last line without newline stays unread). */
   consumedOffset?: number;
   consumedLine?: number;
+  /** Set by `end`: where the source ended, after a last line without newline (what a follow counts as read). */
+  endedAt?: ReadPosition;
   /** The adapter's oldest pending record (or the read position when none is pending) ... */
   pending: ReadPosition;
   /** ... and RESUME_CONTEXT_LINES before it: where a resumed run starts reading. */
@@ -95,8 +97,17 @@ export class ParseStage {
 
   /** End of the current source: a last line without newline is ingested, its position not consumed. */
   end(): StageBatch {
-    this.splitter!.end();
-    return this.take(0, false);
+    const splitter = this.splitter!;
+    splitter.end();
+    const batch = this.take(0, false);
+    const line = splitter.lineNumber;
+    batch.endedAt = line === undefined ? { ord: batch.ord, offset: splitter.consumedOffset } : { ord: batch.ord, offset: splitter.consumedOffset, line };
+    return batch;
+  }
+
+  /** Lines the adapter saw so far (finish's batch carries the total too). */
+  get adapterLines(): number {
+    return this.adapter.stats().lines;
   }
 
   /**

@@ -2,7 +2,7 @@ import { UserError } from '../cli/user-error.js';
 import { damageNote } from './damage-note.js';
 import { EventBatchReader, hostsOf } from './event-batch-codec.js';
 import { CommitPacer, piecesOf } from './commit-pacer.js';
-import { IDLE_COMMIT_MS, withIdleCommits } from './idle-commit.js';
+import { IDLE_COMMIT_MS, IdleCommits } from './idle-commit.js';
 import { ingestConnectorCapture } from './ingest-connector.js';
 import { IngestSession } from './ingest-session.js';
 import { openIngestTarget } from './ingest-target.js';
@@ -147,7 +147,7 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
     try {
       let first = true;
       const pieces = piecesOf(chunks, pacer.pieceBytes);
-      for await (const piece of input.path === '-' ? withIdleCommits(pieces, IDLE_COMMIT_MS, commitIdle) : pieces) {
+      for await (const piece of input.path === '-' ? new IdleCommits(IDLE_COMMIT_MS, commitIdle).of(pieces) : pieces) {
         rs.report.bytes += piece.length;
         probe?.see(piece);
         // Moved to the worker when it can be (not the first: the sniffed head may be a view of it).
