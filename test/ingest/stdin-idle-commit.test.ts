@@ -43,6 +43,9 @@ describe('ingest - from a pipe that goes quiet', () => {
     expect(atOnce.status).toBe(0);
     const all = committedInstances(closed);
     expect(all).toBeGreaterThan(0);
+    const fromFile = join(dir, 'file.db');
+    expect(spawnSync(process.execPath, [MAIN, 'ingest', '--db', fromFile, LOG]).status).toBe(0);
+    expect(committedInstances(fromFile)).toBe(all);
 
     const db = join(dir, 'quiet.db');
     const child = spawn(process.execPath, [MAIN, 'ingest', '--db', db, '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
