@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,8 @@ async function main(): Promise<number> {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     return 2;
   }
+  // --keep DIR need not exist yet (each case makes DIR/case-N-XXXXXX in it).
+  if (values.keep !== undefined) mkdirSync(values.keep, { recursive: true });
   const workDir = values.keep ?? mkdtempSync(join(tmpdir(), 'proc-tree-fuzz-'));
   try {
     const result = await runFuzz({
