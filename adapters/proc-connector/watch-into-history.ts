@@ -40,7 +40,11 @@ export interface WatchSummary {
  * proc-connector-live, path `netlink`) so stored evidence points back to it.
  */
 export async function watchIntoHistory(options: WatchOptions): Promise<WatchSummary> {
-  const target = await openIngestTarget(options.db, { ...(options.host === undefined ? {} : { host: options.host }), ...(options.waitS === undefined ? {} : { waitS: options.waitS }) });
+  const target = await openIngestTarget(options.db, {
+    ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.waitS === undefined ? {} : { waitS: options.waitS }),
+    stop: options.signal,
+  });
   let commits = 0;
   let warnings = 0;
   try {

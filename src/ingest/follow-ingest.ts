@@ -55,6 +55,7 @@ export async function runFollowIngest(options: FollowIngestOptions): Promise<Ing
   const history = await openIngestTarget(options.db, {
     ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.waitS !== undefined ? { waitS: options.waitS } : {}),
+    stop: options.signal,
   });
   try {
     const run = new FollowRun(history, options);

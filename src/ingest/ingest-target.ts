@@ -42,6 +42,8 @@ export interface TargetOptions {
   host?: string;
   /** Seconds to wait for another writer of the same history/host (undefined: refuse at once). */
   waitS?: number;
+  /** Aborted (Ctrl-C, --duration) while waiting for that writer: give up, holding nothing. */
+  stop?: AbortSignal;
 }
 
 /** Opens `db`: a PostgreSQL URL, else a SQLite file. The PostgreSQL code is loaded only when used. */

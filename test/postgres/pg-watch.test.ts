@@ -8,7 +8,8 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ancestryAt } from '../../src/history/ancestry-at.js';
 import { openHistoryStore } from '../../src/history/open-history-store.js';
-import { runCli } from '../cli/cli-runner.js';
+import { join } from 'node:path';
+import { REPO_ROOT, runCli } from '../cli/cli-runner.js';
 import { freshDatabase, type TestDatabase } from '../support/postgres-database.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,11 +25,23 @@ afterAll(async () => {
 
 describe('watch into PostgreSQL (live, needs root)', () => {
   it('records real processes, answers while running, refuses a second watch of the host', async () => {
-    const watching = runCli(['watch', '--db', db.url, '--host', 'live', '--duration', '4']);
+    const watching = runCli(['watch', '--db', db.url, '--host', 'live', '--duration', '6']);
     await sleep(1500); // subscribed, seeded, first commit
     const second = await runCli(['watch', '--db', db.url, '--host', 'live', '--duration', '1']);
     expect(second.code).toBe(75);
     expect(second.stderr).toMatch(/host "live" is being written by pid \d+ .*watch --db/);
+
+    // Ctrl-C while queued behind it (--wait): gives up at once, in one line, holding nothing.
+    const queued = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'), 'watch', '--db', db.url, '--host', 'live', '--wait', '30'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let queuedErr = '';
+    queued.stderr.on('data', (d: Buffer) => (queuedErr += d.toString()));
+    await sleep(700);
+    queued.kill('SIGINT');
+    const stoppedAt = Date.now();
+    const [queuedCode] = await once(queued, 'exit');
+    expect(Date.now() - stoppedAt).toBeLessThan(2000);
+    expect(queuedCode).toBe(75);
+    expect(queuedErr).toMatch(/stopped while waiting for the writer of host "live" to finish: nothing was written/);
 
     const shell = spawn('/bin/sh', ['-c', 'sleep 0.4; exit 3']);
     const shellExit = once(shell, 'exit');

@@ -28,14 +28,15 @@ export class PgIngestTarget implements IngestTarget {
     private readonly client: pg.Client,
     readonly where: string,
     waitS: number | undefined,
+    stop: AbortSignal | undefined,
   ) {
-    this.lock = new PgWriterLock(client, where, waitS);
+    this.lock = new PgWriterLock(client, where, waitS, stop);
   }
 
   static async open(url: string, options: TargetOptions): Promise<PgIngestTarget> {
     const where = redactUrl(url);
     return connectPg({ connectionString: url }, where, async (client) => {
-      const target = new PgIngestTarget(client, where, options.waitS);
+      const target = new PgIngestTarget(client, where, options.waitS, options.stop);
       await migratePostgres(client, where);
       await target.takeHost(options.host ?? DEFAULT_HOST, true);
       return target;

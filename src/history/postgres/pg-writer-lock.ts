@@ -23,6 +23,8 @@ export class PgWriterLock {
     private readonly where: string,
     /** Seconds to wait for a busy host (undefined: refuse at once). */
     private readonly waitS: number | undefined,
+    /** Ctrl-C / SIGTERM of a long-running command (watch, follow): stops a wait at once. */
+    private readonly stop?: AbortSignal,
   ) {}
 
   /** The id of host `name` (allocated when new, within proc-tree's id ranges), its lock then held. */
@@ -33,6 +35,15 @@ export class PgWriterLock {
     return id;
   }
 
+  private stopped(): boolean {
+    return this.stop?.aborted === true;
+  }
+
+  private stoppedWaiting(hostName: string): UserError {
+    const host = hostName === '' ? "host '' (logs without node=)" : `host ${JSON.stringify(hostName)}`;
+    return new UserError(`${this.where}: stopped while waiting for the writer of ${host} to finish: nothing was written`, EXIT_TEMPFAIL);
+  }
+
   async acquire(hostId: number, hostName: string): Promise<void> {
     if (this.held.has(hostId)) return;
     const deadline = this.waitS === undefined ? 0 : Date.now() + this.waitS * 1000;
@@ -40,7 +51,9 @@ export class PgWriterLock {
       const { rows } = await this.client.query('SELECT pg_try_advisory_lock($1, $2) AS ok', [PG_LOCK_CLASS, hostId]);
       if (rows[0]?.ok === true) break;
       if (Date.now() >= deadline) throw await this.busy(hostId, hostName);
+      if (this.stopped()) throw this.stoppedWaiting(hostName);
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      if (this.stopped()) throw this.stoppedWaiting(hostName);
     }
     this.held.add(hostId);
     await this.client.query(
