@@ -23,13 +23,28 @@ interface Entry {
 
 export function eventKey(e: ProcEvent): string | undefined {
   const id = e.evidence?.id;
-  return id === undefined ? undefined : `${e.host ?? ''}\u0000${e.kind}\u0000${id}`;
+  return id === undefined ? undefined : keyFrom(e.host, e.kind, id);
+}
+
+function keyFrom(host: string | undefined, kind: ProcEvent['kind'], id: string): string {
+  return `${host ?? ''}\u0000${kind}\u0000${id}`;
 }
 
 export class ResumeGuard {
   private readonly saved = new Set<string>();
   private savedEntries: Entry[] = [];
+  /** Entries of this run that the last checkpoint kept. */
   private recent: Entry[] = [];
+  /**
+   * Events stored since the last checkpoint, as parallel lists: their key is built only for
+   * the few a checkpoint keeps (an object and a key string per event, held until the next
+   * commit, reached the old generation by the hundred thousand).
+   */
+  private newSrc: number[] = [];
+  private newOff: number[] = [];
+  private newHost: (string | undefined)[] = [];
+  private newKind: ProcEvent['kind'][] = [];
+  private newId: string[] = [];
   private readonly lossFloor: [number, number] | undefined;
   skipped = 0;
   private lastEvent: ProcEvent | undefined;
@@ -65,10 +80,13 @@ export class ResumeGuard {
 
   /** An event that went into the store (or was skipped as stored) at this position. */
   record(e: ProcEvent, src: number | undefined): void {
-    if (src === undefined || e.evidence === undefined) return;
-    const key = this.keyOf(e);
-    if (key === undefined) return;
-    this.recent.push({ src, off: e.evidence.offset, key });
+    const id = e.evidence?.id;
+    if (src === undefined || id === undefined) return;
+    this.newSrc.push(src);
+    this.newOff.push(e.evidence!.offset);
+    this.newHost.push(e.host);
+    this.newKind.push(e.kind);
+    this.newId.push(id);
   }
 
   /** eventKey, built once for the isStored + record pair of one event. */
@@ -87,7 +105,19 @@ export class ResumeGuard {
       const ord = ordOf(e.src);
       return ord === undefined || compare(ord, e.off, resumeOrd, resume.off) >= 0;
     };
-    this.recent = this.recent.filter(keep);
+    const recent = this.recent.filter(keep);
+    for (let i = 0; i < this.newSrc.length; i++) {
+      const entry: Entry = { src: this.newSrc[i]!, off: this.newOff[i]!, key: '' };
+      if (!keep(entry)) continue;
+      entry.key = keyFrom(this.newHost[i], this.newKind[i]!, this.newId[i]!);
+      recent.push(entry);
+    }
+    this.recent = recent;
+    this.newSrc = [];
+    this.newOff = [];
+    this.newHost = [];
+    this.newKind = [];
+    this.newId = [];
     this.savedEntries = this.savedEntries.filter(keep);
     const seen = new Set<string>();
     const entries: [number, number, string][] = [];
