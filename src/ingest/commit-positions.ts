@@ -54,6 +54,14 @@ function commitIfChanged(registry: SourceRegistry, s: ReadSource, offset: number
   ) {
     return;
   }
-  registry.commit(s.id, offset, line, complete, s.key, s.info, nowNs, records);
+  const content = s.content?.at(offset);
+  registry.commit(s.id, offset, line, complete, s.key, s.info, nowNs, { records, content });
+  if (content === undefined) {
+    delete s.report.sha256;
+    delete s.report.sha256Bytes;
+  } else {
+    s.report.sha256 = content.sha256;
+    s.report.sha256Bytes = content.bytes;
+  }
   s.committed = { offset, line, complete, headSha256: s.key.headSha256, headBytes: s.key.headBytes, size: s.info.size, dev: s.info.dev, inode: s.info.inode, records: held };
 }

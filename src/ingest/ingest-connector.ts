@@ -52,6 +52,6 @@ export async function ingestConnectorCapture(session: IngestSession, input: Plan
     report.note = `damaged from byte ${replay.damagedAt}: ingested up to there`;
     report.unread = report.note;
   }
-  session.registry.commit(row.id, replay.damagedAt ?? replay.bytes, undefined, true, key, info, session.nowNs, undefined);
+  session.registry.commit(row.id, replay.damagedAt ?? replay.bytes, undefined, true, key, info, session.nowNs, {});
   await session.commitRows();
 }

@@ -25,6 +25,12 @@ export interface InputReport {
    * run partial (exit status 3).
    */
   refused?: string;
+  /**
+   * SHA-256 of its content from byte 0 to `sha256Bytes` (decompressed for .gz and zip
+   * entries): what was ingested from it, as its source row records it.
+   */
+  sha256?: string;
+  sha256Bytes?: number;
   /** Set when read from its start: whether it held any audit record / connector datagram. */
   hasRecords?: boolean;
 }
@@ -55,6 +61,7 @@ export function formatSummary(s: IngestSummary): string {
   for (const i of s.inputs) {
     const from = i.fromOffset > 0 ? ` from byte ${i.fromOffset}` : '';
     lines.push(`  ${i.path} [${i.format}] ${i.status}${from}: ${i.bytes} bytes, ${i.lines} lines${i.note ? ` (${i.note})` : ''}`);
+    if (i.sha256 !== undefined) lines.push(`    sha256 of bytes 0..${i.sha256Bytes}: ${i.sha256}`);
   }
   const kinds = Object.entries(s.events)
     .sort()

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { openInputs } from '../sources/open-inputs.js';
-import { peekStream, skipBytes } from '../sources/peek-stream.js';
+import { peekStream } from '../sources/peek-stream.js';
+import { hashFilePrefix, newPrefixHash, skipHashing, type PrefixHash } from '../sources/prefix-hash.js';
+import { ContentHash } from './content-hash.js';
 
 import type { InputReport } from './ingest-summary.js';
 import type { IngestSession } from './ingest-session.js';
@@ -46,15 +48,17 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
       // --source-name: the log's own name instead of `-` (a stdin's content is still known by its head).
       const name = stdinName ?? opened.name;
       const from = found?.committedOffset ?? 0;
-      // Resumed: what comes at the resume point is checked as a .gz's is (a record must start there).
-      const at = from === 0 ? { head: opened.head, chunks: opened.chunks } : await peekStream(skipBytes(opened.chunks, from), STREAM_CHECK_BYTES);
-      const broken = found === undefined ? undefined : streamContinuityProblem(at.head, from);
+      // Resumed: what comes at the resume point is checked as a .gz's is (a record must start
+      // there), and what it skips must hash as what was ingested.
+      const prefix = newPrefixHash();
+      const at = from === 0 ? { head: opened.head, chunks: opened.chunks } : await peekStream(skipHashing(opened.chunks, from, found?.content, prefix), STREAM_CHECK_BYTES);
+      const broken = found === undefined ? undefined : (streamContinuityProblem(at.head, from) ?? prefixProblem(found, prefix));
       const refusal = broken !== undefined ? notContinuing(name, found!, broken) : streamRefusal(session, name, at.head, found?.id);
       if (refusal !== undefined) {
         refuse(session, name, refusal);
         continue;
       }
-      yield prepare(session, name, key, { ...base, path: name }, found, at.chunks);
+      yield prepare(session, name, key, { ...base, path: name }, found, at.chunks, new ContentHash(prefix.hash, from));
     }
     return;
   }
@@ -79,31 +83,45 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
         continue;
       }
       const from = found?.committedOffset ?? 0;
-      const at = from === 0 ? { head: opened.head, chunks: opened.chunks } : await peekStream(skipBytes(opened.chunks, from), STREAM_CHECK_BYTES);
-      const broken = found === undefined || named !== undefined ? undefined : streamContinuityProblem(at.head, from);
+      const prefix = newPrefixHash();
+      const at = from === 0 ? { head: opened.head, chunks: opened.chunks } : await peekStream(skipHashing(opened.chunks, from, found?.content, prefix), STREAM_CHECK_BYTES);
+      const broken = found === undefined ? undefined : ((named !== undefined ? undefined : streamContinuityProblem(at.head, from)) ?? prefixProblem(found, prefix));
       const refusal = broken !== undefined ? notContinuing(opened.name, found!, broken) : found === undefined || named === undefined ? streamRefusal(session, opened.name, at.head, found?.id) : undefined;
       if (refusal !== undefined) {
         refuse(session, opened.name, refusal);
         continue;
       }
-      yield prepare(session, opened.name, key, { ...base, path: opened.name }, found, at.chunks);
+      yield prepare(session, opened.name, key, { ...base, path: opened.name }, found, at.chunks, new ContentHash(prefix.hash, from));
     }
     return;
   }
   // A .gz is known by its content's head, as the plain log it was before logrotate
   // compressed it; earlier versions keyed it by its compressed bytes: found that way too.
   const key = keyOf(input.contentHead ?? input.head!);
-  const found = session.registry.find(key) ?? (input.contentHead === undefined ? undefined : session.registry.find(keyOf(input.head!)));
+  let found = session.registry.find(key) ?? (input.contentHead === undefined ? undefined : session.registry.find(keyOf(input.head!)));
+  const plain = input.compression === 'none';
   if (found !== undefined) {
     // Read to its end before and unchanged since: nothing to do (no need to decompress).
     if (found.complete && found.size === input.size) {
-      // Same head and size is not yet the same file (an edited copy can keep both).
-      const refusal = input.compression === 'none' ? (await checkPlainLog(session, input, found, found.committedOffset, false)).refusal : undefined;
-      if (refusal !== undefined) refuse(session, input.path, refusal);
-      else reportDone(session, input.path, found);
-      return;
-    }
-    if (input.compression === 'none' && input.size !== undefined && input.size < found.committedOffset) {
+      // Same head and size is not yet the same file (an edited copy can keep both): the
+      // record stored last must be in place, and its content must hash as what was ingested.
+      const refusal = plain ? (await checkPlainLog(session, input, found, found.committedOffset, false)).refusal : undefined;
+      if (refusal !== undefined) {
+        refuse(session, input.path, refusal);
+        return;
+      }
+      const verified = plain && found.content !== undefined ? (await hashFilePrefix(input.path, 0, found.content)).matches === true : undefined;
+      if (verified !== false) {
+        reportDone(session, input.path, found, verified);
+        return;
+      }
+      if (samePath(input.path, found)) {
+        refuse(session, input.path, changedRefusal(input.path, found));
+        return;
+      }
+      // An edited copy of the same length: another source, checked as any new input.
+      found = undefined;
+    } else if (plain && input.size !== undefined && input.size < found.committedOffset) {
       // Another source began with this file and read on past its end: stdin or a file that
       // held a concatenation (`cat audit.log.2 audit.log.1 audit.log | proc-tree ingest -`,
       // then the directory: audit.log.2 is the start of what `-` read). A repeat, not a shrink.
@@ -124,14 +142,26 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
     refuse(session, input.path, check.refusal);
     return;
   }
-  for await (const opened of openInputs(input.path, { startOffset: from })) {
-    const broken = found === undefined || input.compression === 'none' ? undefined : streamContinuityProblem(opened.head, from);
-    const refusal = broken !== undefined ? notContinuing(input.path, found!, broken) : input.compression === 'none' ? undefined : streamRefusal(session, input.path, opened.head, found?.id);
+  // A plain log resumed: its first `from` bytes are hashed again (the content hash goes on
+  // from there) and must hash as what was ingested.
+  let prefix: PrefixHash = newPrefixHash();
+  if (plain && found !== undefined && from > 0) {
+    prefix = await hashFilePrefix(input.path, from, found.content);
+    if (prefix.matches === false) {
+      refuse(session, input.path, samePath(input.path, found) ? changedRefusal(input.path, found) : notContinuing(input.path, found, prefixProblem(found, prefix)!));
+      return;
+    }
+  }
+  // Compressed: decompressed from the start, what comes before `from` hashed as it is skipped.
+  for await (const opened of openInputs(input.path, { startOffset: plain ? from : 0 })) {
+    const at = plain || from === 0 ? { head: opened.head, chunks: opened.chunks } : await peekStream(skipHashing(opened.chunks, from, found?.content, prefix), STREAM_CHECK_BYTES);
+    const broken = found === undefined || plain ? undefined : (streamContinuityProblem(at.head, from) ?? prefixProblem(found, prefix));
+    const refusal = broken !== undefined ? notContinuing(input.path, found!, broken) : plain ? undefined : streamRefusal(session, input.path, at.head, found?.id);
     if (refusal !== undefined) {
       refuse(session, input.path, refusal);
       return;
     }
-    const source = prepare(session, opened.name, key, base, found, opened.chunks);
+    const source = prepare(session, opened.name, key, base, found, at.chunks, new ContentHash(prefix.hash, from));
     // Read from here on: later inputs are checked against its span at once (its events widen it later).
     if (check.span !== undefined) for (const p of [check.span.first, check.span.last]) session.ranges.widen(source.rs.id, input.path, p);
     yield source;
@@ -214,17 +244,41 @@ function refuse(session: IngestSession, path: string, message: string): void {
   session.warn({ reason: 'input-refused', detail: message });
 }
 
-function reportDone(session: IngestSession, path: string, found: SourceRow): void {
+function reportDone(session: IngestSession, path: string, found: SourceRow, verified = false): void {
   const report: InputReport = { path, format: 'auditd', status: 'already-ingested', fromOffset: found.committedOffset, bytes: 0, lines: 0 };
-  const note = sameContentNote(path, found);
+  const note = sameContentNote(path, found, verified);
   if (note !== undefined) report.note = note;
+  if (found.content !== undefined) {
+    report.sha256 = found.content.sha256;
+    report.sha256Bytes = found.content.bytes;
+  }
   session.reports.push(report);
 }
 
-/** Registers the source (a new registry row when unknown) at its committed position. */
-function prepare(session: IngestSession, name: string, key: SourceKey, info: SourceInfo, found: SourceRow | undefined, chunks: AsyncIterable<Buffer>): OpenedSource {
+const samePath = (path: string, found: SourceRow): boolean => resolve(path) === resolve(found.path);
+
+/** The refusal of a log, under the name it was ingested as, whose ingested part no longer hashes as it did (edited in place?). */
+function changedRefusal(path: string, found: SourceRow): string {
+  const c = found.content!;
+  return `${path} changed since it was ingested: its first ${c.bytes} bytes no longer hash as ingested (sha256 was ${c.sha256}), though its first ${found.headBytes} bytes are the same; not ingested again (edited in place?): to look at it apart, ingest it into another --db`;
+}
+
+/**
+ * Why an input resumed (a plain log, stdin, a .gz or zip entry: bytes before the resume
+ * point are hashed again, or skipped and hashed) is not the source it starts like: those
+ * bytes do not hash as what was ingested from it.
+ */
+function prefixProblem(found: SourceRow, prefix: PrefixHash): string | undefined {
+  if (prefix.matches !== false) return undefined;
+  return `its first ${found.content!.bytes} bytes are not those ingested from it (sha256 was ${found.content!.sha256})`;
+}
+
+/** Registers the source (a new registry row when unknown) at its committed position, its content hashed from there. */
+function prepare(session: IngestSession, name: string, key: SourceKey, info: SourceInfo, found: SourceRow | undefined, chunks: AsyncIterable<Buffer>, content: ContentHash): OpenedSource {
   const row = found ?? session.registry.create(key, info, session.nowNs);
   // Line numbers restart where the committed position was; unknown when it was not recorded.
   const startLine = found === undefined ? 1 : found.committedLine;
-  return { rs: newReadSource(row, name, key, info, found?.committedOffset ?? 0, startLine), chunks };
+  const rs = newReadSource(row, name, key, info, found?.committedOffset ?? 0, startLine);
+  rs.content = content;
+  return { rs, chunks };
 }

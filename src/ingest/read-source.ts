@@ -1,3 +1,4 @@
+import type { ContentHash } from './content-hash.js';
 import type { InputReport } from './ingest-summary.js';
 import type { ReadPosition } from './position-ring.js';
 import type { SourceInfo, SourceKey, SourceRow } from './source-registry.js';
@@ -21,6 +22,8 @@ export interface ReadSource {
   consumedLine?: number;
   /** Read to its end (not stopped, not damaged). */
   finished: boolean;
+  /** SHA-256 of its content as read, from byte 0 (undefined: not hashed, e.g. a followed log). */
+  content?: ContentHash;
   /** What the last commit of this run wrote to its registry row (commit-positions.ts skips an unchanged row). */
   committed?: {
     offset: number;

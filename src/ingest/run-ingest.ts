@@ -115,6 +115,8 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
     }
     rs.consumedOffset = b.consumedOffset;
     if (b.consumedLine !== undefined) rs.consumedLine = b.consumedLine;
+    // No commit stops before the resume point any more: hash up to it now.
+    sources.all[b.resume.ord]?.content?.advance(b.resume.offset);
     uncommitted = { resume: b.resume, pending: b.pending };
     if (pacer.read(b.bytes)) {
       await session.commit(b.resume, b.pending, false);
@@ -150,8 +152,10 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
       for await (const piece of input.path === '-' ? new IdleCommits(IDLE_COMMIT_MS, commitIdle).of(pieces) : pieces) {
         rs.report.bytes += piece.length;
         probe?.see(piece);
-        // Moved to the worker when it can be (not the first: the sniffed head may be a view of it).
-        parser.push(piece, !first);
+        rs.content?.push(piece);
+        // Moved to the worker when it can be (not the first: the sniffed head may be a view
+        // of it; not one the content hash holds until a commit passes it).
+        parser.push(piece, !first && rs.content === undefined);
         first = false;
         await drain(MAX_PIECES_AHEAD);
       }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SqliteDatabase } from '../history/open-history-db.js';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { ContentDigest } from './content-hash.js';
 import { evidenceOfRow, recordColumnValues, type SourceEvidence } from './source-evidence.js';
 
 /**
@@ -28,6 +29,16 @@ export interface SourceRow {
   headBytes: number;
   /** When an ingest last wrote to it (ns since the epoch): for "same content as ..." notes. */
   lastIngestNs?: bigint;
+  /** SHA-256 of its content 0..content.bytes as ingested (undefined: ingested before it was kept). */
+  content?: ContentDigest;
+}
+
+/** What a commit records of a source besides its position. */
+export interface SourceHeld {
+  /** Its span, last record and event count (undefined: no audit records, e.g. a connector capture). */
+  records?: SourceEvidence | undefined;
+  /** SHA-256 of its content up to the committed offset (undefined: not known). */
+  content?: ContentDigest | undefined;
 }
 
 export interface SourceInfo {
@@ -48,12 +59,8 @@ export const FULL_HEAD_BYTES = 4096;
 export interface SourceRegistry {
   find(key: SourceKey): SourceRow | undefined;
   create(key: SourceKey, info: SourceInfo, nowNs: bigint): SourceRow;
-  /**
-   * Where the source stands, and what it holds (`records`: its span, last record and event
-   * count; undefined for a source without audit records); call inside the transaction that
-   * holds its data.
-   */
-  commit(id: number, offset: number, line: number | undefined, complete: boolean, key: SourceKey, info: SourceInfo, nowNs: bigint, records: SourceEvidence | undefined): void;
+  /** Where the source stands, and what it holds; call inside the transaction that holds its data. */
+  commit(id: number, offset: number, line: number | undefined, complete: boolean, key: SourceKey, info: SourceInfo, nowNs: bigint, held: SourceHeld): void;
   /** What the history held of the host's sources when this run began (read once, then kept; one row per source, no scan). */
   evidence(hostId: number): SourceEvidence[];
 }
@@ -103,15 +110,30 @@ export class SqliteSourceRegistry implements SourceRegistry {
   }
 
   /** Where the source stands; call inside the transaction that holds its data. */
-  commit(id: number, offset: number, line: number | undefined, complete: boolean, key: SourceKey, info: SourceInfo, nowNs: bigint, records: SourceEvidence | undefined): void {
+  commit(id: number, offset: number, line: number | undefined, complete: boolean, key: SourceKey, info: SourceInfo, nowNs: bigint, held: SourceHeld): void {
     this
       .prepared(
         `UPDATE sources SET committed_offset = ?, committed_line = ?, complete = ?, head_sha256 = ?, head_bytes = ?, size = ?, dev = ?, inode = ?, last_ingest_ns = ?,
-           first_rec = ?, last_rec = ?, tail_rec = ?, tail_off = ?, record_count = ?
+           first_rec = ?, last_rec = ?, tail_rec = ?, tail_off = ?, record_count = ?, content_sha256 = ?, content_bytes = ?
          WHERE id = ?`,
       )
-      .run(offset, line ?? null, complete ? 1 : 0, key.headSha256, key.headBytes, info.size ?? null, info.dev ?? null, info.inode ?? null, nowNs, ...recordColumnValues(records), id);
+      .run(
+        offset,
+        line ?? null,
+        complete ? 1 : 0,
+        key.headSha256,
+        key.headBytes,
+        info.size ?? null,
+        info.dev ?? null,
+        info.inode ?? null,
+        nowNs,
+        ...recordColumnValues(held.records),
+        held.content?.sha256 ?? null,
+        held.content?.bytes ?? null,
+        id,
+      );
   }
+
 
   evidence(hostId: number): SourceEvidence[] {
     let known = this.evidenceOf.get(hostId);
@@ -138,5 +160,6 @@ function toRow(r: Record<string, unknown>): SourceRow {
   if (r.committed_line !== null) row.committedLine = Number(r.committed_line);
   if (r.size !== null) row.size = Number(r.size);
   if (typeof r.last_ingest_ns === 'number' || typeof r.last_ingest_ns === 'bigint') row.lastIngestNs = BigInt(r.last_ingest_ns);
+  if (typeof r.content_sha256 === 'string' && r.content_bytes !== null && r.content_bytes !== undefined) row.content = { sha256: r.content_sha256, bytes: Number(r.content_bytes) };
   return row;
 }

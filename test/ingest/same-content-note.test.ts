@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,9 +22,11 @@ describe('sameContentNote (ingest of a log already ingested under another name)'
 
     const again = await runIngest({ db, inputs: [copy] });
     expect(again.inputs[0]!.status).toBe('already-ingested');
-    const note = /^same first \d+ bytes and size as (.+), ingested (\S+) \(taken as that log; the rest is not compared\)$/.exec(again.inputs[0]!.note ?? '');
+    // Its whole content hashed as the original's: the same content, said so.
+    const note = /^same content as (.+), ingested (\S+) \(sha256 of its (\d+) bytes matches\)$/.exec(again.inputs[0]!.note ?? '');
     expect(note).not.toBeNull();
     expect(note![1]).toBe(original);
+    expect(Number(note![3])).toBe(statSync(copy).size);
     const when = parseTimeNs(note![2]!);
     expect(when >= before - 1_000_000n && when <= BigInt(Date.now()) * 1_000_000n).toBe(true);
 

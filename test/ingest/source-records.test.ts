@@ -42,10 +42,10 @@ function sourceRows(db: string): RecordColumns[] {
 const idsOf = (path: string): string[] => [...readFileSync(path, 'latin1').matchAll(/type=(?!DAEMON_)\w+ msg=audit\((\d+\.\d{3}:\d+)\)/g)].map((m) => m[1]!);
 const point = (rec: string) => auditPoint(rec)!;
 
-/** A history as the version before schema 4 left it: no record columns. */
+/** A history as the version before schema 4 left it: no record columns (nor content hashes, schema 5). */
 function asBeforeRecordColumns(db: string): void {
   const h = new Database(db);
-  for (const c of ['first_rec', 'last_rec', 'tail_rec', 'tail_off', 'record_count']) h.exec(`ALTER TABLE sources DROP COLUMN ${c}`);
+  for (const c of ['first_rec', 'last_rec', 'tail_rec', 'tail_off', 'record_count', 'content_sha256', 'content_bytes']) h.exec(`ALTER TABLE sources DROP COLUMN ${c}`);
   h.pragma('user_version = 3');
   h.close();
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,7 +59,7 @@ describe('ingest into PostgreSQL refuses what SQLite refuses', () => {
       const pgRows = async () => (await client.query(`SELECT ${columns} FROM sources ORDER BY path`)).rows.map((r) => ({ ...r, tail_off: Number(r.tail_off), record_count: r.record_count === null ? null : Number(r.record_count) }));
       expect(await pgRows()).toEqual(fromSqlite);
       // As the version before left it: no record columns, schema version 1.
-      await client.query('ALTER TABLE sources DROP COLUMN first_rec, DROP COLUMN last_rec, DROP COLUMN tail_rec, DROP COLUMN tail_off, DROP COLUMN record_count');
+      await client.query('ALTER TABLE sources DROP COLUMN first_rec, DROP COLUMN last_rec, DROP COLUMN tail_rec, DROP COLUMN tail_off, DROP COLUMN record_count, DROP COLUMN content_sha256, DROP COLUMN content_bytes');
       await client.query('DELETE FROM proc_tree_schema WHERE version > 1');
       const all = join(dir, 'records-all.log');
       writeFileSync(all, Buffer.concat(['audit.log.2', 'audit.log.1', 'audit.log'].map((f) => readFileSync(join(LOGS, f)))));
@@ -67,7 +68,7 @@ describe('ingest into PostgreSQL refuses what SQLite refuses', () => {
       expect(lastLine(r.err)).toMatch(new RegExp(`^proc-tree ingest: ${all} repeats records already ingested from ${join(LOGS, 'audit.log.1')} `));
       // Filled from the stored evidence (its records at the lowest and highest offset), as SQLite's migration fills.
       const legacy = new Database(sqlite);
-      for (const c of ['first_rec', 'last_rec', 'tail_rec', 'tail_off', 'record_count']) legacy.exec(`ALTER TABLE sources DROP COLUMN ${c}`);
+      for (const c of ['first_rec', 'last_rec', 'tail_rec', 'tail_off', 'record_count', 'content_sha256', 'content_bytes']) legacy.exec(`ALTER TABLE sources DROP COLUMN ${c}`);
       legacy.pragma('user_version = 3');
       legacy.close();
       openHistoryDb(sqlite).close();
@@ -76,6 +77,47 @@ describe('ingest into PostgreSQL refuses what SQLite refuses', () => {
       s.close();
       expect(filledSqlite.every((row) => row.tail_rec !== null && row.record_count === null)).toBe(true);
       expect(await pgRows()).toEqual(filledSqlite);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('a same-length copy with one digit changed past the first 4 KiB is refused as a repeat (exit 3, one line), an unchanged re-run adds nothing, a grown log resumes; content hashes as SQLite stores them', async () => {
+    const db = await freshDatabase('content');
+    databases.push(db);
+    const sqlite = join(dir, 'content.db');
+    const original = join(LOGS, 'audit.log.2');
+    const growing = join(dir, 'growing.log');
+    const edited = join(dir, 'digit.log');
+    const bytes = Buffer.from(readFileSync(original));
+    const at = bytes.indexOf(' pid=', 4096) + ' pid='.length;
+    expect(at).toBeGreaterThan(4096);
+    bytes[at] = bytes[at] === 0x39 ? 0x38 : bytes[at]! + 1;
+    writeFileSync(edited, bytes);
+    for (const target of [sqlite, db.url]) {
+      writeFileSync(growing, readFileSync(join(LOGS, 'audit.log.1')));
+      expect((await cliInProcess('ingest', '--db', target, original, growing)).code).toBe(0);
+      const r = await cliInProcess('ingest', '--db', target, edited);
+      expect(r.code).toBe(EXIT_INCOMPLETE);
+      expect(r.err).not.toMatch(/already-ingested/);
+      expect(lastLine(r.err)).toMatch(new RegExp(`^proc-tree ingest: ${edited} repeats records already ingested from ${original} \\(audit ids [\\d.:]+\\): not ingested`));
+      const again = await cliInProcess('ingest', '--db', target, original);
+      expect(again.code).toBe(0);
+      expect(again.err).toMatch(/already-ingested/);
+      writeFileSync(growing, Buffer.concat([readFileSync(join(LOGS, 'audit.log.1')), readFileSync(join(LOGS, 'audit.log'))]));
+      const grown = await cliInProcess('ingest', '--db', target, growing);
+      expect(grown.code).toBe(0);
+      expect(grown.err).toMatch(/resumed from byte 9318/);
+    }
+    expect(await pgCanonicalDump(db.url)).toEqual(canonicalDump(sqlite));
+    const h = new Database(sqlite, { readonly: true });
+    const fromSqlite = h.prepare('SELECT path, content_sha256, content_bytes FROM sources ORDER BY path').all();
+    h.close();
+    const client = await db.connect();
+    try {
+      const rows = (await client.query('SELECT path, content_sha256, content_bytes FROM sources ORDER BY path')).rows.map((r) => ({ ...r, content_bytes: Number(r.content_bytes) }));
+      expect(rows).toEqual(fromSqlite);
+      expect(rows.find((r) => r.path === growing)).toEqual({ path: growing, content_sha256: createHash('sha256').update(readFileSync(growing)).digest('hex'), content_bytes: readFileSync(growing).length });
     } finally {
       await client.end();
     }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { sha256, type SourceInfo, type SourceKey, type SourceRegistry, type SourceRow } from '../../ingest/source-registry.js';
+import { sha256, type SourceHeld, type SourceInfo, type SourceKey, type SourceRegistry, type SourceRow } from '../../ingest/source-registry.js';
 import { copyRows, type CopyValue } from './pg-copy.js';
 import { nextIdAfter } from './pg-id-ranges.js';
 import { evidenceOfRow, recordColumnValues, type SourceEvidence } from '../../ingest/source-evidence.js';
@@ -22,9 +22,11 @@ interface HeldSource {
   lastIngestNs: bigint;
   /** first_rec, last_rec, tail_rec, tail_off, record_count (schema/postgres/002-source-records.sql). */
   records: ReturnType<typeof recordColumnValues>;
+  contentSha256: string | null;
+  contentBytes: number | null;
 }
 
-export const SOURCE_COLUMNS = ['host_id', 'id', 'format', 'path', 'dev', 'inode', 'size', 'head_sha256', 'head_bytes', 'committed_offset', 'committed_line', 'complete', 'first_ingest_ns', 'last_ingest_ns', 'first_rec', 'last_rec', 'tail_rec', 'tail_off', 'record_count'];
+export const SOURCE_COLUMNS = ['host_id', 'id', 'format', 'path', 'dev', 'inode', 'size', 'head_sha256', 'head_bytes', 'committed_offset', 'committed_line', 'complete', 'first_ingest_ns', 'last_ingest_ns', 'first_rec', 'last_rec', 'tail_rec', 'tail_off', 'record_count', 'content_sha256', 'content_bytes'];
 
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
@@ -61,6 +63,8 @@ export class PgSourceRegistry implements SourceRegistry {
         firstIngestNs: BigInt(r.first_ingest_ns as string),
         lastIngestNs: BigInt(r.last_ingest_ns as string),
         records: recordColumnValues(evidenceOfRow(Number(r.id), String(r.path), r)),
+        contentSha256: typeof r.content_sha256 === 'string' ? r.content_sha256 : null,
+        contentBytes: numOrNull(r.content_bytes),
       });
     }
     const max = rows.length === 0 ? null : Number(rows[rows.length - 1]!.id);
@@ -88,6 +92,7 @@ export class PgSourceRegistry implements SourceRegistry {
     return undefined;
   }
 
+
   create(key: SourceKey, info: SourceInfo, nowNs: bigint): SourceRow {
     const id = this.nextId.get(key.hostId);
     if (id === undefined) throw new Error(`sources of host ${key.hostId} were not loaded before use`);
@@ -108,13 +113,15 @@ export class PgSourceRegistry implements SourceRegistry {
       firstIngestNs: nowNs,
       lastIngestNs: nowNs,
       records: [null, null, null, null, 0],
+      contentSha256: null,
+      contentBytes: null,
     };
     this.rows.push(row);
     this.created.add(row);
     return { id, path: info.path, committedOffset: 0, complete: false, headBytes: key.headBytes };
   }
 
-  commit(id: number, offset: number, line: number | undefined, complete: boolean, key: SourceKey, info: SourceInfo, nowNs: bigint, records: SourceEvidence | undefined): void {
+  commit(id: number, offset: number, line: number | undefined, complete: boolean, key: SourceKey, info: SourceInfo, nowNs: bigint, held: SourceHeld): void {
     const row = this.rows.find((r) => r.id === id);
     if (row === undefined) throw new Error(`source ${id} is not registered`);
     Object.assign(row, {
@@ -127,7 +134,9 @@ export class PgSourceRegistry implements SourceRegistry {
       dev: info.dev ?? null,
       inode: info.inode ?? null,
       lastIngestNs: nowNs,
-      records: recordColumnValues(records),
+      records: recordColumnValues(held.records),
+      contentSha256: held.content?.sha256 ?? null,
+      contentBytes: held.content?.bytes ?? null,
     });
     if (!this.created.has(row)) this.changed.add(row);
   }
@@ -135,7 +144,7 @@ export class PgSourceRegistry implements SourceRegistry {
   /** What changed since the last batch, as it is now; `write` stores it inside the caller's transaction. */
   takeBatch(): { write(client: pg.Client): Promise<void> } {
     const created = [...this.created].map(values);
-    const changed = [...this.changed].map((r) => [r.hostId, r.id, r.committedOffset, r.committedLine, r.complete, r.headSha256, r.headBytes, r.size, r.dev, r.inode, r.lastIngestNs.toString(), ...r.records]);
+    const changed = [...this.changed].map((r) => [r.hostId, r.id, r.committedOffset, r.committedLine, r.complete, r.headSha256, r.headBytes, r.size, r.dev, r.inode, r.lastIngestNs.toString(), ...r.records, r.contentSha256, r.contentBytes]);
     this.created.clear();
     this.changed.clear();
     return {
@@ -144,7 +153,7 @@ export class PgSourceRegistry implements SourceRegistry {
         for (const v of changed) {
           await client.query(
             `UPDATE sources SET committed_offset = $3, committed_line = $4, complete = $5, head_sha256 = $6, head_bytes = $7, size = $8, dev = $9, inode = $10, last_ingest_ns = $11,
-               first_rec = $12, last_rec = $13, tail_rec = $14, tail_off = $15, record_count = $16
+               first_rec = $12, last_rec = $13, tail_rec = $14, tail_off = $15, record_count = $16, content_sha256 = $17, content_bytes = $18
              WHERE host_id = $1 AND id = $2`,
             v,
           );
@@ -155,12 +164,13 @@ export class PgSourceRegistry implements SourceRegistry {
 }
 
 function values(r: HeldSource): CopyValue[] {
-  return [r.hostId, r.id, r.format, r.path, r.dev, r.inode, r.size, r.headSha256, r.headBytes, r.committedOffset, r.committedLine, r.complete, r.firstIngestNs, r.lastIngestNs, ...r.records];
+  return [r.hostId, r.id, r.format, r.path, r.dev, r.inode, r.size, r.headSha256, r.headBytes, r.committedOffset, r.committedLine, r.complete, r.firstIngestNs, r.lastIngestNs, ...r.records, r.contentSha256, r.contentBytes];
 }
 
 function toRow(r: HeldSource): SourceRow {
   const row: SourceRow = { id: r.id, path: r.path, committedOffset: r.committedOffset, complete: r.complete, headBytes: r.headBytes, lastIngestNs: r.lastIngestNs };
   if (r.committedLine !== null) row.committedLine = r.committedLine;
   if (r.size !== null) row.size = r.size;
+  if (r.contentSha256 !== null && r.contentBytes !== null) row.content = { sha256: r.contentSha256, bytes: r.contentBytes };
   return row;
 }

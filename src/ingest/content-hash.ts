@@ -1,0 +1,75 @@
+import { createHash, type Hash } from 'node:crypto';
+
+/** A SHA-256 of a source's content from byte 0 up to `bytes` (decompressed for .gz, zip entries). */
+export interface ContentDigest {
+  sha256: string;
+  bytes: number;
+}
+
+/**
+ * The SHA-256 of one source's content, read as the ingest reads it, given at the offset each
+ * commit records: bytes 0..resume offset (what a re-run takes as already ingested). The
+ * resume offset lags the read position (context lines, pending events), so the pieces read
+ * past the last digest are held until a commit passes them (the parse stage's look-back
+ * bounds that: at most ~65k lines). Hashing the 336 MB real-enriched-200 combined.log this
+ * way is ~0.2 CPU-s with SHA-NI (node crypto), in the ingest's thread.
+ */
+export class ContentHash {
+  private readonly held: Buffer[] = [];
+  private hashedTo: number;
+  private readTo: number;
+  private readonly atStart: ContentDigest;
+
+  /** `hash`: the state after bytes 0..`from` (a fresh hash at 0; a verified prefix on resume). */
+  constructor(
+    private readonly hash: Hash,
+    from: number,
+  ) {
+    this.hashedTo = from;
+    this.readTo = from;
+    this.atStart = { sha256: hash.copy().digest('hex'), bytes: from };
+  }
+
+  static fresh(): ContentHash {
+    return new ContentHash(createHash('sha256'), 0);
+  }
+
+  /** The next piece read (kept, not copied: it must not be moved to another thread). */
+  push(piece: Buffer): void {
+    if (piece.length === 0) return;
+    this.held.push(piece);
+    this.readTo += piece.length;
+  }
+
+  /**
+   * Hashes what was read up to `offset` and lets it go: a later commit will not stop before
+   * it (the resume point only moves forward). Called after each batch, it keeps what is held
+   * to the resume point's lag; held until commit time, the pieces of a 2 s commit interval
+   * were ~60 MB more RSS and +15% ingest CPU on combined.log.
+   */
+  advance(offset: number): void {
+    if (offset > this.hashedTo && offset <= this.readTo) this.hashTo(offset);
+  }
+
+  /**
+   * The digest of bytes 0..`offset`; undefined when that is not known: past what was read,
+   * or before what was hashed already (offsets only go forward, except back to the start).
+   */
+  at(offset: number): ContentDigest | undefined {
+    if (offset === this.atStart.bytes) return this.atStart;
+    if (offset < this.hashedTo || offset > this.readTo) return undefined;
+    this.hashTo(offset);
+    return { sha256: this.hash.copy().digest('hex'), bytes: offset };
+  }
+
+  private hashTo(offset: number): void {
+    while (this.hashedTo < offset) {
+      const piece = this.held[0]!;
+      const take = Math.min(piece.length, offset - this.hashedTo);
+      this.hash.update(take === piece.length ? piece : piece.subarray(0, take));
+      if (take === piece.length) this.held.shift();
+      else this.held[0] = piece.subarray(take);
+      this.hashedTo += take;
+    }
+  }
+}
