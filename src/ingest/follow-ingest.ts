@@ -99,7 +99,7 @@ class FollowRun {
     void this.session.guard; // the previous run's guard, read before this run writes
     this.stage = new ParseStage(host);
     this.pacer = new CommitPacer(options.commitEveryLines, options.commitEveryMs);
-    this.idle = new IdleCommits(options.idleFlushMs ?? IDLE_COMMIT_MS, () => this.flushAndCommit(false));
+    this.idle = new IdleCommits(options.idleFlushMs ?? IDLE_COMMIT_MS, () => this.flushAndCommit());
   }
 
   summary(durationMs: number): IngestSummary {
@@ -134,17 +134,19 @@ class FollowRun {
       rs.finished = true;
       if (stream.live) rs.report.note = 'read to its end: rotated away or truncated';
     }
-    // Stop: emit the open events so they are queryable now, but store the resume point at
-    // the first of them (as read before that flush; on a quiet log, the first of those the
-    // last idle flush emitted): a restart re-reads just that window, joins records that
-    // arrive later (auditd interleaves events: samples/auditd/rotation's audit.log.2 has
-    // PROCTITLE of 28789 after all of 28790), and skips what is stored. No context margin:
-    // everything before that window was reassembled by this run. With the margin
-    // (RESUME_CONTEXT_LINES, kept for a kill, which may come at any line), a plain ingest
-    // after a clean stop re-read 8,192 lines of an 84 MB log (2,294 events skipped as
-    // stored) and reported the event the margin cut in two as damaged
-    // (test/ingest/follow-clean-stop.test.ts).
-    await this.flushAndCommit(true);
+    // Stop: store the resume point at the first event the reassembler still holds open, and
+    // do not emit those events: a restart (or a plain ingest) re-reads just that window and
+    // reads them whole with records that arrive later (auditd interleaves events:
+    // samples/auditd/rotation's audit.log.2 has PROCTITLE of 28789 after all of 28790).
+    // Emitting them here stored an exec cut between its records for good: the re-read found
+    // it whole, but stored under its audit id (test/ingest/follow-stop-mid-event.test.ts).
+    // On a quiet log, the last idle flush emitted them already: resume at the first of those
+    // (they are skipped as stored). No context margin: everything before that window was
+    // reassembled by this run. With the margin (RESUME_CONTEXT_LINES, kept for a kill, which
+    // may come at any line), a plain ingest after a clean stop re-read 8,192 lines of an
+    // 84 MB log (2,294 events skipped as stored) and reported the event the margin cut in
+    // two as damaged (test/ingest/follow-clean-stop.test.ts).
+    await this.commitAtStop();
     await history.commit();
   }
 
@@ -215,19 +217,19 @@ class FollowRun {
     this.at = { resume: b.resume, pending: b.pending };
   }
 
-  /**
-   * The open events emitted and committed. Idle (IdleCommits): the resume point stays
-   * RESUME_CONTEXT_LINES before them, for a kill. `stop`: at the first of them (see run).
-   */
-  private async flushAndCommit(stop: boolean): Promise<void> {
+  /** Idle (IdleCommits): the open events emitted and committed; the resume point stays RESUME_CONTEXT_LINES before them, for a kill. */
+  private async flushAndCommit(): Promise<void> {
     if (this.files.length === 0) return;
     const b = this.stage.flushOpen();
     await this.apply(b);
-    if (!stop) {
-      this.flushedFrom = b.pending;
-      return this.commit(b);
-    }
-    const from = this.flushedFrom ?? b.pending;
+    this.flushedFrom = b.pending;
+    return this.commit(b);
+  }
+
+  /** Stop (see run): what was emitted committed, the resume point at the open window (or the last idle flush's). */
+  private async commitAtStop(): Promise<void> {
+    if (this.files.length === 0) return;
+    const from = this.flushedFrom ?? this.at?.pending ?? positionOf(this.files[0]!);
     return this.commit({ resume: from, pending: from });
   }
 
