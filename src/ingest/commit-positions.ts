@@ -1,5 +1,5 @@
 import type { ReadPosition } from './position-ring.js';
-import type { ReadSource } from './read-source.js';
+import { digestAt, type ReadSource } from './read-source.js';
 import type { SourceEvidence } from './source-evidence.js';
 import type { SourceRegistry } from './source-registry.js';
 import { recordsKey } from './source-records.js';
@@ -54,7 +54,7 @@ function commitIfChanged(registry: SourceRegistry, s: ReadSource, offset: number
   ) {
     return;
   }
-  const content = s.content?.at(offset);
+  const content = digestAt(s, offset);
   registry.commit(s.id, offset, line, complete, s.key, s.info, nowNs, { records, content });
   if (content === undefined) {
     delete s.report.sha256;

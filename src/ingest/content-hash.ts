@@ -11,8 +11,9 @@ export interface ContentDigest {
  * commit records: bytes 0..resume offset (what a re-run takes as already ingested). The
  * resume offset lags the read position (context lines, pending events), so the pieces read
  * past the last digest are held until a commit passes them (the parse stage's look-back
- * bounds that: at most ~65k lines). Hashing the 336 MB real-enriched-200 combined.log this
- * way is ~0.2 CPU-s with SHA-NI (node crypto), in the ingest's thread.
+ * bounds that: at most ~65k lines). A source read from its start is hashed in the parse
+ * stage (the worker thread for large inputs: parse-stage.ts), a resumed one here, in the
+ * ingest's thread, from the prefix state its check left (open-auditd-source.ts).
  */
 export class ContentHash {
   private readonly held: Buffer[] = [];
@@ -44,22 +45,41 @@ export class ContentHash {
   /**
    * Hashes what was read up to `offset` and lets it go: a later commit will not stop before
    * it (the resume point only moves forward). Called after each batch, it keeps what is held
-   * to the resume point's lag; held until commit time, the pieces of a 2 s commit interval
-   * were ~60 MB more RSS and +15% ingest CPU on combined.log.
+   * to the resume point's lag (at most 4 pieces of 1 MiB on combined.log); held until commit
+   * time, the pieces of a 2 s commit interval were ~60 MB more RSS.
    */
   advance(offset: number): void {
     if (offset > this.hashedTo && offset <= this.readTo) this.hashTo(offset);
   }
 
   /**
-   * The digest of bytes 0..`offset`; undefined when that is not known: past what was read,
-   * or before what was hashed already (offsets only go forward, except back to the start).
+   * The digest of bytes 0..`offset`, hashing up to there (a commit at `offset`); undefined
+   * when that is not known: past what was read, or before what was hashed already (offsets
+   * only go forward, except back to the start).
    */
   at(offset: number): ContentDigest | undefined {
     if (offset === this.atStart.bytes) return this.atStart;
     if (offset < this.hashedTo || offset > this.readTo) return undefined;
     this.hashTo(offset);
     return { sha256: this.hash.copy().digest('hex'), bytes: offset };
+  }
+
+  /**
+   * at(), without hashing up to `offset` for good: what is held past the hashed point is
+   * hashed into a copy (a source's end, while commits may still stop before it).
+   */
+  peek(offset: number): ContentDigest | undefined {
+    if (offset === this.atStart.bytes) return this.atStart;
+    if (offset < this.hashedTo || offset > this.readTo) return undefined;
+    const h = this.hash.copy();
+    let at = this.hashedTo;
+    for (const piece of this.held) {
+      if (at >= offset) break;
+      const take = Math.min(piece.length, offset - at);
+      h.update(take === piece.length ? piece : piece.subarray(0, take));
+      at += take;
+    }
+    return { sha256: h.digest('hex'), bytes: offset };
   }
 
   private hashTo(offset: number): void {

@@ -3,6 +3,7 @@ import type { IngestWarning } from '../events/event-sink.js';
 import type { ProcEvent } from '../events/proc-event.js';
 import type { EncodedEvents } from './event-batch-codec.js';
 import { createLineSplitter, type LineSplitter } from '../sources/line-splitter.js';
+import { ContentHash, type ContentDigest } from './content-hash.js';
 import { PositionRing, type ReadPosition } from './position-ring.js';
 
 /** Lines re-read before the adapter's oldest pending record on resume (>= the gap detector's window of 1,024 serials, several records each). */
@@ -17,6 +18,8 @@ export interface StageSource {
   startLine?: number;
   /** Source names read since the previous open -> the reading ordinal a position in it maps to (the stage keeps the earlier ones). */
   nameOrds: [string, number][];
+  /** Hash its content (read from byte 0): batches then carry its digests (content-hash.ts). */
+  hash?: true;
 }
 
 /**
@@ -44,6 +47,10 @@ export interface StageBatch {
   encoded?: EncodedEvents;
   /** Set by `finish`: lines the adapter saw in the whole run. */
   adapterLines?: number;
+  /** The SHA-256 of the resume point's source up to `resume` (when the stage hashes that source). */
+  resumeDigest?: ContentDigest;
+  /** Set by `end` of a hashed source: its SHA-256 up to its last complete line (where it is committed once read). */
+  endDigest?: ContentDigest;
 }
 
 /**
@@ -60,6 +67,8 @@ export class ParseStage {
   private source: StageSource | undefined;
   private readonly nameOrds = new Map<string, number>();
   private lines = 0;
+  /** Content hashes of the hashed sources by ord, kept while the resume point may stop in them. */
+  private readonly hashes = new Map<number, ContentHash>();
 
   constructor(host: string | undefined) {
     const sink = {
@@ -71,6 +80,7 @@ export class ParseStage {
 
   open(s: StageSource): void {
     this.source = s;
+    if (s.hash === true && s.startOffset === 0) this.hashes.set(s.ord, ContentHash.fresh());
     for (const [name, ord] of s.nameOrds) this.nameOrds.set(name, ord);
     const ring = this.ring;
     const adapter = this.adapter;
@@ -91,6 +101,7 @@ export class ParseStage {
 
   push(chunk: Uint8Array): StageBatch {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    this.hashes.get(this.source!.ord)?.push(buf);
     this.splitter!.push(buf);
     return this.take(chunk.length, true);
   }
@@ -98,8 +109,10 @@ export class ParseStage {
   /** End of the current source: a last line without newline is ingested, its position not consumed. */
   end(): StageBatch {
     const splitter = this.splitter!;
+    const endDigest = this.hashes.get(this.source!.ord)?.peek(splitter.consumedOffset);
     splitter.end();
     const batch = this.take(0, false);
+    if (endDigest !== undefined) batch.endDigest = endDigest;
     const line = splitter.lineNumber;
     batch.endedAt = line === undefined ? { ord: batch.ord, offset: splitter.consumedOffset } : { ord: batch.ord, offset: splitter.consumedOffset, line };
     return batch;
@@ -141,6 +154,7 @@ export class ParseStage {
     const ln = splitter?.lineNumber;
     if (ln !== undefined) read.line = ln;
     const pending = this.pendingPosition(read);
+    const resume = this.ring.before(pending, RESUME_CONTEXT_LINES);
     const batch: StageBatch = {
       events: this.events,
       warnings: this.warnings,
@@ -148,8 +162,10 @@ export class ParseStage {
       lines: this.lines,
       bytes,
       pending,
-      resume: this.ring.before(pending, RESUME_CONTEXT_LINES),
+      resume,
     };
+    const digest = this.resumeDigest(resume);
+    if (digest !== undefined) batch.resumeDigest = digest;
     if (consumed) {
       batch.consumedOffset = read.offset;
       if (ln !== undefined) batch.consumedLine = ln;
@@ -158,6 +174,15 @@ export class ParseStage {
     this.warnings = [];
     this.lines = 0;
     return batch;
+  }
+
+  /** The hash of the resume point's source up to it (hashed for good: no commit stops earlier); sources before it are let go. */
+  private resumeDigest(resume: ReadPosition): ContentDigest | undefined {
+    for (const ord of this.hashes.keys()) if (ord < resume.ord) this.hashes.delete(ord);
+    const h = this.hashes.get(resume.ord);
+    if (h === undefined) return undefined;
+    h.advance(resume.offset);
+    return h.at(resume.offset);
   }
 
   private pendingPosition(read: ReadPosition): ReadPosition {

@@ -1,4 +1,4 @@
-import type { ContentHash } from './content-hash.js';
+import type { ContentDigest, ContentHash } from './content-hash.js';
 import type { InputReport } from './ingest-summary.js';
 import type { ReadPosition } from './position-ring.js';
 import type { SourceInfo, SourceKey, SourceRow } from './source-registry.js';
@@ -22,8 +22,13 @@ export interface ReadSource {
   consumedLine?: number;
   /** Read to its end (not stopped, not damaged). */
   finished: boolean;
-  /** SHA-256 of its content as read, from byte 0 (undefined: not hashed, e.g. a followed log). */
+  /** SHA-256 of its content as read, from byte 0, hashed in this thread (a resumed source). */
   content?: ContentHash;
+  /**
+   * A source read from its start is hashed in the parse stage instead (parse-stage.ts): its
+   * digests at the start, at the last few resume points in it and at its end, as batches brought them.
+   */
+  stageDigests?: { start: ContentDigest; resumes: ContentDigest[]; end?: ContentDigest };
   /** What the last commit of this run wrote to its registry row (commit-positions.ts skips an unchanged row). */
   committed?: {
     offset: number;
@@ -107,4 +112,12 @@ export class SourceList {
     this.unsent = [];
     return out;
   }
+}
+
+/** The SHA-256 of the source's content up to `offset`, when known (what a commit at `offset` records). */
+export function digestAt(s: ReadSource, offset: number): ContentDigest | undefined {
+  if (s.content !== undefined) return s.content.at(offset);
+  const d = s.stageDigests;
+  if (d === undefined) return undefined;
+  return [d.end, ...d.resumes, d.start].find((x) => x?.bytes === offset);
 }

@@ -9,7 +9,7 @@ import { openIngestTarget } from './ingest-target.js';
 import type { IngestSummary } from './ingest-summary.js';
 import { openAuditdSource, type OpenedSource } from './open-auditd-source.js';
 import { createParseClient, MAX_PIECES_AHEAD, WORKER_MIN_BYTES, workerAvailable, type ParseIn } from './parse-client.js';
-import type { StageSource } from './parse-stage.js';
+import type { StageBatch, StageSource } from './parse-stage.js';
 import type { ReadPosition } from './position-ring.js';
 import { planInputs, type PlannedInput } from './plan-inputs.js';
 import { positionOf, type ReadSource } from './read-source.js';
@@ -111,18 +111,30 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
     rs.report.lines += b.lines;
     if (b.consumedOffset === undefined) {
       rs.finished = true; // end of the source
+      takeDigests(b);
       return;
     }
     rs.consumedOffset = b.consumedOffset;
     if (b.consumedLine !== undefined) rs.consumedLine = b.consumedLine;
     // No commit stops before the resume point any more: hash up to it now.
     sources.all[b.resume.ord]?.content?.advance(b.resume.offset);
+    takeDigests(b);
     uncommitted = { resume: b.resume, pending: b.pending };
     if (pacer.read(b.bytes)) {
       await session.commit(b.resume, b.pending, false);
       pacer.committed();
       uncommitted = undefined;
     }
+  };
+  /** The content digests the parse stage computed (sources hashed there, read from their start). */
+  const takeDigests = (b: StageBatch): void => {
+    const end = b.endDigest === undefined ? undefined : sources.all[b.ord]?.stageDigests;
+    if (end !== undefined) end.end = b.endDigest;
+    const resume = b.resumeDigest === undefined ? undefined : sources.all[b.resume.ord]?.stageDigests;
+    if (resume === undefined) return;
+    // The last few: a commit uses the resume point of the last batch that consumed input.
+    resume.resumes.unshift(b.resumeDigest!);
+    if (resume.resumes.length > 4) resume.resumes.pop();
   };
   /** A quiet stdin: its open events emitted, everything applied and committed (idle-commit.ts). */
   const commitIdle = async (): Promise<void> => {
@@ -144,6 +156,12 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
     session.reports.push(rs.report);
     const source: StageSource = { ord: rs.ord, name: rs.name, startOffset: rs.startOffset, nameOrds: sources.newNameOrds() };
     if (rs.startLine !== undefined) source.startLine = rs.startLine;
+    // Read from its start: hashed in the parse stage (the worker thread for large inputs), off this thread.
+    if (rs.startOffset === 0 && rs.content !== undefined) {
+      rs.stageDigests = { start: rs.content.at(0)!, resumes: [] };
+      delete rs.content;
+      source.hash = true;
+    }
     parser.open(source);
     const probe = rs.startOffset === 0 ? new RecordProbe() : undefined;
     try {
@@ -154,7 +172,7 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
         probe?.see(piece);
         rs.content?.push(piece);
         // Moved to the worker when it can be (not the first: the sniffed head may be a view
-        // of it; not one the content hash holds until a commit passes it).
+        // of it; not one this thread's content hash holds until a commit passes it).
         parser.push(piece, !first && rs.content === undefined);
         first = false;
         await drain(MAX_PIECES_AHEAD);

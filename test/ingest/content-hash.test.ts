@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -182,9 +182,11 @@ describe('the content hash of each source', () => {
     const input = fresh('busy');
     mkdirSync(input);
     for (const f of readdirSync(logs)) copyFileSync(join(logs, f), join(input, f));
+    // In the parse worker (the stage hashes what it reads from byte 0) and inline.
+    for (const where of ['worker', 'inline']) {
     const db = fresh('h.db');
     const cli = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
-    const child = spawn(process.execPath, [cli, 'ingest', '--db', db, '--commit-every', '300', input], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [cli, 'ingest', '--db', db, '--commit-every', '300', input], { stdio: 'ignore', env: { ...process.env, PROC_TREE_PARSE_IN: where } });
     const exited = new Promise<void>((done) => child.on('exit', () => done()));
     expect(await killOnceCommitted(child, exited, db)).toBe(true);
     // (The resume point trails the reader by 8192 lines: a killed run's rows stand at a start or an end here; commits inside a piece are checked below.)
@@ -194,6 +196,13 @@ describe('the content hash of each source', () => {
     }
     expect((await cliInProcess('ingest', '--db', db, '--commit-every', '300', input)).code).toBe(0);
     for (const row of rowsOf(db)) expect([row.content_sha256, row.content_bytes], row.path).toEqual([sha256(readFileSync(row.path)), readFileSync(row.path).length]);
+    // Read whole in the worker: each file's hash, in the summary and the rows.
+    const whole = fresh('h.db');
+    const r = spawnSync(process.execPath, [cli, 'ingest', '--db', whole, '--json', '--commit-every', '300', input], { encoding: 'utf8', env: { ...process.env, PROC_TREE_PARSE_IN: where } });
+    expect(r.status).toBe(0);
+    for (const i of (JSON.parse(r.stdout) as { inputs: { path: string; sha256: string; sha256Bytes: number }[] }).inputs) expect([i.sha256, i.sha256Bytes]).toEqual([sha256(readFileSync(i.path)), readFileSync(i.path).length]);
+    for (const row of rowsOf(whole)) expect([row.content_sha256, row.content_bytes], row.path).toEqual([sha256(readFileSync(row.path)), readFileSync(row.path).length]);
+    }
   }, 120_000);
 });
 
