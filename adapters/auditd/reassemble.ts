@@ -84,6 +84,8 @@ interface HostProgress {
   /** Serial and log time (ms) of the last emitted event per slot, to recognise late records. */
   doneSerial: Float64Array;
   doneLogMs: Float64Array;
+  /** 1 when that event was emitted by flushOpen (the input had gone quiet), not by distance. */
+  doneQuiet: Uint8Array;
 }
 
 const SLOTS = REMEMBERED_DONE_EVENTS;
@@ -101,8 +103,11 @@ export function serialDistance(from: number, to: number): number {
 
 export interface ReassemblerCallbacks {
   onEvent(event: AssembledEvent): void;
-  /** A record for an event that was already emitted (it arrived beyond every limit). */
-  onLateRecord(record: AuditRecord, position: SourcePosition): void;
+  /**
+   * A record for an event that was already emitted: it arrived beyond every limit, or
+   * (`afterQuiet`) after the input had gone quiet and flushOpen emitted the event.
+   */
+  onLateRecord(record: AuditRecord, position: SourcePosition, afterQuiet: boolean): void;
 }
 
 export class Reassembler {
@@ -137,6 +142,7 @@ export class Reassembler {
         open: new Array<PendingEvent | undefined>(SLOTS).fill(undefined),
         doneSerial: new Float64Array(SLOTS).fill(-1),
         doneLogMs: new Float64Array(SLOTS),
+        doneQuiet: new Uint8Array(SLOTS),
       };
       this.hosts.set(record.node === undefined ? undefined : detach(record.node), host);
     } else {
@@ -153,7 +159,7 @@ export class Reassembler {
     }
     if (event === undefined) {
       if (host.doneSerial[slot] === record.serial && host.doneLogMs[slot] === logMs) {
-        this.callbacks.onLateRecord(record, position);
+        this.callbacks.onLateRecord(record, position, host.doneQuiet[slot] === 1);
         return;
       }
       event = {
@@ -196,6 +202,33 @@ export class Reassembler {
     this.head = 0;
   }
 
+  /**
+   * A live input gone quiet: emits the open events except those `hold` keeps, which stay
+   * open in their place (oldestPendingPosition() is the first of them) for records still to
+   * come. Returns how many stay open.
+   */
+  flushOpen(hold: (event: AssembledEvent) => boolean): number {
+    let held = 0;
+    const queue = this.queue;
+    for (let i = this.head; i < queue.length; i++) {
+      const event = queue[i]!;
+      if (event.emitted) continue;
+      if (hold(event)) {
+        held++;
+        continue;
+      }
+      event.hostState.open[event.slot] = undefined;
+      this.emit(event, true);
+    }
+    if (held === 0) {
+      this.queue = [];
+      this.head = 0;
+    } else {
+      while (queue[this.head]!.emitted) queue[this.head++] = undefined as unknown as PendingEvent;
+    }
+    return held;
+  }
+
   /** Position of the first record of the oldest open event, if any. */
   oldestPendingPosition(): SourcePosition | undefined {
     for (let i = this.head; i < this.queue.length; i++) {
@@ -228,12 +261,13 @@ export class Reassembler {
     }
   }
 
-  private emit(event: PendingEvent): void {
+  private emit(event: PendingEvent, quiet = false): void {
     event.emitted = true;
     this.open--;
     const host = event.hostState;
     host.doneSerial[event.slot] = event.serial;
     host.doneLogMs[event.slot] = event.sec * 1000 + event.ms;
+    host.doneQuiet[event.slot] = quiet ? 1 : 0;
     this.callbacks.onEvent(event);
   }
 }

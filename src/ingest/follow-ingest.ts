@@ -99,7 +99,7 @@ class FollowRun {
     void this.session.guard; // the previous run's guard, read before this run writes
     this.stage = new ParseStage(host);
     this.pacer = new CommitPacer(options.commitEveryLines, options.commitEveryMs);
-    this.idle = new IdleCommits(options.idleFlushMs ?? IDLE_COMMIT_MS, () => this.flushAndCommit());
+    this.idle = new IdleCommits(options.idleFlushMs ?? IDLE_COMMIT_MS, (all) => this.flushAndCommit(all));
   }
 
   summary(durationMs: number): IngestSummary {
@@ -217,13 +217,19 @@ class FollowRun {
     this.at = { resume: b.resume, pending: b.pending };
   }
 
-  /** Idle (IdleCommits): the open events emitted and committed; the resume point stays RESUME_CONTEXT_LINES before them, for a kill. */
-  private async flushAndCommit(): Promise<void> {
-    if (this.files.length === 0) return;
-    const b = this.stage.flushOpen();
+  /**
+   * Idle (IdleCommits): the open events emitted (unfinished ones held unless `all`) and
+   * committed; the resume point stays RESUME_CONTEXT_LINES before them, for a kill. True
+   * when events were held.
+   */
+  private async flushAndCommit(all: boolean): Promise<boolean> {
+    if (this.files.length === 0) return false;
+    const b = this.stage.flushOpen(!all);
     await this.apply(b);
-    this.flushedFrom = b.pending;
-    return this.commit(b);
+    // A second flush (held events emitted) keeps the first's window for a stop.
+    this.flushedFrom ??= b.pending;
+    await this.commit(b);
+    return (b.held ?? 0) > 0;
   }
 
   /** Stop (see run): what was emitted committed, the resume point at the open window (or the last idle flush's). */

@@ -19,8 +19,8 @@ export interface ParseClient {
    */
   push(chunk: Buffer, movable?: boolean): void;
   end(): void;
-  /** The input went quiet: the open events are emitted (ParseStage.flushOpen). */
-  flushOpen(): void;
+  /** The input went quiet: the open events are emitted, but for unfinished ones when `holdUnfinished` (ParseStage.flushOpen). */
+  flushOpen(holdUnfinished: boolean): void;
   finish(): void;
   take(): Promise<StageBatch>;
   close(): Promise<void>;
@@ -66,8 +66,8 @@ class InlineParseClient implements ParseClient {
   end(): void {
     this.done.push(this.stage.end());
   }
-  flushOpen(): void {
-    this.done.push(this.stage.flushOpen());
+  flushOpen(holdUnfinished: boolean): void {
+    this.done.push(this.stage.flushOpen(holdUnfinished));
   }
   finish(): void {
     this.done.push(this.stage.finish());
@@ -134,8 +134,8 @@ class WorkerParseClient implements ParseClient {
     this.post({ op: 'end' });
     this.sent++;
   }
-  flushOpen(): void {
-    this.post({ op: 'flush' });
+  flushOpen(holdUnfinished: boolean): void {
+    this.post({ op: 'flush', holdUnfinished });
     this.sent++;
   }
   finish(): void {

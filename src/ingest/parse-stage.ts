@@ -51,6 +51,8 @@ export interface StageBatch {
   resumeDigest?: ContentDigest;
   /** Set by `end` of a hashed source: its SHA-256 up to its last complete line (where it is committed once read). */
   endDigest?: ContentDigest;
+  /** Set by `flushOpen`: events it left open (they looked unfinished). */
+  held?: number;
 }
 
 /**
@@ -125,13 +127,14 @@ export class ParseStage {
 
   /**
    * The input went quiet (idle-commit.ts): emits the adapter's open events now, so they can
-   * be committed and queried, without ending the input. The batch's `pending` and `resume`
-   * are taken before the flush: a run killed after committing it re-reads those events
-   * with their context (and skips them as stored), joining records that arrive later.
+   * be committed and queried, without ending the input; with `holdUnfinished`, those that
+   * look cut short stay open (`held`: see AuditdAdapter.flushPending). The batch's `pending`
+   * and `resume` are taken before the flush: a run killed after committing it re-reads
+   * those events with their context (and skips them as stored).
    */
-  flushOpen(): StageBatch {
+  flushOpen(holdUnfinished = false): StageBatch {
     const batch = this.take(0, true);
-    this.adapter.flushPending();
+    batch.held = this.adapter.flushPending({ holdUnfinished });
     batch.events = this.events;
     batch.warnings = this.warnings;
     this.events = [];

@@ -6,7 +6,7 @@ import { ParseStage, type StageBatch, type StageSource } from './parse-stage.js'
  * Worker-thread side of the parse stage (see parse-client.ts): one message in, one batch
  * out, in order. Input pieces arrive transferred; events leave encoded (event-batch-codec.ts).
  */
-export type ParseCommand = { op: 'open'; source: StageSource } | { op: 'push'; chunk: Uint8Array } | { op: 'end' } | { op: 'flush' } | { op: 'finish' };
+export type ParseCommand = { op: 'open'; source: StageSource } | { op: 'push'; chunk: Uint8Array } | { op: 'end' } | { op: 'flush'; holdUnfinished: boolean } | { op: 'finish' };
 
 const port = parentPort;
 if (port !== null) {
@@ -25,7 +25,7 @@ if (port !== null) {
           batch = stage.end();
           break;
         case 'flush':
-          batch = stage.flushOpen();
+          batch = stage.flushOpen(cmd.holdUnfinished);
           break;
         case 'finish':
           batch = stage.finish();

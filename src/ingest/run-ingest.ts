@@ -91,6 +91,8 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
   const parser = createParseClient(parseIn(inputs, options.parseIn), options.host);
   const pacer = new CommitPacer(options.commitEveryLines, options.commitEveryMs);
   let adapterLines = 0;
+  /** Events the last idle flush left open (they looked unfinished). */
+  let lastHeld = 0;
   /** Positions of the last batch applied since the last commit (undefined: nothing to commit). */
   let uncommitted: { resume: ReadPosition; pending: ReadPosition } | undefined;
   /** Applies the next batch: its events, then (between pieces only) maybe a commit. */
@@ -106,6 +108,7 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
     }
     for (const w of b.warnings) session.warn(w);
     if (b.adapterLines !== undefined) adapterLines = b.adapterLines;
+    if (b.held !== undefined) lastHeld = b.held;
     const rs = sources.all[b.ord];
     if (rs === undefined) return;
     rs.report.lines += b.lines;
@@ -136,14 +139,16 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
     resume.resumes.unshift(b.resumeDigest!);
     if (resume.resumes.length > 4) resume.resumes.pop();
   };
-  /** A quiet stdin: its open events emitted, everything applied and committed (idle-commit.ts). */
-  const commitIdle = async (): Promise<void> => {
-    parser.flushOpen();
+  /** A quiet stdin: its open events emitted (unfinished ones held unless `all`), everything applied and committed; true when events were held (idle-commit.ts). */
+  const commitIdle = async (all: boolean): Promise<boolean> => {
+    parser.flushOpen(!all);
     await drain(0);
-    if (uncommitted === undefined) return;
-    await session.commit(uncommitted.resume, uncommitted.pending, false);
-    pacer.committed();
-    uncommitted = undefined;
+    if (uncommitted !== undefined) {
+      await session.commit(uncommitted.resume, uncommitted.pending, false);
+      pacer.committed();
+      uncommitted = undefined;
+    }
+    return lastHeld > 0;
   };
   const drain = async (max: number): Promise<void> => {
     while (parser.inFlight > max) await apply();

@@ -74,6 +74,29 @@ function committedSize(db: string): number {
   }
 }
 
+function imageCount(db: string): number {
+  try {
+    const reader = new Database(db, { readonly: true, fileMustExist: true });
+    try {
+      return (reader.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n;
+    } finally {
+      reader.close();
+    }
+  } catch {
+    return -1;
+  }
+}
+
+/** Same canonical dump; the rows that differ are shown readable (an argv here is 18,000 characters). */
+function expectSameHistory(db: string, plain: string): void {
+  const dump = canonicalDump(db);
+  const want = canonicalDump(plain);
+  const only = (a: Record<string, string[]>, b: Record<string, string[]>): string[] =>
+    Object.keys(a).flatMap((t) => a[t]!.filter((r) => !b[t]!.includes(r)).map((r) => `${t}: ${r.replace(/(.)\1{39,}/g, (run, c: string) => `${c} x ${run.length}`)}`));
+  expect({ followedThenPlain: only(dump, want), oneShot: only(want, dump) }).toEqual({ followedThenPlain: [], oneShot: [] });
+  expect(dump).toEqual(want);
+}
+
 async function waitFor(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
   const until = Date.now() + ms;
   while (!ok()) {
@@ -108,12 +131,48 @@ describe('ingest --follow - a stop between two records of one event', () => {
     await runIngest({ db, inputs: [log] });
     const plain = join(dir, 'plain.db');
     await runIngest({ db: plain, inputs: [log] });
-    const dump = canonicalDump(db);
-    const want = canonicalDump(plain);
-    // Rows of one side missing from the other, readable (an argv here is 18,000 characters).
-    const only = (a: Record<string, string[]>, b: Record<string, string[]>): string[] =>
-      Object.keys(a).flatMap((t) => a[t]!.filter((r) => !b[t]!.includes(r)).map((r) => `${t}: ${r.replace(/(.)\1{39,}/g, (run, c: string) => `${c} x ${run.length}`)}`));
-    expect({ followedThenPlain: only(dump, want), oneShot: only(want, dump) }).toEqual({ followedThenPlain: [], oneShot: [] });
-    expect(dump).toEqual(want);
+    expectSameHistory(db, plain);
+  }, 60_000);
+
+  it('holds an exec the log went quiet in the middle of (no PROCTITLE yet) at an idle flush, and joins the records that come later', async () => {
+    for (const stopWhileQuiet of [true, false]) {
+      const dir = freshDir();
+      const log = join(dir, 'audit.log');
+      const db = join(dir, 'follow.db');
+      const cut = cutInsideLongExec();
+      const before = LINES.slice(0, cut);
+      const head = before.join('');
+      // What a plain ingest of the first part stores (the cut exec too, as it is at the end).
+      const headOnly = join(dir, 'head.log');
+      writeFileSync(headOnly, head, 'latin1');
+      const headDb = join(dir, 'head.db');
+      await runIngest({ db: headDb, inputs: [headOnly] });
+      const headImages = imageCount(headDb);
+      writeFileSync(log, '');
+      const stop = new AbortController();
+      const following = runFollowIngest({ db, path: log, signal: stop.signal, idleFlushMs: 200, pollMs: 20, commitEveryMs: 0 });
+      for (const piece of piecesOf(before)) {
+        appendFileSync(log, piece, 'latin1');
+        await sleep(10);
+      }
+      await waitFor('the follow to read the first part', () => committedSize(db) === Buffer.byteLength(head, 'latin1'));
+      // The idle flush stores every event of the open window but the cut exec.
+      await waitFor('the idle flush', () => imageCount(db) >= headImages - 1);
+      await sleep(600);
+      expect(imageCount(db)).toBe(headImages - 1);
+
+      if (!stopWhileQuiet) {
+        for (const piece of piecesOf(LINES.slice(cut))) appendFileSync(log, piece, 'latin1');
+        await waitFor('the follow to read the rest', () => committedSize(db) === Buffer.byteLength(TEXT, 'latin1'));
+      }
+      stop.abort();
+      const followed = await following;
+      expect(followed.skipped['late-record']).toBeUndefined();
+      if (stopWhileQuiet) for (const piece of piecesOf(LINES.slice(cut))) appendFileSync(log, piece, 'latin1');
+      await runIngest({ db, inputs: [log] });
+      const plain = join(dir, 'plain.db');
+      await runIngest({ db: plain, inputs: [log] });
+      expectSameHistory(db, plain);
+    }
   }, 60_000);
 });
