@@ -19,7 +19,7 @@ export interface FollowIngestOptions {
   path: string;
   /** Host for records without node=. */
   host?: string;
-  /** Ends the follow: in-flight events are flushed and committed, then the summary returned. */
+  /** Ends the follow: what was emitted is committed, the events still open are left for the next run to read whole (see run), then the summary returned. */
   signal: AbortSignal;
   /** Commit after about this many lines or this much time while data flows. */
   commitEveryLines?: number;
