@@ -4,9 +4,9 @@ import type { OpenedHistoryRecords } from '../open-history-records.js';
 import { toImage, toInstance, toParent } from '../row-mappers.js';
 import { connectPg, pgConfig, pgWhere } from './pg-connect.js';
 import { HistoryNames } from './pg-history-names.js';
-import { LIFETIME_SPANS, named, type Params } from './pg-history-store.js';
+import { LIFETIME_SPANS } from './pg-history-store.js';
 import { hostOfId } from './pg-id-ranges.js';
-import { PgQueryQueue } from './pg-query-queue.js';
+import { PgQueryQueue, type Params } from './pg-query-queue.js';
 import { checkReadableSchema } from './pg-schema.js';
 
 type Raw = Record<string, unknown>;
@@ -53,9 +53,8 @@ class PgHistoryRecords implements HistoryRecordsReader {
     private readonly names: HistoryNames,
   ) {}
 
-  private async all(sql: string, params: Params): Promise<Raw[]> {
-    const q = named(sql, params);
-    return (await this.queue.query({ text: q.text, values: q.values })).rows as Raw[];
+  private all(sql: string, params: Params): Promise<Raw[]> {
+    return this.queue.rows(sql, params);
   }
 
   private inst(r: Raw): InstanceRow {

@@ -1,6 +1,6 @@
 import { connectPg, pgConfig, pgWhere } from './pg-connect.js';
 import { HistoryNames } from './pg-history-names.js';
-import { PgQueryQueue } from './pg-query-queue.js';
+import { PgQueryQueue, type Params } from './pg-query-queue.js';
 import type { ChainRow, HistoryReader, HistoryStore, ImageMatch } from '../history-store.js';
 import { LAST_RECORD_STATE_KEY, type ImageRow, type InstanceRow, type LossRow, type ParentRow } from '../history-types.js';
 import { toChainRow, toImage, toInstance, toLoss, toParent } from '../row-mappers.js';
@@ -8,7 +8,6 @@ import { hostOfId } from './pg-id-ranges.js';
 import { checkReadableSchema } from './pg-schema.js';
 
 type Raw = Record<string, unknown>;
-export type Params = Record<string, number | bigint | string>;
 
 /**
  * Opens a PostgreSQL history for queries: `url` (postgres://...), or '' for the PG*
@@ -55,27 +54,6 @@ class PgHistoryStore implements HistoryStore {
 }
 
 /**
- * `sql` with named parameters (@name) as `pg` positional ones ($n), each cast to its type:
- * an untyped parameter in a CTE's first row would be text.
- */
-export function named(sql: string, params: Params): { text: string; values: unknown[] } {
-  const order = new Map<string, number>();
-  const values: unknown[] = [];
-  const text = sql.replace(/@(\w+)/g, (_, name: string) => {
-    if (!(name in params)) throw new Error(`no value for @${name}`);
-    let n = order.get(name);
-    if (n === undefined) {
-      const v = params[name]!;
-      values.push(typeof v === 'string' ? v : v.toString());
-      n = values.length;
-      order.set(name, n);
-    }
-    return `$${n}::${typeof params[name] === 'string' ? 'text' : 'bigint'}`;
-  });
-  return { text, values };
-}
-
-/**
  * The PostgreSQL lookups: the SQLite store's statements (the reference) in PostgreSQL's
  * dialect, each with the host id every index of schema/postgres starts with. Ids are
  * unique in the whole database (per-host ranges), so an instance id names its host.
@@ -88,14 +66,12 @@ class PgHistoryReader implements HistoryReader {
     private readonly names: HistoryNames,
   ) {}
 
-  private async all(sql: string, params: Params): Promise<Raw[]> {
-    const q = named(sql, params);
-    return (await this.queue.query({ text: q.text, values: q.values })).rows as Raw[];
+  private all(sql: string, params: Params): Promise<Raw[]> {
+    return this.queue.rows(sql, params);
   }
 
-  private async arrays(sql: string, params: Params): Promise<unknown[][]> {
-    const q = named(sql, params);
-    return (await this.queue.arrays({ text: q.text, values: q.values })).rows as unknown[][];
+  private arrays(sql: string, params: Params): Promise<unknown[][]> {
+    return this.queue.arrayRows(sql, params);
   }
 
   private inst(r: Raw | undefined): InstanceRow | undefined {
