@@ -15,6 +15,14 @@ export interface ContentDigest {
  * stage (the worker thread for large inputs: parse-stage.ts), a resumed one here, in the
  * ingest's thread, from the prefix state its check left (open-auditd-source.ts).
  */
+/**
+ * Most bytes kept past the hashed point: combined.log (336 MB) kept at most 4,040,840 (4
+ * pieces, see advance). 16 MiB made the 256 MiB-line bomb of huge-lines.test.ts peak 93 MiB
+ * above the captures alone (limit 64; pieces kept longer die in the old generation); 4 MiB:
+ * 44 MiB, as without hashing (41).
+ */
+const MAX_HELD_BYTES = 4 << 20;
+
 export class ContentHash {
   private readonly held: Buffer[] = [];
   private hashedTo: number;
@@ -40,6 +48,10 @@ export class ContentHash {
     if (piece.length === 0) return;
     this.held.push(piece);
     this.readTo += piece.length;
+    // A resume point held back by a huge record (test/reliability/huge-lines.test.ts: a
+    // 256 MiB line) would keep all of it: hash on instead; commits before that point then
+    // record no digest (NULL), the source's end still gets its own.
+    if (this.readTo - this.hashedTo > MAX_HELD_BYTES) this.hashTo(this.readTo - MAX_HELD_BYTES / 2);
   }
 
   /**

@@ -11,6 +11,8 @@ import type { IngestSummary } from './ingest-summary.js';
 import type { ReadPosition } from './position-ring.js';
 import { newReadSource, positionOf, type ReadSource } from './read-source.js';
 import { ParseStage, type StageBatch } from './parse-stage.js';
+import { ContentHash } from './content-hash.js';
+import { hashFilePrefix } from '../sources/prefix-hash.js';
 import { FULL_HEAD_BYTES } from './source-registry.js';
 
 export interface FollowIngestOptions {
@@ -111,7 +113,7 @@ class FollowRun {
     const { history, registry, defaultHostId } = this.session;
     history.begin();
     for await (const stream of followStreams(this.options, registry, defaultHostId)) {
-      const rs = this.register(stream);
+      const rs = await this.register(stream);
       // A file the registry did not know is committed (its row, its head, where we start)
       // before a byte of it is read. Otherwise a follow killed -9 before its first commit
       // leaves no trace of the live file; auditd rotates it to audit.log.1 meanwhile, and
@@ -161,13 +163,18 @@ class FollowRun {
     this.session.warn(cut < 0 ? w : { ...w, position: { ...w.position!, file: file!.slice(0, cut) } });
   };
 
-  private register(stream: FollowStream): FollowSource {
+  private async register(stream: FollowStream): Promise<FollowSource> {
     const { path, row: found, from } = stream;
     const row = found ?? this.session.registry.create(stream.key, stream.info, this.session.nowNs);
     const startLine = found === undefined || from === 0 ? 1 : from === found.committedOffset ? found.committedLine : undefined;
     // Every generation of the live file has the same path: the ordinal makes names unique.
     const name = `${path}${GENERATION_MARK}${this.files.length}`;
     const rs: FollowSource = { ...newReadSource(row, name, stream.key, stream.info, from, startLine, path), head: stream.head };
+    // Its content hashed as a plain ingest hashes it (content-hash.ts), in this thread; a
+    // restart re-hashes the part read before (not compared here: the follow plan decided
+    // where to continue). A .gz being finished from inside is not hashed (its row: NULL).
+    if (from === 0) rs.content = ContentHash.fresh();
+    else if (stream.compressed !== true) rs.content = new ContentHash((await hashFilePrefix(path, from, undefined)).hash, from);
     this.session.sources.add(rs);
     this.session.reports.push(rs.report);
     this.files.push(rs);
@@ -184,6 +191,7 @@ class FollowRun {
       if (rs.head.length < FULL_HEAD_BYTES && rs.startOffset + rs.report.bytes === rs.head.length) {
         rs.head = Buffer.concat([rs.head, piece.subarray(0, FULL_HEAD_BYTES - rs.head.length)]);
       }
+      rs.content?.push(piece);
       await this.apply(this.stage.push(piece));
       rs.report.bytes += piece.length;
       if (this.pacer.read(piece.length)) await this.commit(this.at!);
@@ -215,6 +223,8 @@ class FollowRun {
       if (b.consumedLine !== undefined) rs.consumedLine = b.consumedLine;
     }
     this.at = { resume: b.resume, pending: b.pending };
+    // No commit stops before the resume point any more: hash up to it now.
+    this.session.sources.all[b.resume.ord]?.content?.advance(b.resume.offset);
   }
 
   /**

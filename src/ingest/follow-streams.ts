@@ -18,6 +18,8 @@ export interface FollowStream {
   chunks: AsyncIterable<Buffer>;
   /** A generation of the live file (else a rotated file being finished). */
   live: boolean;
+  /** A .gz rotation being finished (its content before `from` is not read here). */
+  compressed?: true;
 }
 
 export interface FollowStreamsOptions {
@@ -49,6 +51,7 @@ async function* catchUp(file: PlannedFile): AsyncGenerator<FollowStream> {
   const stream = (chunks: AsyncIterable<Buffer>): FollowStream => {
     const s: FollowStream = { path: file.path, key: file.key, head: file.head, info: { path: file.path, dev: file.dev, inode: file.inode }, from, chunks, live: false };
     if (file.row !== undefined) s.row = file.row;
+    if (file.compressed === true) s.compressed = true;
     return s;
   };
   try {

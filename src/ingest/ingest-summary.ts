@@ -61,8 +61,10 @@ export function formatSummary(s: IngestSummary): string {
   for (const i of s.inputs) {
     const from = i.fromOffset > 0 ? ` from byte ${i.fromOffset}` : '';
     lines.push(`  ${i.path} [${i.format}] ${i.status}${from}: ${i.bytes} bytes, ${i.lines} lines${i.note ? ` (${i.note})` : ''}`);
-    if (i.sha256 !== undefined) lines.push(`    sha256 of bytes 0..${i.sha256Bytes}: ${i.sha256}`);
   }
+  // After the inputs, one line each: what was ingested from each, as its source row keeps it.
+  const hashed = s.inputs.filter((i) => i.sha256 !== undefined);
+  if (hashed.length > 0) lines.push('sha256 of what each holds as ingested:', ...hashed.map((i) => `  ${i.path} (bytes 0..${i.sha256Bytes}): ${i.sha256}`));
   const kinds = Object.entries(s.events)
     .sort()
     .map(([k, n]) => `${k} ${n}`)

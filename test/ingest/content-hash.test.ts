@@ -61,13 +61,13 @@ describe('the content hash of each source', () => {
       const bytes = readFileSync(i.path);
       expect([i.sha256, i.sha256Bytes]).toEqual([sha256(bytes), bytes.length]);
       expect(r.err).toContain(`${i.path} [auditd] read: ${bytes.length} bytes`);
-      expect(r.err).toContain(`    sha256 of bytes 0..${bytes.length}: ${sha256(bytes)}`);
+      expect(r.err).toContain(`\n  ${i.path} (bytes 0..${bytes.length}): ${sha256(bytes)}\n`);
     }
     expect(rowsOf(db).map((row) => [row.path, row.content_sha256, row.content_bytes])).toEqual(inputs.map((i) => [i.path, i.sha256, i.sha256Bytes]));
     // Already ingested: the stored hash is shown.
     const again = await cliInProcess('ingest', '--db', db, ORIGINAL);
     expect(again.code).toBe(0);
-    expect(again.err).toContain(`    sha256 of bytes 0..${readFileSync(ORIGINAL).length}: ${sha256(readFileSync(ORIGINAL))}`);
+    expect(again.err).toContain(`sha256 of what each holds as ingested:\n  ${ORIGINAL} (bytes 0..${readFileSync(ORIGINAL).length}): ${sha256(readFileSync(ORIGINAL))}\n`);
   });
 
   it('a same-length copy with one digit changed past the first 4 KiB, after the original: not taken as it, refused as a repeat (exit 3, one line); an exact copy and the original add nothing (exit 0)', async () => {
@@ -204,6 +204,26 @@ describe('the content hash of each source', () => {
     for (const row of rowsOf(whole)) expect([row.content_sha256, row.content_bytes], row.path).toEqual([sha256(readFileSync(row.path)), readFileSync(row.path).length]);
     }
   }, 120_000);
+
+  it('ingest --follow keeps the hash too: a followed log, stopped, hashes its committed bytes; a plain ingest then resumes it (the prefix matching) to the whole hash', async () => {
+    const whole = Buffer.concat([readFileSync(ORIGINAL), readFileSync(join(LOGS, 'audit.log.1')), readFileSync(join(LOGS, 'audit.log'))]);
+    const log = fresh('audit.log');
+    writeFileSync(log, whole.subarray(0, readFileSync(ORIGINAL).length));
+    const db = fresh('h.db');
+    expect((await cliInProcess('ingest', '--db', db, log)).code).toBe(0);
+    writeFileSync(log, whole.subarray(0, whole.length - readFileSync(join(LOGS, 'audit.log')).length));
+    const cli = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+    const followed = spawnSync(process.execPath, [cli, 'ingest', '--follow', '--duration', '1', '--db', db, log], { encoding: 'utf8' });
+    expect(followed.status).toBe(0);
+    const row = rowsOf(db)[0]!;
+    expect(row.committed_offset).toBeGreaterThan(readFileSync(ORIGINAL).length);
+    expect([row.content_sha256, row.content_bytes]).toEqual([sha256(whole.subarray(0, row.committed_offset)), row.committed_offset]);
+    writeFileSync(log, whole);
+    const r = await cliInProcess('ingest', '--db', db, log);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/resumed from byte/);
+    expect(rowsOf(db)[0]).toMatchObject({ content_sha256: sha256(whole), content_bytes: whole.length });
+  }, 60_000);
 });
 
 describe('ContentHash and the prefix hashes, on a real log cut into pieces', () => {
