@@ -125,4 +125,35 @@ describe('proc-tree events', () => {
     expect(await exited).toBe(0);
     expect(stderr).toMatch(/9 process events/);
   });
+
+  it('--follow holds an exec whose log went quiet between its EXECVE records, and prints it whole when the rest comes', async () => {
+    // Real capture: an exec whose argv auditd split over three EXECVE records.
+    const slice = resolve(REPO_ROOT, 'samples', 'auditd-slices', 'real-enriched-long-argv', 'audit.log');
+    const all = readFileSync(slice, 'latin1').split(/(?<=\n)/);
+    const idOf = (l: string): string | undefined => /audit\(([\d.]+:\d+)\)/.exec(l)?.[1];
+    const cut = all.findIndex((l, i) => i > 0 && l.startsWith('type=EXECVE') && / a\d+_len=/.test(l) && all[i + 1]?.startsWith('type=EXECVE') && idOf(all[i + 1]!) === idOf(l)) + 1;
+    expect(cut).toBeGreaterThan(1);
+    const id = idOf(all[cut - 1]!)!;
+    const whole = spawnSync(process.execPath, [resolve(REPO_ROOT, 'dist/src/cli/main.js'), 'events', '--json', slice], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const want = whole.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.kind === 'exec' && e.evidence.id === id);
+    expect(want.image.argv.join(' ').length).toBeGreaterThan(4000);
+
+    const log = join(work, 'quiet-mid-exec.log');
+    writeFileSync(log, all.slice(0, cut).join(''), 'latin1');
+    const child = spawn(process.execPath, [resolve(REPO_ROOT, 'dist/src/cli/main.js'), 'events', '--json', '--follow', log]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    await sleep(2500); // quiet for longer than the 1 s idle flush
+    appendFileSync(log, all.slice(cut, cut + 40).join(''), 'latin1');
+    const printed = () => stdout.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l)).filter((e) => e.kind === 'exec' && e.evidence.id === id);
+    for (let i = 0; i < 50 && printed().length === 0; i++) await sleep(100);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(printed()).toHaveLength(1);
+    expect(printed()[0].image).toEqual(want.image);
+    expect(stderr).not.toMatch(/late-record/);
+  });
 });

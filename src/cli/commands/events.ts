@@ -7,6 +7,7 @@ import { createLineSplitter } from '../../sources/line-splitter.js';
 import { openInputs, type OpenedInput } from '../../sources/open-inputs.js';
 import { sniffFormat } from '../../sources/sniff-format.js';
 import { formatTimeNs } from '../../time/format-time.js';
+import { IDLE_HOLD_UNFINISHED_MS } from '../../ingest/idle-commit.js';
 import type { CliIo, Command } from '../command.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { UsageError, UserError } from '../user-error.js';
@@ -203,9 +204,17 @@ const command: Command = {
           splitter.push(chunk);
           await flush(values.follow);
           if (values.follow) {
+            // A syscall event still waiting for its last record (PROCTITLE) is held longer:
+            // printed cut short, its late records would only be reported as late.
             idle = setTimeout(() => {
-              adapter.flushPending();
+              const held = adapter.flushPending({ holdUnfinished: true });
               void flush(true);
+              if (held > 0) {
+                idle = setTimeout(() => {
+                  adapter.flushPending();
+                  void flush(true);
+                }, IDLE_HOLD_UNFINISHED_MS - FOLLOW_IDLE_FLUSH_MS);
+              }
             }, FOLLOW_IDLE_FLUSH_MS);
           }
         }
