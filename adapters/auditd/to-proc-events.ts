@@ -3,6 +3,7 @@ import type { Credentials, EvidenceRef, ExecEvent, ExitEvent, ForkEvent, Observe
 import type { AuditRecord } from './audit-record.js';
 import { decodeUntrusted, detach } from './decode-value.js';
 import { argvFromProctitle, ExecveArgs } from './execve-argv.js';
+import { RecentByText } from './recent-by-text.js';
 import { singleField } from './parse-record.js';
 import type { AssembledEvent } from './reassemble.js';
 import { readSyscallFields, syscallArgLow32, type SyscallFields } from './syscall-fields.js';
@@ -56,6 +57,32 @@ export interface ToProcEventsContext {
  * `unknown(4242)` (no passwd entry on the logging host; seen in samples/auditd).
  */
 function userName(raw: string): string | undefined {
+  const known = userNames.get(raw);
+  if (known !== undefined) return known.value;
+  const name = userNameOf(raw);
+  userNames.set(detach(raw), name);
+  return name;
+}
+
+/**
+ * Decoded values by their raw token, shared by the events that log the same ones (a
+ * process's every syscall names the same comm, exe, cwd and users): a repeat costs a
+ * lookup instead of unquoting, UTF-8 checking and copying, and hands the encoder the same
+ * string object (its hash already computed). decodeUntrusted and userNameOf are pure.
+ */
+const decoded = new RecentByText<string | undefined>(256);
+const userNames = new RecentByText<string | undefined>(64);
+
+function decodedOf(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const known = decoded.get(raw);
+  if (known !== undefined) return known.value;
+  const value = decodeUntrusted(raw);
+  decoded.set(detach(raw), value);
+  return value;
+}
+
+function userNameOf(raw: string): string | undefined {
   const name = decodeUntrusted(raw);
   if (name === undefined || name === 'unset' || (name.startsWith('unknown(') && name.endsWith(')'))) return undefined;
   return name;
@@ -97,9 +124,9 @@ function singleFieldOf(records: readonly AuditRecord[], type: string, key: strin
 /** comm/exe from SYSCALL, plus argv (EXECVE, else PROCTITLE) and cwd (CWD) when present. */
 function imageOf(f: SyscallFields, records: readonly AuditRecord[], execve: ExecveArgs | undefined): ProcessImage {
   const image: ProcessImage = {};
-  const comm = decodeUntrusted(f.comm);
+  const comm = decodedOf(f.comm);
   if (comm !== undefined) image.comm = comm;
-  const exe = decodeUntrusted(f.exe);
+  const exe = decodedOf(f.exe);
   if (exe !== undefined) image.exe = exe;
   if (records.length > 1) {
     const args = execve?.result() ?? argvFromProctitle(singleFieldOf(records, 'PROCTITLE', 'proctitle'));
@@ -107,7 +134,7 @@ function imageOf(f: SyscallFields, records: readonly AuditRecord[], execve: Exec
       image.argv = args.argv;
       if (args.truncated) image.argvTruncated = true;
     }
-    const cwd = decodeUntrusted(singleFieldOf(records, 'CWD', 'cwd'));
+    const cwd = decodedOf(singleFieldOf(records, 'CWD', 'cwd'));
     if (cwd !== undefined) image.cwd = cwd;
   }
   return image;
