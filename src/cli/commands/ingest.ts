@@ -20,8 +20,8 @@ import { takeWaitOption, WAIT_USAGE } from '../wait-option.js';
 import { parseDurationS, stopSignal } from './stop-signal.js';
 
 const USAGE = [
-  'usage: proc-tree ingest [--db FILE] [--format auto|auditd|proc-connector] [--host NAME] [--boot-time EPOCH_SECONDS] [--source-name NAME] [--no-loss-detection] [--wait [SECONDS]] [--json] INPUT...',
-  '       proc-tree ingest --follow [--db FILE] [--host NAME] [--duration SECONDS] [--no-loss-detection] [--wait [SECONDS]] [--json] AUDIT_LOG',
+  'usage: proc-tree ingest [--db FILE|URL] [--format auto|auditd|proc-connector] [--host NAME] [--boot-time EPOCH_SECONDS] [--source-name NAME] [--no-loss-detection] [--wait [SECONDS]] [--json] INPUT...',
+  '       proc-tree ingest --follow [--db FILE|URL] [--host NAME] [--duration SECONDS] [--no-loss-detection] [--wait [SECONDS]] [--json] AUDIT_LOG',
   '',
   'Reads audit logs or proc-connector captures into the history database (default $PROC_TREE_DB, else\nPostgreSQL when PGHOST or PGDATABASE is set, else ./proc-tree.db). --db also takes a PostgreSQL URL, postgres://USER@HOST:PORT/DB: one ingest per host at a time.',
   'INPUT: a file (plain, .gz, .zip), a directory of rotated logs (read oldest first), or - for stdin.',
