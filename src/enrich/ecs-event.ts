@@ -1,4 +1,5 @@
 import { socketSyscallOf } from '../../adapters/auditd/socket-syscalls.js';
+import { fileSyscallOf } from '../../adapters/auditd/file-syscalls.js';
 import { classifySyscall } from '../../adapters/auditd/syscall-table.js';
 import { ECS_VERSION } from '../output/ecs-record.js';
 import { formatTimeNs } from '../time/format-time.js';
@@ -76,13 +77,13 @@ export function actionOf(records: readonly RecordFields[]): string {
   return syscall !== undefined ? (syscallName(syscall) ?? 'syscall') : records[0]!.type.toLowerCase();
 }
 
-/** ENRICHED logs name the syscall (`SYSCALL=execve`); RAW ones only for the process and socket syscalls we know by number. */
+/** ENRICHED logs name the syscall (`SYSCALL=execve`); RAW ones only for the process, socket and file syscalls we know by number. */
 function syscallName(r: RecordFields): string | undefined {
   const named = r.fields.SYSCALL;
   if (named !== undefined) return named;
   const nr = r.fields.syscall === undefined ? undefined : Number(r.fields.syscall);
   const known = Number.isInteger(nr) ? nr : undefined;
-  return classifySyscall(r.fields.arch, known) ?? socketSyscallOf(r.fields.arch, known);
+  return classifySyscall(r.fields.arch, known) ?? socketSyscallOf(r.fields.arch, known) ?? fileSyscallOf(r.fields.arch, known);
 }
 
 /** SYSCALL success=yes|no, else a user-space record's res=success|failed. */

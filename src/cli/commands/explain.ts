@@ -1,6 +1,7 @@
 import { actionOf, categoriesOf, outcomeOf } from '../../enrich/ecs-event.js';
 import type { EnrichedEvent } from '../../enrich/enrich-events.js';
 import { checkEventInputs, enrichOne, eventSearchInputs, findAuditEvent, parseEventId } from '../../enrich/event-by-id.js';
+import { eventFile, eventFileText } from '../../enrich/event-file.js';
 import { errnoText, eventSocket, eventSocketText, syscallErrno } from '../../enrich/event-socket.js';
 import { ingestFirst } from '../../enrich/ingest-first.js';
 import { toNdjsonEvent } from '../../enrich/ndjson-event.js';
@@ -192,10 +193,12 @@ function explanation(e: EnrichedEvent, severalHosts: boolean): string {
   const errno = syscallErrno(e.records);
   const result = outcome === undefined ? '' : ` (${outcome}${errno !== undefined ? `, ${errnoText(errno)}` : ''})`;
   const socket = eventSocket(e.records);
+  const file = eventFile(e.records);
   const lines = [
     `event ${e.id} at ${formatTimeNs(e.subject.timeNs)}${e.host !== '' ? ` on host ${printableText(e.host)}` : severalHosts ? ' on the unnamed host (logs without node=)' : ''}`,
     `  what:  ${actionOf(e.records)}${result} [${categoriesOf(types, types.includes('SYSCALL')).join(', ')}]`,
     ...(socket === undefined ? [] : [`  addr:  ${printableText(eventSocketText(socket))}`]),
+    ...(file === undefined ? [] : [`  file:  ${printableText(eventFileText(file))}`]),
     `  where: ${printableText(e.position.file)}${e.position.line !== undefined ? `:${e.position.line}` : ''} (byte ${e.position.offset})`,
     'records:',
     ...e.records.map((r) => `  ${r.type} ${Object.entries(r.fields).map(([k, v]) => fieldText(k, v)).join(' ')}`),
