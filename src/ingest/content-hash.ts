@@ -7,24 +7,30 @@ export interface ContentDigest {
 }
 
 /**
+ * Most bytes kept past the hashed point: combined.log (336 MB) kept at most 4,040,840 (4
+ * pieces of 1 MiB, see advance). Beyond it the oldest half is hashed on: a resume point held
+ * back by a huge record (test/reliability/huge-lines.test.ts: a 256 MiB line) would keep all
+ * of it; commits before that point then record no digest (NULL), the source's end still
+ * gets its own.
+ */
+const MAX_HELD_BYTES = 8 << 20;
+const FIRST_RING_BYTES = 64 << 10;
+
+/**
  * The SHA-256 of one source's content, read as the ingest reads it, given at the offset each
  * commit records: bytes 0..resume offset (what a re-run takes as already ingested). The
- * resume offset lags the read position (context lines, pending events), so the pieces read
- * past the last digest are held until a commit passes them (the parse stage's look-back
- * bounds that: at most ~65k lines). A source read from its start is hashed in the parse
- * stage (the worker thread for large inputs: parse-stage.ts), a resumed one here, in the
- * ingest's thread, from the prefix state its check left (open-auditd-source.ts).
+ * resume offset lags the read position (context lines, pending events), so the bytes read
+ * past it are copied into a ring of this hash's own until the resume point passes them.
+ * Holding the pieces themselves instead kept them alive past the young generation: peak
+ * RSS on combined.log +70 MB, the 256 MiB-line bomb of huge-lines.test.ts +93 MiB above the
+ * captures alone (limit 64). A source read from its start is hashed in the parse stage (the
+ * worker thread for large inputs: parse-stage.ts), a resumed one in the ingest's thread,
+ * from the prefix state its check left (open-auditd-source.ts).
  */
-/**
- * Most bytes kept past the hashed point: combined.log (336 MB) kept at most 4,040,840 (4
- * pieces, see advance). 16 MiB made the 256 MiB-line bomb of huge-lines.test.ts peak 93 MiB
- * above the captures alone (limit 64; pieces kept longer die in the old generation); 4 MiB:
- * 44 MiB, as without hashing (41).
- */
-const MAX_HELD_BYTES = 4 << 20;
-
 export class ContentHash {
-  private readonly held: Buffer[] = [];
+  /** Bytes hashedTo..readTo, from `head` on (wrapping). */
+  private ring: Buffer = Buffer.alloc(0);
+  private head = 0;
   private hashedTo: number;
   private readTo: number;
   private readonly atStart: ContentDigest;
@@ -43,25 +49,29 @@ export class ContentHash {
     return new ContentHash(createHash('sha256'), 0);
   }
 
-  /** The next piece read (kept, not copied: it must not be moved to another thread). */
+  /** The next piece read (copied: the caller may move it to another thread afterwards). */
   push(piece: Buffer): void {
-    if (piece.length === 0) return;
-    this.held.push(piece);
-    this.readTo += piece.length;
-    // A resume point held back by a huge record (test/reliability/huge-lines.test.ts: a
-    // 256 MiB line) would keep all of it: hash on instead; commits before that point then
-    // record no digest (NULL), the source's end still gets its own.
-    if (this.readTo - this.hashedTo > MAX_HELD_BYTES) this.hashTo(this.readTo - MAX_HELD_BYTES / 2);
+    let rest = piece;
+    while (rest.length > 0) {
+      if (this.held === MAX_HELD_BYTES) this.hashOut(MAX_HELD_BYTES / 2);
+      if (this.held === this.ring.length) this.grow();
+      const n = Math.min(rest.length, this.ring.length - this.held);
+      const at = (this.head + this.held) % this.ring.length;
+      const first = Math.min(n, this.ring.length - at);
+      rest.copy(this.ring, at, 0, first);
+      if (first < n) rest.copy(this.ring, 0, first, n);
+      this.readTo += n;
+      rest = rest.subarray(n);
+    }
   }
 
   /**
    * Hashes what was read up to `offset` and lets it go: a later commit will not stop before
    * it (the resume point only moves forward). Called after each batch, it keeps what is held
-   * to the resume point's lag (at most 4 pieces of 1 MiB on combined.log); held until commit
-   * time, the pieces of a 2 s commit interval were ~60 MB more RSS.
+   * to the resume point's lag.
    */
   advance(offset: number): void {
-    if (offset > this.hashedTo && offset <= this.readTo) this.hashTo(offset);
+    if (offset > this.hashedTo && offset <= this.readTo) this.hashOut(offset - this.hashedTo);
   }
 
   /**
@@ -72,7 +82,7 @@ export class ContentHash {
   at(offset: number): ContentDigest | undefined {
     if (offset === this.atStart.bytes) return this.atStart;
     if (offset < this.hashedTo || offset > this.readTo) return undefined;
-    this.hashTo(offset);
+    this.hashOut(offset - this.hashedTo);
     return { sha256: this.hash.copy().digest('hex'), bytes: offset };
   }
 
@@ -84,24 +94,38 @@ export class ContentHash {
     if (offset === this.atStart.bytes) return this.atStart;
     if (offset < this.hashedTo || offset > this.readTo) return undefined;
     const h = this.hash.copy();
-    let at = this.hashedTo;
-    for (const piece of this.held) {
-      if (at >= offset) break;
-      const take = Math.min(piece.length, offset - at);
-      h.update(take === piece.length ? piece : piece.subarray(0, take));
-      at += take;
-    }
+    for (const part of this.parts(offset - this.hashedTo)) h.update(part);
     return { sha256: h.digest('hex'), bytes: offset };
   }
 
-  private hashTo(offset: number): void {
-    while (this.hashedTo < offset) {
-      const piece = this.held[0]!;
-      const take = Math.min(piece.length, offset - this.hashedTo);
-      this.hash.update(take === piece.length ? piece : piece.subarray(0, take));
-      if (take === piece.length) this.held.shift();
-      else this.held[0] = piece.subarray(take);
-      this.hashedTo += take;
+  private get held(): number {
+    return this.readTo - this.hashedTo;
+  }
+
+  /** Hashes the oldest `n` held bytes for good. */
+  private hashOut(n: number): void {
+    for (const part of this.parts(n)) this.hash.update(part);
+    this.head = this.ring.length === 0 ? 0 : (this.head + n) % this.ring.length;
+    this.hashedTo += n;
+  }
+
+  /** The oldest `n` held bytes, as one or two views of the ring. */
+  private parts(n: number): Buffer[] {
+    if (n === 0) return [];
+    const first = Math.min(n, this.ring.length - this.head);
+    const out = [this.ring.subarray(this.head, this.head + first)];
+    if (first < n) out.push(this.ring.subarray(0, n - first));
+    return out;
+  }
+
+  private grow(): void {
+    const bigger = Buffer.allocUnsafeSlow(Math.min(MAX_HELD_BYTES, Math.max(FIRST_RING_BYTES, this.ring.length * 2)));
+    let at = 0;
+    for (const part of this.parts(this.held)) {
+      part.copy(bigger, at);
+      at += part.length;
     }
+    this.ring = bigger;
+    this.head = 0;
   }
 }

@@ -174,7 +174,11 @@ class FollowRun {
     // restart re-hashes the part read before (not compared here: the follow plan decided
     // where to continue). A .gz being finished from inside is not hashed (its row: NULL).
     if (from === 0) rs.content = ContentHash.fresh();
-    else if (stream.compressed !== true) rs.content = new ContentHash((await hashFilePrefix(path, from, undefined)).hash, from);
+    else if (stream.compressed !== true) {
+      // Rotated away or replaced meanwhile: not hashed this time (the follow plan reads on).
+      const prefix = await hashFilePrefix(path, from, undefined).catch(() => undefined);
+      if (prefix !== undefined) rs.content = new ContentHash(prefix.hash, from);
+    }
     this.session.sources.add(rs);
     this.session.reports.push(rs.report);
     this.files.push(rs);

@@ -176,9 +176,8 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
         rs.report.bytes += piece.length;
         probe?.see(piece);
         rs.content?.push(piece);
-        // Moved to the worker when it can be (not the first: the sniffed head may be a view
-        // of it; not one this thread's content hash holds until a commit passes it).
-        parser.push(piece, !first && rs.content === undefined);
+        // Moved to the worker when it can be (not the first: the sniffed head may be a view of it).
+        parser.push(piece, !first);
         first = false;
         await drain(MAX_PIECES_AHEAD);
       }
