@@ -77,6 +77,12 @@ export interface HistoryReader {
   historyEndNs(host: string, atNs?: bigint): Promise<bigint | undefined>;
   /** Every input ever ingested, in ingest order, named as at ingest (`path`, `-`, `archive.zip!/entry`). */
   sourcePaths(): Promise<string[]>;
+  /**
+   * Each input's stored content hash (SHA-256 of its first `bytes` bytes as ingested,
+   * decompressed for .gz and zip entries), by its name as in sourcePaths; an input without
+   * one (ingested before the hash was kept) is absent. Read with the names at open.
+   */
+  sourceDigests(): Promise<Map<string, SourceDigest>>;
   /** Loss records on `host` within [fromNs, toNs]. */
   lossesBetween(host: string, fromNs: bigint, toNs: bigint): Promise<LossRow[]>;
 }
@@ -102,4 +108,20 @@ export interface ImageMatch {
    * lifetime index answers by a scan).
    */
   alive?: { fromNs: bigint; toNs: bigint };
+}
+
+/** A source's stored content hash: SHA-256 hex of its content's bytes 0..`bytes`. */
+export interface SourceDigest {
+  sha256: string;
+  bytes: number;
+}
+
+/** Path -> digest; a path in several sources (hosts) keeps the last ingested (highest id). */
+export function digestsByPath(files: ReadonlyMap<number, string>, digests: ReadonlyMap<number, SourceDigest>): Map<string, SourceDigest> {
+  const out = new Map<string, SourceDigest>();
+  for (const [id, path] of [...files.entries()].sort((a, b) => a[0] - b[0])) {
+    const d = digests.get(id);
+    if (d !== undefined) out.set(path, d);
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { ChainRow, HistoryReader, HistoryStore, ImageMatch } from './history-store.js';
+import { digestsByPath, type ChainRow, type HistoryReader, type HistoryStore, type ImageMatch, type SourceDigest } from './history-store.js';
 import { LAST_RECORD_STATE_KEY, type ImageRow, type InstanceRow, type LossRow, type ParentRow } from './history-types.js';
 import { openHistoryDb, type SqliteDatabase } from './open-history-db.js';
 import { toChainRow, toImage, toInstance, toLoss, toParent } from './row-mappers.js';
@@ -62,6 +62,8 @@ class SqliteHistoryReader implements HistoryReader {
   /** Hosts that have process records (the default host row exists even when unused). */
   private hostsWithData: string[] = [];
   private readonly files = new Map<number, string>();
+  /** Each source's stored content hash, by source id (none in files before schema 005, or not hashed). */
+  private readonly digests = new Map<number, SourceDigest>();
   private readonly st: Record<string, Statement>;
   private readonly fileOf = (id: number): string | undefined => this.files.get(id);
 
@@ -134,7 +136,16 @@ class SqliteHistoryReader implements HistoryReader {
     this.hostsWithData = (
       this.db.prepare('SELECT name FROM hosts WHERE EXISTS (SELECT 1 FROM instances WHERE instances.host_id = hosts.id) ORDER BY name').all() as { name: string }[]
     ).map((r) => r.name);
-    for (const r of this.db.prepare('SELECT id, path FROM sources').all() as { id: number; path: string }[]) this.files.set(r.id, r.path);
+    for (const r of this.sourceRows()) {
+      this.files.set(r.id, r.path);
+      if (typeof r.content_sha256 === 'string' && r.content_bytes != null) this.digests.set(r.id, { sha256: r.content_sha256, bytes: Number(r.content_bytes) });
+    }
+  }
+
+  /** Source names with their content hash, in one statement; a file before schema 005 has no hash columns. */
+  private sourceRows(): { id: number; path: string; content_sha256?: string | null; content_bytes?: number | bigint | null }[] {
+    const hasHash = (this.db.prepare("SELECT 1 FROM pragma_table_info('sources') WHERE name = 'content_sha256'").get() as unknown) !== undefined;
+    return this.db.prepare(hasHash ? 'SELECT id, path, content_sha256, content_bytes FROM sources' : 'SELECT id, path FROM sources').all() as { id: number; path: string }[];
   }
 
   async hosts(): Promise<string[]> {
@@ -353,6 +364,10 @@ class SqliteHistoryReader implements HistoryReader {
 
   async sourcePaths(): Promise<string[]> {
     return [...this.files.entries()].sort((a, b) => a[0] - b[0]).map(([, path]) => path);
+  }
+
+  async sourceDigests(): Promise<Map<string, SourceDigest>> {
+    return digestsByPath(this.files, this.digests);
   }
 
   async lossesBetween(host: string, fromNs: bigint, toNs: bigint): Promise<LossRow[]> {

@@ -90,6 +90,7 @@ function eventSection(e: ReportEvent): string {
 <dt>record types</dt><dd id="ev-types">${escapeHtml([...new Set(e.records.map((r) => r.type))].join(' '))}</dd>
 <dt>evidence</dt><dd id="ev-where" class="mono">${escapeHtml(`${where} ${e.id}`)} <span class="ev">${escapeHtml(`(byte ${e.offset})`)}</span></dd>
 ${e.noAncestry !== undefined ? `<dt>process</dt><dd id="ev-no-process">${escapeHtml(e.noAncestry)}</dd>` : ''}</dl>
+${(e.changedSources ?? []).map((w) => `<p class="warning" id="ev-source-changed"><b>${escapeHtml(w)}</b></p>`).join('\n')}
 <details class="records"><summary>${e.records.length} record(s), fields decoded</summary>
 <table class="chain" id="ev-records"><tbody>${records.join('')}</tbody></table></details>
 </section>

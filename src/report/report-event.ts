@@ -18,6 +18,8 @@ export interface ReportEvent {
   records: { type: string; fields: [string, string][] }[];
   /** Why the event has no chain (it names no process, or none was alive then). */
   noAncestry?: string;
+  /** Warnings: a log its records were read from again changed since ingest (changed-sources.ts). */
+  changedSources?: string[];
 }
 
 /** The page's view of an enriched event: what `explain` prints at its head, as data. */

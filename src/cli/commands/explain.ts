@@ -1,5 +1,6 @@
 import { actionOf, categoriesOf, outcomeOf } from '../../enrich/ecs-event.js';
 import type { EnrichedEvent } from '../../enrich/enrich-events.js';
+import { changedSourceWarning, eventSourceChanges, SOURCE_CHANGED_EXIT } from '../../enrich/changed-sources.js';
 import { checkEventInputs, enrichOne, eventSearchInputs, findAuditEvent, parseEventId } from '../../enrich/event-by-id.js';
 import { eventFile, eventFileText } from '../../enrich/event-file.js';
 import { errnoText, eventSocket, eventSocketText, syscallErrno } from '../../enrich/event-socket.js';
@@ -46,7 +47,9 @@ const USAGE = [
   WAIT_USAGE,
   '',
   'Exit status: 0 explained; 1 no such event in INPUT, or an event without node= whose pid is on',
-  'several hosts of the history (pass --host NAME); 2 wrong invocation.',
+  'several hosts of the history (pass --host NAME); 2 wrong invocation; 3 explained, but a log the',
+  'event\'s records were read from changed since it was ingested (its sha256 differs: the output, stderr',
+  'and --json\'s proc_tree.source_changed: true say so; the records shown are today\'s file, the chain the history\'s).',
   '',
   'examples:',
   '  proc-tree explain \'audit(1796280983.178:489816)\' /var/log/audit --db host1.db',
@@ -84,23 +87,26 @@ const command: Command = {
     const store = await openStore(db);
     try {
       const found = await findAuditEvent(await eventSearchInputs(inputs, store), id, values.host);
-      const { enriched, context, severalHosts } = await store.read(async (reader) => {
+      const { enriched, context, severalHosts, changed } = await store.read(async (reader) => {
+        const changed = (await eventSourceChanges(reader, found)).map(changedSourceWarning);
         const hosts = await reader.hosts();
         const e = await enrichOne(reader, found, values.host ?? (await hostOfNodeless(reader, hosts, found)));
         // The unnamed host is named only when the history holds it beside others.
         const severalHosts = hosts.length > 1 && (e.host !== '' || hosts.includes(''));
         const self = e.ancestry?.chain[0];
-        if (self?.instanceId === undefined) return { enriched: e, context: undefined, severalHosts };
+        if (self?.instanceId === undefined) return { enriched: e, context: undefined, severalHosts, changed };
         const parentInstanceId = e.ancestry?.chain[1]?.instanceId;
         const query = { instanceId: self.instanceId, atNs: e.subject.timeNs, windowNs, ...(parentInstanceId !== undefined ? { parentInstanceId } : {}) };
-        return { enriched: e, context: await processContextInSnapshot(reader, query), severalHosts };
+        return { enriched: e, context: await processContextInSnapshot(reader, query), severalHosts, changed };
       });
       if (values.json) {
         const doc = toNdjsonEvent(enriched) as Record<string, any>;
         if (context !== undefined) doc.proc_tree = { ...doc.proc_tree, context: contextJson(context) };
+        if (changed.length > 0) doc.proc_tree = { ...doc.proc_tree, source_changed: true };
         io.stdout.write(toJsonLine(doc));
-      } else io.stdout.write(explanation(enriched, severalHosts) + (context === undefined ? '' : contextText(context, enriched)));
-      return 0;
+      } else io.stdout.write(changed.map((w) => `${w}\n`).join('') + explanation(enriched, severalHosts) + (context === undefined ? '' : contextText(context, enriched)));
+      for (const w of changed) io.stderr.write(`${w}\n`);
+      return changed.length > 0 ? SOURCE_CHANGED_EXIT : 0;
     } finally {
       await store.close();
     }

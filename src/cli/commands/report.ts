@@ -1,6 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { locateHistory } from '../../history/open-history-store.js';
 import { openStore, parseAtArg, parsePid, parseQueryArgs } from '../../history/query-cli-args.js';
+import { changedSourceWarning, eventSourceChanges, SOURCE_CHANGED_EXIT } from '../../enrich/changed-sources.js';
 import { checkEventInputs, enrichOne, eventSearchInputs, findAuditEvent, parseEventId } from '../../enrich/event-by-id.js';
 import { ingestFirst } from '../../enrich/ingest-first.js';
 import { reportData, reportDataInSnapshot, type ReportData } from '../../history/report-data.js';
@@ -23,6 +24,10 @@ const USAGE = [
   'time, with the event itself (type, time, records, file:line); its chain is the one `proc-tree explain',
   'EVENT_ID INPUT --json` gives. The inputs are ingested first, as by explain (nothing to do when the history holds them);',
   'without INPUT the event is read from the logs the history was ingested from.',
+  '',
+  'Exit status: 0 written; 3 (--event) written, but a log the event\'s records were read from changed since',
+  'it was ingested (its sha256 differs; the page and stderr say so: the records shown are today\'s file;',
+  'also when no page could be made after such a warning); 1 no such event or process; 2 wrong invocation.',
   '',
   '  --at TIME     epoch seconds, ISO-8601 with a zone, or an audit event id (audit(1697091526.357:2638035))',
   '  --event ID    an audit id from a log line: 1796280983.178:489816 or audit(1796280983.178:489816)',
@@ -77,11 +82,13 @@ const command: Command = {
     );
     const host = values.host as string | undefined;
     let html: string;
+    // SOURCE_CHANGED_EXIT: the event's log changed since ingest (the page and stderr say so).
+    let status = 0;
     if (values.event !== undefined) {
       if (values.at !== undefined) throw new UsageError(`--event and --at exclude each other: the event gives the time\n${USAGE}`);
       const made = await eventReport(values.event as string, positionals, { db: values.db, host, ingest: !values['no-ingest'], wait, argv }, io);
       if (typeof made === 'number') return made;
-      html = made;
+      ({ html, status } = made);
     } else {
       if (wait !== undefined || values['no-ingest'] === true) throw new UsageError(`--wait and --no-ingest go with --event (report PID --at reads the history only)\n${USAGE}`);
       if (positionals.length !== 1) throw new UsageError(`expected one PID\n${USAGE}`);
@@ -100,7 +107,7 @@ const command: Command = {
     const out = values.output as string | undefined;
     if (out === undefined) {
       io.stdout.write(html);
-      return 0;
+      return status;
     }
     // Whole or nothing: a half-written page must not pass for a report.
     const tmp = `${out}.tmp-${process.pid}`;
@@ -111,7 +118,7 @@ const command: Command = {
       throw new UserError(`cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? String(err)}: choose a writable path with -o`);
     }
     io.stderr.write(`report written to ${out} (${Buffer.byteLength(html)} bytes)\n`);
-    return 0;
+    return status;
   },
 };
 
@@ -128,7 +135,7 @@ interface EventReportOptions {
  * then the report of its acting process at its time, the chain being enrich's, all in one
  * snapshot. Returns the page, or an exit status when the inputs could not be ingested.
  */
-async function eventReport(idText: string, inputs: string[], o: EventReportOptions, io: CliIo): Promise<string | number> {
+async function eventReport(idText: string, inputs: string[], o: EventReportOptions, io: CliIo): Promise<{ html: string; status: number } | number> {
   const id = parseEventId(idText);
   checkEventInputs(inputs, 'report --event');
   const db = o.db ?? process.env.PROC_TREE_DB ?? './proc-tree.db';
@@ -146,17 +153,21 @@ async function eventReport(idText: string, inputs: string[], o: EventReportOptio
   try {
     const found = await findAuditEvent(await eventSearchInputs(inputs, store), id, o.host);
     ({ data, event } = await store.read(async (reader) => {
+      const changed = (await eventSourceChanges(reader, found)).map(changedSourceWarning);
+      for (const w of changed) io.stderr.write(`${w}\n`);
       const enriched = await enrichOne(reader, found, o.host);
-      const ev = reportEventOf(enriched);
+      const ev: ReportEvent = { ...reportEventOf(enriched), ...(changed.length > 0 ? { changedSources: changed } : {}) };
       const a = enriched.ancestry;
-      if (a === undefined) throw new UserError(`event ${id} has no process to report: ${enriched.noAncestry ?? 'not in the history'}`);
+      // An edited log can be why (its pid changed): said above, and exit 3 as for a page.
+      if (a === undefined) throw new UserError(`event ${id} has no process to report: ${enriched.noAncestry ?? 'not in the history'}`, changed.length > 0 ? SOURCE_CHANGED_EXIT : 1);
       const d = await reportDataInSnapshot(reader, { host: a.host, pid: a.pid, atNs: enriched.subject.timeNs, atSerial: enriched.subject.serial, ancestry: a });
       return { data: d, event: ev };
     }));
   } finally {
     await store.close();
   }
-  return renderReport(data, { db: historyName(db), version: ownVersion(), asked: `report --event ${id}`, event });
+  const html = renderReport(data, { db: historyName(db), version: ownVersion(), asked: `report --event ${id}`, event });
+  return { html, status: event.changedSources !== undefined ? SOURCE_CHANGED_EXIT : 0 };
 }
 
 export default command;

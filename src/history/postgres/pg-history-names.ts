@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { SourceDigest } from '../history-store.js';
 
 /** Host and source names, read once at open (as the SQLite store does). */
 export class HistoryNames {
@@ -7,19 +8,23 @@ export class HistoryNames {
     readonly hostNames: Map<number, string>,
     readonly hostsWithData: string[],
     readonly files: Map<number, string>,
+    /** Each source's stored content hash, by source id (absent: not hashed). */
+    readonly digests: Map<number, SourceDigest> = new Map(),
   ) {}
 
   static async load(client: pg.Client): Promise<HistoryNames> {
     const { rows } = await client.query(`SELECT 'h' AS t, id, name,
-        EXISTS (SELECT 1 FROM instances i WHERE i.host_id = hosts.id) AS used FROM hosts
-      UNION ALL SELECT 's', id, path, false FROM sources`);
+        EXISTS (SELECT 1 FROM instances i WHERE i.host_id = hosts.id) AS used, NULL AS content_sha256, NULL::bigint AS content_bytes FROM hosts
+      UNION ALL SELECT 's', id, path, false, content_sha256, content_bytes FROM sources`);
     const hostIds = new Map<string, number>();
     const hostNames = new Map<number, string>();
     const used: string[] = [];
     const files = new Map<number, string>();
-    for (const r of rows as { t: string; id: string | number; name: string; used: boolean }[]) {
+    const digests = new Map<number, SourceDigest>();
+    for (const r of rows as { t: string; id: string | number; name: string; used: boolean; content_sha256: string | null; content_bytes: string | number | null }[]) {
       if (r.t === 's') {
         files.set(Number(r.id), r.name);
+        if (r.content_sha256 !== null && r.content_bytes !== null) digests.set(Number(r.id), { sha256: r.content_sha256, bytes: Number(r.content_bytes) });
         continue;
       }
       hostIds.set(r.name, Number(r.id));
@@ -28,6 +33,6 @@ export class HistoryNames {
     }
     // Byte order, as SQLite's ORDER BY name (not the server's collation).
     used.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return new HistoryNames(hostIds, hostNames, used, files);
+    return new HistoryNames(hostIds, hostNames, used, files, digests);
   }
 }

@@ -1,7 +1,7 @@
 import { connectPg, pgConfig, pgWhere } from './pg-connect.js';
 import { HistoryNames } from './pg-history-names.js';
 import { PgQueryQueue, type Params } from './pg-query-queue.js';
-import type { ChainRow, HistoryReader, HistoryStore, ImageMatch } from '../history-store.js';
+import { digestsByPath, type ChainRow, type HistoryReader, type HistoryStore, type ImageMatch, type SourceDigest } from '../history-store.js';
 import { LAST_RECORD_STATE_KEY, type ImageRow, type InstanceRow, type LossRow, type ParentRow } from '../history-types.js';
 import { toChainRow, toImage, toInstance, toLoss, toParent } from '../row-mappers.js';
 import { hostOfId } from './pg-id-ranges.js';
@@ -299,6 +299,10 @@ class PgHistoryReader implements HistoryReader {
 
   async sourcePaths(): Promise<string[]> {
     return [...this.names.files.entries()].sort((a, b) => a[0] - b[0]).map(([, path]) => path);
+  }
+
+  async sourceDigests(): Promise<Map<string, SourceDigest>> {
+    return digestsByPath(this.names.files, this.names.digests);
   }
 
   async lossesBetween(host: string, fromNs: bigint, toNs: bigint): Promise<LossRow[]> {
