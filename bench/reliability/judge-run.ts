@@ -7,6 +7,12 @@ import type { CommandRun } from '../harness/measure-command.js';
  */
 export const DOCUMENTED_EXIT_CODES: ReadonlySet<number> = new Set([0, 1, 2, 3, 74, 75]);
 
+/**
+ * A plain ingest stopped by SIGINT / SIGTERM ends with 130 / 143 after committing (ingest
+ * --help): documented, but only expected from a run the case stopped itself (`stopped`).
+ */
+export const STOPPED_EXIT_CODES: ReadonlySet<number> = new Set([130, 143]);
+
 /** A V8 stack frame line: `    at fn (file.js:12:34)` or `    at file.js:12:34`. */
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
 
@@ -16,9 +22,9 @@ export interface RunVerdict {
 }
 
 /** Whether one CLI run crashed or showed an internal error (see the page's preamble). */
-export function judgeRun(run: Pick<CommandRun, 'exitCode' | 'stderrTail'>): RunVerdict {
+export function judgeRun(run: Pick<CommandRun, 'exitCode' | 'stderrTail'>, stopped = false): RunVerdict {
   return {
-    crashed: !DOCUMENTED_EXIT_CODES.has(run.exitCode),
+    crashed: !(DOCUMENTED_EXIT_CODES.has(run.exitCode) || (stopped && STOPPED_EXIT_CODES.has(run.exitCode))),
     internalError: run.stderrTail.includes('internal error') || STACK_FRAME.test(run.stderrTail),
   };
 }

@@ -1,5 +1,6 @@
 import { EXIT_INCOMPLETE } from '../cli/user-error.js';
-import type { IngestSummary } from './ingest-summary.js';
+import { stoppedExitCode } from '../cli/commands/stop-signal.js';
+import { stoppedLine, type IngestSummary } from './ingest-summary.js';
 
 export interface IngestOutcome {
   /** 0: everything read; 1: no input held a record; 3 (EXIT_INCOMPLETE): some input could not be read. */
@@ -17,10 +18,13 @@ export interface IngestOutcome {
  *   permission, a capture damaged in the middle) -> EXIT_INCOMPLETE;
  * - refused: an input does not continue the source its head matched, or repeats another
  *   source's records -> EXIT_INCOMPLETE, with the first refusal as the message;
+ * - stopped by SIGINT / SIGTERM (plain ingest) -> 130 / 143, with where it stopped;
  * - otherwise 0 (an empty audit.log beside its rotated generations is normal: only noted).
  * Inputs already ingested or resumed count as holding records (they did when first read).
  */
 export function ingestOutcome(s: IngestSummary): IngestOutcome {
+  // Stopped by SIGINT/SIGTERM: 130/143 whatever was read, with where to continue.
+  if (s.stopped !== undefined) return { exitCode: stoppedExitCode(s.stopped.signal), message: stoppedLine(s.stopped) };
   // A refused input (not the source it looked like, or a repeat of another) is readable
   // and was left out on purpose: partial, whatever else was read; its line says why.
   const refused = s.inputs.filter((i) => i.refused !== undefined);

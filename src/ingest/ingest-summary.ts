@@ -52,6 +52,18 @@ export interface IngestSummary {
   durationMs: number;
   /** Set when the serial gaps look like a filtered or edited log rather than lost events. */
   filteredLogHint?: FilteredLogHint;
+  /**
+   * Set when SIGINT or SIGTERM stopped the run: everything up to `offset` of `path` (where
+   * the next run of the same command continues) is committed; `size` is the file's size
+   * when its bytes are the log's (not compressed).
+   */
+  stopped?: { signal: string; path: string; offset: number; size?: number };
+}
+
+/** The line a stopped run ends with (ingest-outcome.ts). */
+export function stoppedLine(s: NonNullable<IngestSummary['stopped']>): string {
+  const of = s.size === undefined ? `${s.offset} bytes` : `${s.offset} of ${s.size} bytes`;
+  return `stopped by ${s.signal}: read ${of} of ${s.path}; run the same command again to continue`;
 }
 
 /** The ingest summary for people (stderr). */

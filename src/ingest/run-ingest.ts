@@ -1,3 +1,4 @@
+import { stopSignal, stoppedExitCode } from '../cli/commands/stop-signal.js';
 import { UserError } from '../cli/user-error.js';
 import { damageNote } from './damage-note.js';
 import { EventBatchReader, hostsOf } from './event-batch-codec.js';
@@ -38,6 +39,18 @@ export interface IngestOptions {
   detectLoss?: boolean;
   /** Seconds to wait for another writer of the same history (PostgreSQL: of the same host). */
   waitS?: number;
+  /**
+   * true (the CLI): SIGINT / SIGTERM stop the run once it writes (not while it waits for the
+   * writer lock): reading stops, what was parsed is committed up to the last batch's resume
+   * point, and the summary says `stopped`. A second signal exits at once (the last commit stays).
+   */
+  stopOnSignal?: boolean;
+}
+
+/** Where a stopped run ended (IngestSummary.stopped), filled in by ingestAuditd. */
+interface StopState {
+  signal: AbortSignal;
+  stopped?: NonNullable<IngestSummary['stopped']>;
 }
 
 export { RESUME_CONTEXT_LINES } from './parse-stage.js';
@@ -54,6 +67,22 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
     ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.waitS !== undefined ? { waitS: options.waitS } : {}),
   });
+  // Installed once this run is the writer: a run queued behind another (--wait) is still
+  // stopped by Ctrl-C at once, holding nothing.
+  const signals = options.stopOnSignal === true ? stopSignal() : undefined;
+  const stop: StopState | undefined = signals === undefined ? undefined : { signal: signals.signal };
+  // A second signal (e.g. while the final commit runs) exits at once: better-sqlite3 runs each
+  // statement synchronously, so it lands between statements and SQLite's journal (PostgreSQL:
+  // the dropped connection) rolls back the open transaction; the last commit stays.
+  const again = (name: NodeJS.Signals): void => {
+    process.stderr.write(`proc-tree ingest: second ${name}: exiting now; what was committed is kept: run the same command again to continue\n`);
+    process.exit(stoppedExitCode(name));
+  };
+  const armAgain = (): void => {
+    process.on('SIGINT', again);
+    process.on('SIGTERM', again);
+  };
+  signals?.signal.addEventListener('abort', armAgain, { once: true });
   try {
     const session = new IngestSession(history, {
       ...(options.host !== undefined ? { host: options.host } : {}),
@@ -68,13 +97,25 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
         connector.push(p);
       } else auditd.push(p);
     }
-    const lines = auditd.length > 0 ? await ingestAuditd(session, auditd, options) : 0;
-    for (const p of connector) await ingestConnectorCapture(session, p, options);
+    const lines = auditd.length > 0 ? await ingestAuditd(session, auditd, options, stop) : 0;
+    for (const p of connector) {
+      // Stopped: the captures not started are left for the next run (each is ingested whole).
+      if (stop?.signal.aborted === true) {
+        stop.stopped ??= { signal: String(stop.signal.reason), path: p.path, offset: 0, ...(p.size !== undefined ? { size: p.size } : {}) };
+        break;
+      }
+      await ingestConnectorCapture(session, p, options);
+    }
     const summary = session.summary(lines, Date.now() - started);
+    if (stop?.stopped !== undefined) summary.stopped = stop.stopped;
     // Everything is committed (SQLite: no -wal/-shm needed by whoever reads the file next).
     await history.finish();
     return summary;
   } finally {
+    signals?.dispose();
+    signals?.signal.removeEventListener('abort', armAgain);
+    process.off('SIGINT', again);
+    process.off('SIGTERM', again);
     await history.close();
   }
 }
@@ -85,7 +126,14 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
  * thread applies its batches in order and commits between them, where positions are exact.
  * Returns the lines the adapter saw.
  */
-async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], options: IngestOptions): Promise<number> {
+async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], options: IngestOptions, stop?: StopState): Promise<number> {
+  /**
+   * Whether the last batch applied carried a resume point (a stop commits there): not after a
+   * source's last batch, whose events come after its last point; the stop then waits for the
+   * next source's first batch (or the end of the run).
+   */
+  let atPoint = true;
+  const stopped = (): boolean => atPoint && stop?.signal.aborted === true;
   const { sources, history } = session;
   void session.guard; // the previous run's guard, read before this run writes
   const parser = createParseClient(parseIn(inputs, options.parseIn), options.host);
@@ -95,6 +143,8 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
   let lastHeld = 0;
   /** Positions of the last batch applied since the last commit (undefined: nothing to commit). */
   let uncommitted: { resume: ReadPosition; pending: ReadPosition } | undefined;
+  /** The resume point of this run's last commit (where a stopped run says it stopped). */
+  let committedAt: ReadPosition | undefined;
   /** Applies the next batch: its events, then (between pieces only) maybe a commit. */
   const apply = async (): Promise<void> => {
     const b = await parser.take();
@@ -110,6 +160,7 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
     if (b.adapterLines !== undefined) adapterLines = b.adapterLines;
     if (b.held !== undefined) lastHeld = b.held;
     const rs = sources.all[b.ord];
+    atPoint = false;
     if (rs === undefined) return;
     rs.report.lines += b.lines;
     if (b.consumedOffset === undefined) {
@@ -123,9 +174,11 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
     sources.all[b.resume.ord]?.content?.advance(b.resume.offset);
     takeDigests(b);
     uncommitted = { resume: b.resume, pending: b.pending };
+    atPoint = true;
     if (pacer.read(b.bytes)) {
       await session.commit(b.resume, b.pending, false);
       pacer.committed();
+      committedAt = b.resume;
       uncommitted = undefined;
     }
   };
@@ -146,6 +199,7 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
     if (uncommitted !== undefined) {
       await session.commit(uncommitted.resume, uncommitted.pending, false);
       pacer.committed();
+      committedAt = uncommitted.resume;
       uncommitted = undefined;
     }
     return lastHeld > 0;
@@ -173,6 +227,8 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
       let first = true;
       const pieces = piecesOf(chunks, pacer.pieceBytes);
       for await (const piece of input.path === '-' ? new IdleCommits(IDLE_COMMIT_MS, commitIdle).of(pieces) : pieces) {
+        // Stopped: leaving the loop closes the reader; the parse worker is ended below.
+        if (stopped()) break;
         rs.report.bytes += piece.length;
         probe?.see(piece);
         rs.content?.push(piece);
@@ -180,7 +236,9 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
         parser.push(piece, !first);
         first = false;
         await drain(MAX_PIECES_AHEAD);
+        if (stopped()) break;
       }
+      if (stopped()) return;
       // A last line without newline is ingested, but the committed position stays before
       // it: a file still being written continues there (its events are re-read and skipped).
       parser.end();
@@ -197,6 +255,7 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
     if (probe !== undefined) probed.push({ rs, probe, input });
   };
 
+  let halted = false;
   history.begin();
   try {
     for (const input of inputs) {
@@ -212,14 +271,38 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
           session.warn({ reason: 'unreadable-input', detail: error.message });
           break;
         }
-        if (next.done) break;
+        if (next.done || stopped()) break;
         await read(next.value, input);
+        if (stopped()) break;
       }
+      if (stopped()) break;
     }
-    parser.finish();
-    await drain(0);
+    halted = stopped();
+    // Stopped: the batches still in the parse stage are dropped with it (they are re-read).
+    if (!halted) {
+      parser.finish();
+      await drain(0);
+    }
   } finally {
     await parser.close();
+  }
+  if (halted) {
+    // As a batch commit would: up to the resume point of the last batch applied, nothing
+    // after it, no source marked complete; the next run continues exactly there.
+    if (uncommitted !== undefined) {
+      await session.commit(uncommitted.resume, uncommitted.pending, false);
+      committedAt = uncommitted.resume;
+    }
+    await history.commit();
+    const current = sources.all[sources.all.length - 1];
+    const at = committedAt ?? (current === undefined ? undefined : positionOf({ ...current, consumedOffset: current.startOffset }));
+    const rs = at === undefined ? undefined : sources.all[at.ord];
+    if (rs !== undefined) {
+      const plain = rs.name === rs.info.path && !/\.gz$/i.test(rs.name) && rs.info.size !== undefined;
+      stop!.stopped = { signal: String(stop!.signal.reason), path: rs.report.path, offset: at!.offset, ...(plain ? { size: rs.info.size! } : {}) };
+    } else stop!.stopped = { signal: String(stop!.signal.reason), path: inputs[0]!.path, offset: 0 };
+    // The adapter's own count comes with the stage's last batch, which a stop drops.
+    return Math.max(adapterLines, sources.all.reduce((n, r) => n + r.report.lines, 0));
   }
   for (const { rs, probe, input } of probed) noteRecords(rs, probe.found, input);
   // End of the run: every source committed to where it was consumed; a source whose last

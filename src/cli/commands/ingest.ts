@@ -48,7 +48,10 @@ const USAGE = [
   'records already ingested from another input (a concatenation, copy or extract of logs ingested',
   'before, or a log ingested before as part of one, e.g. rotated logs piped to - together); 74 the',
   'disk filled up (what was committed is kept: free space and run the same command again); 75 another',
-  'process is writing the database (see --wait).',
+  'process is writing the database (see --wait); 130 / 143 stopped by SIGINT (Ctrl-C) / SIGTERM: what',
+  'was read is committed up to a resume point, the database is left whole (no -wal/-shm), and the',
+  'last line says how far it got: run the same command again to continue (a second Ctrl-C exits at once,',
+  'keeping the last commit).',
 ].join('\n');
 
 /** One line: stdin's evidence is recorded as `-`, which no later command can open again. */
@@ -88,7 +91,7 @@ const command: Command = {
     if (format !== 'auto' && format !== 'auditd' && format !== 'proc-connector') {
       throw new UsageError(`--format must be auto, auditd or proc-connector, got '${format}'`);
     }
-    const options: IngestOptions = { db: writerDb(values.db), inputs: positionals, format, stdin: io.stdin };
+    const options: IngestOptions = { db: writerDb(values.db), inputs: positionals, format, stdin: io.stdin, stopOnSignal: true };
     if (values.host !== undefined) options.host = values.host;
     if (values['boot-time'] !== undefined) options.bootTimeNs = parseTimeNs(values['boot-time']);
     const every = values['commit-every'];

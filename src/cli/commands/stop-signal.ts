@@ -12,13 +12,14 @@ export function parseDurationS(value: string | undefined): number | undefined {
 }
 
 /**
- * An AbortSignal for long-running commands (capture, watch, ingest --follow): aborted by
- * SIGINT, SIGTERM or after `durationS`. While it is installed, the signals no longer kill
- * the process, so the command can flush its files and database and exit in one place.
+ * An AbortSignal for long-running commands (capture, watch, ingest): aborted by SIGINT,
+ * SIGTERM or after `durationS`; its reason is the signal's name ('SIGINT', 'SIGTERM') or
+ * 'duration'. While it is installed, the signals no longer kill the process, so the command
+ * can flush its files and database and exit in one place.
  */
 export function stopSignal(durationS?: number): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
-  const stop = (): void => controller.abort();
+  const stop = (name?: unknown): void => controller.abort(typeof name === 'string' ? name : 'duration');
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   const timer = durationS === undefined ? undefined : setTimeout(stop, durationS * 1000);
@@ -30,4 +31,9 @@ export function stopSignal(durationS?: number): { signal: AbortSignal; dispose: 
       if (timer) clearTimeout(timer);
     },
   };
+}
+
+/** The exit status of a run stopped by `signal` (128 + its number, as a shell reports a kill): SIGINT 130, SIGTERM 143. */
+export function stoppedExitCode(signal: string): number {
+  return signal === 'SIGTERM' ? 143 : 130;
 }
