@@ -116,7 +116,7 @@ export async function ancestryAtInSnapshot(store: HistoryReader, query: Ancestry
     const row = await links.of(current);
     const image = await imageFrom(store, current, atNs, row.image, row.creatorImage);
     const link = linkOf(current, image);
-    if (current.pid === INIT_PID && current.startNs > atNs) link.notes.push(initFromBootNote(current));
+    if (current.pid === INIT_PID && !current.startKnown) link.notes.push(initFromBootNote(current));
     result.chain.push(link);
     if (result.chain.length > 1) {
       const note = await sameInstantExecNote(store, current, image, atNs, query.atSerial);

@@ -9,7 +9,7 @@ import { table, userText } from './query-cli-args.js';
  */
 export function ancestryText(result: AncestryResult): string {
   const rows = [['PID', 'PPID', 'USER', ' START', 'CMD']];
-  const fromBoot = (l: AncestryResult['chain'][number]): boolean => initStartFromBoot(l.pid, l.startKnown, l.startNs, result.atNs);
+  const fromBoot = (l: AncestryResult['chain'][number]): boolean => initStartFromBoot(l.pid, l.startKnown);
   for (const l of result.chain) {
     // A space where `~` would be keeps the times aligned.
     const start = fromBoot(l) ? ` ${FROM_BOOT}` : l.startNs === undefined ? ' ?' : `${l.startKnown ? ' ' : '~'}${formatTimeNs(l.startNs)}`;

@@ -62,18 +62,19 @@ export async function initSeenLater(store: HistoryReader, host: string, atNs: bi
 }
 
 /**
- * init whose start cannot be shown: unrecorded, or first recorded only after the time asked.
- * It runs from boot, so its first record is no start, and a `~T` later than the question
- * would read as "it began after the moment you asked about". Shown as FROM_BOOT instead.
+ * init whose start no record shows. It runs from boot, so its first record is no start: a
+ * `~T` would read as "it began then" (or, when T is after the question, "it began after the
+ * moment you asked about"). Shown as FROM_BOOT instead, whether first recorded before the
+ * time asked or after it, as the tree shows it (render-tree.ts).
  */
-export function initStartFromBoot(pid: number, startKnown: boolean, startNs: bigint | undefined, atNs: bigint): boolean {
-  return pid === INIT_PID && !startKnown && (startNs === undefined || startNs > atNs);
+export function initStartFromBoot(pid: number, startKnown: boolean): boolean {
+  return pid === INIT_PID && !startKnown;
 }
 
 /** The start of init that no record shows starting before the time asked. */
 export const FROM_BOOT = 'from boot';
 
-/** The note on an init link whose first record comes after the query time. */
+/** The note on an init link without a recorded start: where it is first recorded. */
 export function initFromBootNote(inst: InstanceRow): string {
   return `init: runs from boot; first recorded at ${formatTimeNs(inst.startNs)}`;
 }

@@ -29,7 +29,7 @@ export interface ReportContext {
 export function renderReport(data: ReportData, ctx: ReportContext): string {
   const at = formatTimeNs(data.atNs);
   const logEnd = noEndText(data.historyEndNs);
-  const tree = flattenTree(data.tree.roots, data.pid, logEnd, data.atNs);
+  const tree = flattenTree(data.tree.roots, data.pid, logEnd);
   const csp = `default-src 'none'; style-src '${sha256(REPORT_CSS)}'; script-src '${sha256(REPORT_SCRIPT)}'; img-src 'none'; base-uri 'none'; form-action 'none'`;
   // As every text output names it (resolve-host.ts hostName): what --host takes.
   const hostName = data.host === '' ? "'' (logs without node=)" : data.host;
@@ -54,7 +54,7 @@ export function renderReport(data: ReportData, ctx: ReportContext): string {
 ${ctx.event !== undefined ? eventSection(ctx.event) : ''}<section id="ancestry">
 <h2>Ancestry at that time (self first)</h2>
 ${chainBanner(data)}
-${chainTable(data.chain, data.host, logEnd, data.atNs)}
+${chainTable(data.chain, data.host, logEnd)}
 </section>
 <section id="tree">
 <h2>${escapeHtml(`Processes alive then under pid ${tree.rootPids.join(', ')} (${data.tree.count})`)}</h2>
@@ -111,9 +111,9 @@ function chainBanner(data: ReportData): string {
   return `<div class="banner certain">Every link is recorded${data.chainComplete ? ', up to the root' : ''}.</div>`;
 }
 
-function chainTable(chain: ReportChainLink[], host: string, logEnd: string, atNs: bigint): string {
+function chainTable(chain: ReportChainLink[], host: string, logEnd: string): string {
   const rows = chain.map((l, i) => {
-    const start = initStartFromBoot(l.pid, l.startKnown, l.startNs, atNs) ? FROM_BOOT : l.startNs === undefined ? '?' : `${l.startKnown ? '' : '~'}${formatTimeNs(l.startNs)}`;
+    const start = initStartFromBoot(l.pid, l.startKnown) ? FROM_BOOT : l.startNs === undefined ? '?' : `${l.startKnown ? '' : '~'}${formatTimeNs(l.startNs)}`;
     const notes = l.notes.filter((n) => !n.startsWith('started before'));
     const cells = [
       `<td class="pid">${l.pid}</td>`,
@@ -191,11 +191,11 @@ interface PageNode {
   k: number[];
 }
 
-function flattenTree(roots: ReportTreeNode[], pid: number, logEnd: string, atNs: bigint): { roots: number[]; nodes: PageNode[]; rootPids: number[] } {
+function flattenTree(roots: ReportTreeNode[], pid: number, logEnd: string): { roots: number[]; nodes: PageNode[]; rootPids: number[] } {
   const nodes: PageNode[] = [];
   const add = (n: ReportTreeNode): number => {
     const i = nodes.length;
-    const page: PageNode = { p: n.pid, c: n.cmd, sk: n.startKnown, l: lifeText(n, logEnd, atNs), k: [] };
+    const page: PageNode = { p: n.pid, c: n.cmd, sk: n.startKnown, l: lifeText(n, logEnd), k: [] };
     if (n.exe !== undefined) page.e = n.exe;
     const user = n.user ?? (n.uid !== undefined ? `uid:${n.uid}` : undefined);
     if (user !== undefined) page.u = user;
@@ -213,8 +213,8 @@ function flattenTree(roots: ReportTreeNode[], pid: number, logEnd: string, atNs:
   return { roots: roots.map(add), nodes, rootPids: roots.map((r) => r.pid) };
 }
 
-function lifeText(n: ReportTreeNode, logEnd: string, atNs: bigint): string {
-  const start = initStartFromBoot(n.pid, n.startKnown, n.startNs, atNs) ? FROM_BOOT : `${n.startKnown ? '' : '~'}${formatTimeNs(n.startNs)}`;
+function lifeText(n: ReportTreeNode, logEnd: string): string {
+  const start = initStartFromBoot(n.pid, n.startKnown) ? FROM_BOOT : `${n.startKnown ? '' : '~'}${formatTimeNs(n.startNs)}`;
   if (n.endNs === undefined) return `${start} \u2192 ${logEnd}`;
   const how = n.exitSignal !== undefined ? ` signal ${n.exitSignal}` : n.exitCode !== undefined ? ` code ${n.exitCode}` : '';
   return `${start} \u2192 ${n.endInferred === true ? 'gone by ' : ''}${formatTimeNs(n.endNs)}${how}`;

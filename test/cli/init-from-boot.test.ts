@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatTimeNs } from '../../src/time/format-time.js';
 import { parseTimeNs } from '../../src/time/parse-time.js';
 import { scanAuditLogs } from '../support/audit-records.js';
 import { auditdCapturesDir, loadCapture } from '../support/truth.js';
@@ -87,5 +88,42 @@ describe('init first recorded after the question: from boot, never a later start
       expect(init.children.map((c: { pid: number }) => c.pid)).toContain(PID);
       expect(init.children.find((c: { pid: number }) => c.pid === PID).fromBoot).toBeUndefined();
     }
+  });
+});
+
+/**
+ * init first recorded before the question (the review: 'from boot' in the README demo, but
+ * `~T ?` on a log where init's first record came earlier): the same 'from boot' in text and
+ * JSON. On the real daemon-double-fork capture, pid 4516 is reparented to init, which is
+ * first recorded then; asked between that record and 4516's exit.
+ */
+describe('init first recorded before the question: from boot as well', () => {
+  const daemon = loadCapture(join(auditdCapturesDir, 'daemon-double-fork'));
+  const DAEMON_PID = 4516;
+  it('ancestry text, --json and the report say from boot, with the first record in the note', async () => {
+    const records = scanAuditLogs(daemon.logFiles).records;
+    const initFirstNs = records.find((r) => r.fields.get('pid') === '1' || r.fields.get('ppid') === '1')!.timeNs;
+    const exitNs = records.filter((r) => r.fields.get('pid') === String(DAEMON_PID)).at(-1)!.timeNs;
+    expect(initFirstNs < exitNs).toBe(true);
+    const at = secs((initFirstNs + exitNs) / 2n);
+    const ddb = join(dir, 'daemon.db');
+    expect((await cli('ingest', '--db', ddb, daemon.logDir)).code).toBe(0);
+
+    const r = await cli('ancestry', String(DAEMON_PID), '--at', at, '--db', ddb);
+    expect(r.code).toBe(0);
+    const rows = r.out.split('\n').filter((l) => /^\d+\s/.test(l));
+    expect(rows.map((l) => Number(l.split(/\s+/)[0]))).toEqual([DAEMON_PID, 1]);
+    expect(rows[1]).toMatch(/^1\s+0\s+\S+\s+from boot\s/);
+    expect(r.out).toContain(`init: runs from boot; first recorded at ${formatTimeNs(initFirstNs)}`);
+
+    const chain = JSON.parse((await cli('ancestry', String(DAEMON_PID), '--at', at, '--db', ddb, '--json')).out).chain as Record<string, unknown>[];
+    expect(chain[1]).toMatchObject({ pid: 1, start: null, startNs: null, fromBoot: true, firstRecordedNs: initFirstNs.toString() });
+    const tree = JSON.parse((await cli('tree', '1', '--at', at, '--db', ddb, '--json')).out);
+    expect(tree.roots[0]).toMatchObject({ pid: 1, fromBoot: true, firstRecordedNs: initFirstNs.toString() });
+
+    const page = join(dir, 'daemon.html');
+    expect((await cli('report', String(DAEMON_PID), '--at', at, '--db', ddb, '-o', page)).code).toBe(0);
+    const initRow = /<tr class="link[^"]*"[^>]* data-pid="1"[^>]*>(.*?)<\/tr>/.exec(await readFile(page, 'utf8'))?.[1] ?? '';
+    expect([...initRow.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]!)[4]).toBe('from boot');
   });
 });

@@ -15,17 +15,17 @@ const USAGE = [
   'an audit event id (audit(1697091526.357:2638035): the answer is as of that event, after the earlier ones of its millisecond).',
   '  --lineage creator   follow who forked each process instead of the parent at that time',
   '  --json   {"pid","at","atNs","host","lineage","chain":[{"pid","ppid","cmd","exe","argv","comm","user","uid","start","startNs","startKnown","end","endNs","notes"?}],"complete","uncertain","outsideHistory"?,"notes"?}',
-  '           init with no record before TIME (text: from boot): start/startNs null, "fromBoot":true, "firstRecorded","firstRecordedNs"',
+  '           init without a recorded start (text: from boot): start/startNs null, "fromBoot":true, "firstRecorded","firstRecordedNs"',
   '           outsideHistory: "before"|"after" when TIME is outside the recorded history (then uncertain)',
 ].join('\n');
 
 /**
- * A link as JSON. init that the text shows "from boot" (no record of it before TIME,
+ * A link as JSON. init that the text shows "from boot" (no record of its start,
  * initStartFromBoot) has no start here either: start null, fromBoot true, and its first
  * record as firstRecorded (that record is no start, and may come after TIME).
  */
-function linkJson(l: AncestryLink, atNs: bigint): Record<string, unknown> {
-  const fromBoot = initStartFromBoot(l.pid, l.startKnown, l.startNs, atNs);
+function linkJson(l: AncestryLink): Record<string, unknown> {
+  const fromBoot = initStartFromBoot(l.pid, l.startKnown);
   const start = fromBoot || l.startNs === undefined ? undefined : l.startNs;
   return {
     pid: l.pid,
@@ -75,7 +75,7 @@ const command: Command = {
             atNs: atNs.toString(),
             host: result.host,
             lineage,
-            chain: result.chain.map((l) => linkJson(l, atNs)),
+            chain: result.chain.map((l) => linkJson(l)),
             complete: result.complete,
             uncertain: result.uncertain,
             ...(result.outsideHistory !== undefined ? { outsideHistory: result.outsideHistory } : {}),
