@@ -145,6 +145,8 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
   let uncommitted: { resume: ReadPosition; pending: ReadPosition } | undefined;
   /** The resume point of this run's last commit (where a stopped run says it stopped). */
   let committedAt: ReadPosition | undefined;
+  /** Sizes of the sources read as plain files, by ord. */
+  const plainSizes = new Map<number, number>();
   /** Applies the next batch: its events, then (between pieces only) maybe a commit. */
   const apply = async (): Promise<void> => {
     const b = await parser.take();
@@ -213,6 +215,8 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
   const read = async ({ rs, chunks }: OpenedSource, input: PlannedInput): Promise<void> => {
     sources.add(rs);
     session.reports.push(rs.report);
+    // Its bytes are the log's (not a .gz, a zip entry or stdin): a stop says how far of its size.
+    if (input.compression === 'none' && input.path !== '-' && rs.info.size !== undefined) plainSizes.set(rs.ord, rs.info.size);
     const source: StageSource = { ord: rs.ord, name: rs.name, startOffset: rs.startOffset, nameOrds: sources.newNameOrds() };
     if (rs.startLine !== undefined) source.startLine = rs.startLine;
     // Read from its start: hashed in the parse stage (the worker thread for large inputs), off this thread.
@@ -298,8 +302,8 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
     const at = committedAt ?? (current === undefined ? undefined : positionOf({ ...current, consumedOffset: current.startOffset }));
     const rs = at === undefined ? undefined : sources.all[at.ord];
     if (rs !== undefined) {
-      const plain = rs.name === rs.info.path && !/\.gz$/i.test(rs.name) && rs.info.size !== undefined;
-      stop!.stopped = { signal: String(stop!.signal.reason), path: rs.report.path, offset: at!.offset, ...(plain ? { size: rs.info.size! } : {}) };
+      const size = plainSizes.get(rs.ord);
+      stop!.stopped = { signal: String(stop!.signal.reason), path: rs.report.path, offset: at!.offset, ...(size !== undefined ? { size } : {}) };
     } else stop!.stopped = { signal: String(stop!.signal.reason), path: inputs[0]!.path, offset: 0 };
     // The adapter's own count comes with the stage's last batch, which a stop drops.
     return Math.max(adapterLines, sources.all.reduce((n, r) => n + r.report.lines, 0));
