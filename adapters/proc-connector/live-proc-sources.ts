@@ -45,7 +45,9 @@ function readImage(pid: number, superseded: boolean, forkMonotonicNs: bigint | u
   if (info.argv.length > 0) image.argv = info.argv;
   // A zombie keeps its comm but has no exe and an empty cmdline.
   if (!info.exe && info.argv.length === 0) return { image, missed: 'it had already exited (zombie) when /proc was read' };
-  return { image };
+  // The connector's EXEC carries no credentials: /proc/PID/status says who it runs as (watch
+  // names them, local-user-names.ts; a capture's replay keeps the numbers).
+  return info.uid >= 0 ? { image, creds: { uid: info.uid, euid: info.euid } } : { image };
 }
 
 /** Reaper read from /proc/CHILD/stat right after the parent's EXIT (see REPARENT_READ_ATTEMPTS). */

@@ -1,5 +1,5 @@
 import type { EventSink } from '../../src/events/event-sink.js';
-import type { EvidenceRef, ProcessImage, ProcEvent } from '../../src/events/proc-event.js';
+import type { Credentials, EvidenceRef, ProcessImage, ProcEvent } from '../../src/events/proc-event.js';
 import type { ConnectorEvent } from './connector-event.js';
 import { ProcessTable } from './process-table.js';
 import type { ProcSnapshot } from './proc-snapshot.js';
@@ -40,6 +40,8 @@ import { SequenceGaps } from './sequence-gaps.js';
 /** What an exec looked like, from /proc at exec time (live) or the capture's record of it. */
 export interface ExecImage {
   image: ProcessImage;
+  /** Who the process ran as when its image was read (live /proc: uid/euid, names from this host). */
+  creds?: Credentials;
   /** Set when the image could not be read: why (process gone, pid reused, exec'd again). */
   missed?: string;
 }
@@ -309,7 +311,7 @@ export class ConnectorTranslator {
     const known = this.table.get(pid);
     const context: ExecContext = { id: idOf(ev), offset: ev.offset, monotonicNs: ev.monotonicNs, superseded };
     if (known?.forkMonotonicNs !== undefined) context.forkMonotonicNs = known.forkMonotonicNs;
-    const { image, missed } = this.options.images.imageAtExec(pid, context);
+    const { image, missed, creds } = this.options.images.imageAtExec(pid, context);
     if (missed !== undefined) {
       this.stats.execImagesMissed++;
       this.sink.onWarning({
@@ -319,7 +321,7 @@ export class ConnectorTranslator {
       });
     }
     if (known && image.comm !== undefined) known.comm = image.comm;
-    this.emit({ kind: 'exec', pid, image, ...this.common(ev) });
+    this.emit({ kind: 'exec', pid, image, ...(creds !== undefined ? { creds } : {}), ...this.common(ev) });
   }
 
   private onExit(ev: ConnectorEvent & { what: 'exit' }): void {

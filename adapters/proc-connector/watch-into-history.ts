@@ -6,6 +6,7 @@ import { openIngestTarget, type IngestTarget } from '../../src/ingest/ingest-tar
 import { FULL_HEAD_BYTES, sha256, type SourceKey } from '../../src/ingest/source-registry.js';
 import type { LiveSummary } from './live-connector.js';
 import { runLiveConnector } from './live-connector.js';
+import { withLocalUserNames } from './local-user-names.js';
 
 /** Commit at least this often, so queries see the live tree within a fraction of a second... */
 const COMMIT_EVERY_MS = 250;
@@ -66,7 +67,8 @@ export async function watchIntoHistory(options: WatchOptions): Promise<WatchSumm
       ...(options.host === undefined ? {} : { host: options.host }),
       sink: {
         onEvent: (event: ProcEvent) => {
-          builder.onEvent(event);
+          // Live: uids are this host's, so they get its names (the /proc snapshot's way).
+          builder.onEvent(withLocalUserNames(event));
           pending++;
           if (event.kind === 'loss') options.onLoss?.(event);
         },
