@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { AssembledEvent } from '../../adapters/auditd/reassemble.js';
 import type { HistoryReader, SourceDigest } from '../history/history-store.js';
-import { openInputs } from '../sources/open-inputs.js';
+import { contentMatches } from '../sources/content-matches.js';
 
 /**
  * explain and report --event read an event's records again from the logs the history
@@ -30,30 +29,6 @@ export async function changedSources(names: Iterable<string>, digests: ReadonlyM
     if (!(await contentMatches(name, digest))) changed.push({ name, bytes: digest.bytes });
   }
   return changed;
-}
-
-async function contentMatches(name: string, digest: SourceDigest): Promise<boolean> {
-  const file = name.replace(/!\/.*$/s, '');
-  try {
-    for await (const input of openInputs(file)) {
-      if (input.name !== name) {
-        for await (const _ of input.chunks) break;
-        continue;
-      }
-      const hash = createHash('sha256');
-      let at = 0;
-      for await (const chunk of input.chunks) {
-        const take = Math.min(chunk.length, digest.bytes - at);
-        hash.update(take === chunk.length ? chunk : chunk.subarray(0, take));
-        at += take;
-        if (at >= digest.bytes) break;
-      }
-      return at === digest.bytes && hash.digest('hex') === digest.sha256;
-    }
-  } catch {
-    return false; // gone or unreadable since: not what was ingested
-  }
-  return false; // the entry is no longer in the archive
 }
 
 /** The warning line for one changed log (text output and stderr). */

@@ -8,6 +8,7 @@ import type { InputReport } from './ingest-summary.js';
 import type { IngestSession } from './ingest-session.js';
 import type { PlannedInput } from './plan-inputs.js';
 import { sameContentNote } from './same-content-note.js';
+import { contentMatches } from '../sources/content-matches.js';
 import { firstAuditId, readFilePlaces } from '../sources/audit-ids-in-file.js';
 import { continuityProblem, streamContinuityProblem } from './resume-continuity.js';
 import { rangeOf } from './repeated-records.js';
@@ -99,6 +100,7 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
   // compressed it; earlier versions keyed it by its compressed bytes: found that way too.
   const key = keyOf(input.contentHead ?? input.head!);
   let found = session.registry.find(key) ?? (input.contentHead === undefined ? undefined : session.registry.find(keyOf(input.head!)));
+  let editedOf: SourceRow | undefined;
   const plain = input.compression === 'none';
   if (found !== undefined) {
     // Read to its end before and unchanged since: nothing to do (no need to decompress).
@@ -110,7 +112,8 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
         refuse(session, input.path, refusal);
         return;
       }
-      const verified = plain && found.content !== undefined ? (await hashFilePrefix(input.path, 0, found.content)).matches === true : undefined;
+      // A .gz is decompressed and hashed whole (it cannot be read at an offset anyway).
+      const verified = found.content === undefined ? undefined : plain ? (await hashFilePrefix(input.path, 0, found.content)).matches === true : await contentMatches(input.path, found.content);
       if (verified !== false) {
         reportDone(session, input.path, found, verified);
         return;
@@ -119,7 +122,9 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
         refuse(session, input.path, changedRefusal(input.path, found));
         return;
       }
-      // An edited copy of the same length: another source, checked as any new input.
+      // An edited copy of the same length: another source, checked as any new input; its
+      // refusal (records repeating that source's) says it is an edited copy, not a copy.
+      editedOf = found;
       found = undefined;
     } else if (plain && input.size !== undefined && input.size < found.committedOffset) {
       // Another source began with this file and read on past its end: stdin or a file that
@@ -139,7 +144,7 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
   const from = found?.committedOffset ?? 0;
   const check = await checkPlainLog(session, input, found, from);
   if (check.refusal !== undefined) {
-    refuse(session, input.path, check.refusal);
+    refuse(session, input.path, editedOf !== undefined ? editedCopyRefusal(input.path, editedOf) : check.refusal);
     return;
   }
   // A plain log resumed: its first `from` bytes are hashed again (the content hash goes on
@@ -158,7 +163,7 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
     const broken = found === undefined || plain ? undefined : (streamContinuityProblem(at.head, from) ?? prefixProblem(found, prefix));
     const refusal = broken !== undefined ? notContinuing(input.path, found!, broken) : plain ? undefined : streamRefusal(session, input.path, at.head, found?.id);
     if (refusal !== undefined) {
-      refuse(session, input.path, refusal);
+      refuse(session, input.path, editedOf !== undefined && broken === undefined ? editedCopyRefusal(input.path, editedOf) : refusal);
       return;
     }
     const source = prepare(session, opened.name, key, base, found, at.chunks, new ContentHash(prefix.hash, from));
@@ -220,6 +225,15 @@ async function prefixRefusal(session: IngestSession, input: PlannedInput, size: 
 /** The refusal of an input recognised by its head as `found` that does not continue it. */
 function notContinuing(path: string, found: SourceRow, problem: string): string {
   return `${path} starts like ${found.path} (the same first ${found.headBytes} bytes) but does not continue it: ${problem}; not ingested (an edited copy, or a log that went on differently?): ingest it into another --db to look at it apart`;
+}
+
+/**
+ * The refusal of an input of `found`'s head and size whose content hashes otherwise, and
+ * whose records repeat the history's: not a copy (ingest says "same content" for that) but
+ * an edited one, as notContinuing says of an input that starts like a source.
+ */
+function editedCopyRefusal(path: string, found: SourceRow): string {
+  return `${path} differs from ${found.path} (same first ${found.headBytes} bytes and size, sha256 differs): an edited copy?; not ingested (its records repeat those ingested from it): ingest it into another --db to look at it apart`;
 }
 
 /** The refusal of an input whose records (`range`) repeat another source's; undefined when they do not. */

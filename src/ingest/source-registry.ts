@@ -72,21 +72,25 @@ export class SqliteSourceRegistry implements SourceRegistry {
 
   constructor(private readonly db: SqliteDatabase) {}
 
-  private prepared(sql: string): BetterSqlite3.Statement<unknown[]> {
+  /**
+   * `safeIntegers`: integers read as bigint, for rows with ns times (last_ingest_ns ~1.8e18
+   * is past 2^53: read as a number it printed as 22:03:34.886000128Z); toRow converts.
+   */
+  private prepared(sql: string, safeIntegers = false): BetterSqlite3.Statement<unknown[]> {
     let st = this.statements.get(sql);
-    if (st === undefined) this.statements.set(sql, (st = this.db.prepare(sql)));
+    if (st === undefined) this.statements.set(sql, (st = this.db.prepare(sql).safeIntegers(safeIntegers)));
     return st;
   }
 
   find(key: SourceKey): SourceRow | undefined {
     const exact = this
-      .prepared('SELECT * FROM sources WHERE host_id = ? AND format = ? AND head_sha256 = ? AND head_bytes = ? ORDER BY id LIMIT 1')
+      .prepared('SELECT * FROM sources WHERE host_id = ? AND format = ? AND head_sha256 = ? AND head_bytes = ? ORDER BY id LIMIT 1', true)
       .get(key.hostId, key.format, key.headSha256, key.headBytes) as Record<string, unknown> | undefined;
     if (exact !== undefined) return toRow(exact);
     if (key.head === undefined) return undefined;
     // Recorded when the file was shorter than its identity head: compare that prefix.
     const shorter = this
-      .prepared('SELECT * FROM sources WHERE host_id = ? AND format = ? AND head_bytes < ? ORDER BY id')
+      .prepared('SELECT * FROM sources WHERE host_id = ? AND format = ? AND head_bytes < ? ORDER BY id', true)
       .all(key.hostId, key.format, key.headBytes) as Record<string, unknown>[];
     for (const r of shorter) {
       const n = Number(r.head_bytes);

@@ -70,7 +70,7 @@ describe('the content hash of each source', () => {
     expect(again.err).toContain(`sha256 of what each holds as ingested:\n  ${ORIGINAL} (bytes 0..${readFileSync(ORIGINAL).length}): ${sha256(readFileSync(ORIGINAL))}\n`);
   });
 
-  it('a same-length copy with one digit changed past the first 4 KiB, after the original: not taken as it, refused as a repeat (exit 3, one line); an exact copy and the original add nothing (exit 0)', async () => {
+  it('a same-length copy with one digit changed past the first 4 KiB, after the original: not taken as it, refused as an edited copy (exit 3, one line); an exact copy and the original add nothing (exit 0)', async () => {
     const db = fresh('h.db');
     expect((await cliInProcess('ingest', '--db', db, ORIGINAL)).code).toBe(0);
     const before = canonicalDump(db);
@@ -79,7 +79,7 @@ describe('the content hash of each source', () => {
     const r = await cliInProcess('ingest', '--db', db, edited);
     expect(r.code).toBe(EXIT_INCOMPLETE);
     expect(r.err).not.toMatch(/already-ingested/);
-    expect(lastLine(r.err)).toMatch(new RegExp(`^proc-tree ingest: ${edited} repeats records already ingested from ${ORIGINAL} \\(audit ids [\\d.:]+\\): not ingested`));
+    expect(lastLine(r.err)).toMatch(new RegExp(`^proc-tree ingest: ${edited} differs from ${ORIGINAL} \\(same first 4096 bytes and size, sha256 differs\\): an edited copy\\?; not ingested`));
     expect(r.err.trimEnd().split('\n').filter((l) => l.startsWith('proc-tree ingest:'))).toHaveLength(1);
     expect(canonicalDump(db)).toEqual(before);
     expect(rowsOf(db)).toHaveLength(1);
@@ -89,7 +89,7 @@ describe('the content hash of each source', () => {
     const same = await cliInProcess('ingest', '--db', db, ORIGINAL, copy);
     expect(same.code).toBe(0);
     expect(same.err.match(/already-ingested/g)).toHaveLength(2);
-    expect(same.err).toMatch(new RegExp(`copy\\.log \\[auditd\\] already-ingested from byte \\d+: 0 bytes, 0 lines \\(same content as ${ORIGINAL}, ingested \\S+ \\(sha256 of its ${readFileSync(ORIGINAL).length} bytes matches\\)\\)`));
+    expect(same.err).toMatch(new RegExp(`copy\\.log \\[auditd\\] already-ingested from byte \\d+: 0 bytes, 0 lines \\(same content \\(sha256 of its ${readFileSync(ORIGINAL).length} bytes\\) as ${ORIGINAL}, ingested \\S+\\)`));
     expect(canonicalDump(db)).toEqual(before);
   });
 

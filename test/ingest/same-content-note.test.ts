@@ -23,11 +23,11 @@ describe('sameContentNote (ingest of a log already ingested under another name)'
     const again = await runIngest({ db, inputs: [copy] });
     expect(again.inputs[0]!.status).toBe('already-ingested');
     // Its whole content hashed as the original's: the same content, said so.
-    const note = /^same content as (.+), ingested (\S+) \(sha256 of its (\d+) bytes matches\)$/.exec(again.inputs[0]!.note ?? '');
+    const note = /^same content \(sha256 of its (\d+) bytes\) as (.+), ingested (\S+)$/.exec(again.inputs[0]!.note ?? '');
     expect(note).not.toBeNull();
-    expect(note![1]).toBe(original);
-    expect(Number(note![3])).toBe(statSync(copy).size);
-    const when = parseTimeNs(note![2]!);
+    expect(note![2]).toBe(original);
+    expect(Number(note![1])).toBe(statSync(copy).size);
+    const when = parseTimeNs(note![3]!);
     expect(when >= before - 1_000_000n && when <= BigInt(Date.now()) * 1_000_000n).toBe(true);
 
     // Under its own name there is nothing to explain.
