@@ -143,8 +143,6 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
   let lastHeld = 0;
   /** Positions of the last batch applied since the last commit (undefined: nothing to commit). */
   let uncommitted: { resume: ReadPosition; pending: ReadPosition } | undefined;
-  /** The resume point of this run's last commit (where a stopped run says it stopped). */
-  let committedAt: ReadPosition | undefined;
   /** Sizes of the sources read as plain files, by ord. */
   const plainSizes = new Map<number, number>();
   /** Applies the next batch: its events, then (between pieces only) maybe a commit. */
@@ -180,7 +178,6 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
     if (pacer.read(b.bytes)) {
       await session.commit(b.resume, b.pending, false);
       pacer.committed();
-      committedAt = b.resume;
       uncommitted = undefined;
     }
   };
@@ -201,7 +198,6 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
     if (uncommitted !== undefined) {
       await session.commit(uncommitted.resume, uncommitted.pending, false);
       pacer.committed();
-      committedAt = uncommitted.resume;
       uncommitted = undefined;
     }
     return lastHeld > 0;
@@ -293,17 +289,14 @@ async function ingestAuditd(session: IngestSession, inputs: PlannedInput[], opti
   if (halted) {
     // As a batch commit would: up to the resume point of the last batch applied, nothing
     // after it, no source marked complete; the next run continues exactly there.
-    if (uncommitted !== undefined) {
-      await session.commit(uncommitted.resume, uncommitted.pending, false);
-      committedAt = uncommitted.resume;
-    }
+    if (uncommitted !== undefined) await session.commit(uncommitted.resume, uncommitted.pending, false);
     await history.commit();
-    const current = sources.all[sources.all.length - 1];
-    const at = committedAt ?? (current === undefined ? undefined : positionOf({ ...current, consumedOffset: current.startOffset }));
-    const rs = at === undefined ? undefined : sources.all[at.ord];
+    // How far it read and stored (the next run resumes a little before, at the resume point,
+    // and skips what is stored).
+    const rs = sources.all[sources.all.length - 1];
     if (rs !== undefined) {
       const size = plainSizes.get(rs.ord);
-      stop!.stopped = { signal: String(stop!.signal.reason), path: rs.report.path, offset: at!.offset, ...(size !== undefined ? { size } : {}) };
+      stop!.stopped = { signal: String(stop!.signal.reason), path: rs.report.path, offset: rs.consumedOffset, ...(size !== undefined ? { size } : {}) };
     } else stop!.stopped = { signal: String(stop!.signal.reason), path: inputs[0]!.path, offset: 0 };
     // The adapter's own count comes with the stage's last batch, which a stop drops.
     return Math.max(adapterLines, sources.all.reduce((n, r) => n + r.report.lines, 0));

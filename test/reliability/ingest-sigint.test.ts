@@ -9,7 +9,8 @@
  * or PROC_TREE_REAL_LOGS), copied as a directory; about 1 s each to ingest.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -33,9 +34,15 @@ function countOf(db: string, sql: string): number {
   }
 }
 
-/** Runs ingest, sends `signal` once more than `before` instances are committed in `db`, and returns how it ended. */
-async function stopOnceCommitted(db: string, input: string, signal: NodeJS.Signals, before = 0): Promise<{ code: number | null; stderr: string; signalled: boolean }> {
-  const child = spawn(process.execPath, [MAIN, 'ingest', '--db', db, '--commit-every', '20000', input], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** The furthest resume point committed in `db` (0 before the first commit past the start). */
+const RESUME_SQL = 'SELECT coalesce(max(committed_offset), 0) AS n FROM sources';
+
+/** Runs ingest, sends `signal` once a resume point past `before` is committed in `db` (rows too), and returns how it ended. */
+async function stopOnceCommitted(db: string, input: string, signal: NodeJS.Signals, before = 0, stdinFile?: string): Promise<{ code: number | null; stderr: string; signalled: boolean }> {
+  const child = spawn(process.execPath, [MAIN, 'ingest', '--db', db, '--commit-every', '20000', ...(stdinFile !== undefined ? ['--source-name', stdinFile] : []), input], {
+    stdio: [stdinFile === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'],
+  });
+  if (stdinFile !== undefined) createReadStream(stdinFile).on('error', () => undefined).pipe(child.stdin!).on('error', () => undefined);
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
@@ -43,7 +50,7 @@ async function stopOnceCommitted(db: string, input: string, signal: NodeJS.Signa
   for (let i = 0; i < 2000 && child.exitCode === null; i++) {
     await new Promise((r) => setTimeout(r, 5));
     try {
-      if (countOf(db, 'SELECT count(*) AS n FROM instances') > before) {
+      if (countOf(db, RESUME_SQL) > before) {
         signalled = child.kill(signal);
         break;
       }
@@ -80,7 +87,7 @@ describe.skipIf(!present)(`ingest of ${REAL} stopped by a signal`, () => {
     expect(countOf(db, "SELECT count(*) AS n FROM resume_state WHERE key = 'writer.lock'")).toBe(0);
 
     // The re-run continues where it stopped; SIGTERM stops it the same way (143).
-    const second = await stopOnceCommitted(db, input, 'SIGTERM', countOf(db, 'SELECT count(*) AS n FROM instances'));
+    const second = await stopOnceCommitted(db, input, 'SIGTERM', countOf(db, RESUME_SQL));
     expect(second.stderr).not.toMatch(/took over/);
     if (second.code !== 0) {
       expect(second.code, second.stderr).toBe(143);
@@ -92,5 +99,46 @@ describe.skipIf(!present)(`ingest of ${REAL} stopped by a signal`, () => {
     expect(last.status, last.stderr).toBe(0);
     expect(last.stderr).not.toMatch(/took over/);
     expect(canonicalDump(db)).toEqual(canonicalDump(ref));
+  }, 30_000);
+
+  /** `args` (an INPUT and maybe --source-name) stopped by SIGINT once rows are committed, then run to its end: the history of one uninterrupted run. */
+  async function stopAndFinish(name: string, input: string, stdinFile?: string): Promise<void> {
+    const run = (db: string) => {
+      const args = [MAIN, 'ingest', '--db', db, ...(stdinFile !== undefined ? ['--source-name', stdinFile] : []), input];
+      return spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20, ...(stdinFile !== undefined ? { input: readFileSync(stdinFile) } : {}) });
+    };
+    const ref = join(dir, `${name}-ref.db`);
+    const plain = run(ref);
+    expect(plain.status, plain.stderr).toBe(0);
+    const db = join(dir, `${name}.db`);
+    const stopped = await stopOnceCommitted(db, input, 'SIGINT', 0, stdinFile);
+    expect(stopped.signalled).toBe(true);
+    expect(stopped.code, stopped.stderr).toBe(130);
+    // Its decompressed size is not known: how far only.
+    expect(stopped.stderr, stopped.stderr).toMatch(/^proc-tree ingest: stopped by SIGINT: read [1-9]\d* bytes of \S+; run the same command again to continue$/m);
+    expect(existsSync(`${db}-wal`) || existsSync(`${db}-shm`)).toBe(false);
+    const last = run(db);
+    expect(last.status, last.stderr).toBe(0);
+    expect(last.stderr).toMatch(/resumed from byte [1-9]/);
+    expect(last.stderr).not.toMatch(/took over/);
+    expect(canonicalDump(db)).toEqual(canonicalDump(ref));
+  }
+
+  /** The first ~24 MB of audit.log.1, cut after a line: long enough to stop in, quicker to run to the end. */
+  const head = (): Buffer => {
+    const bytes = readFileSync(join(REAL, 'audit.log.1'));
+    return bytes.subarray(0, bytes.indexOf(0x0a, 24_000_000) + 1);
+  };
+
+  it('a .gz: stopped, then continued to the uninterrupted history', async () => {
+    const gz = join(dir, 'audit.log.1.gz');
+    writeFileSync(gz, gzipSync(head(), { level: 1 }));
+    await stopAndFinish('gz', gz);
+  }, 30_000);
+
+  it('stdin (-): stopped, then the same log piped again continues to the uninterrupted history', async () => {
+    const log = join(dir, 'audit.log.1');
+    writeFileSync(log, head());
+    await stopAndFinish('stdin', '-', log);
   }, 30_000);
 });
