@@ -141,4 +141,37 @@ describe.skipIf(!present)(`ingest of ${REAL} stopped by a signal`, () => {
     writeFileSync(log, head());
     await stopAndFinish('stdin', '-', log);
   }, 30_000);
+
+  it('a second SIGINT exits at once (130) without damage: the next run takes over and ends with the uninterrupted history', async () => {
+    const log = join(dir, 'twice.log');
+    writeFileSync(log, head());
+    const ref = join(dir, 'twice-ref.db');
+    const plain = spawnSync(process.execPath, [MAIN, 'ingest', '--db', ref, log], { encoding: 'utf8' });
+    expect(plain.status, plain.stderr).toBe(0);
+    const db = join(dir, 'twice.db');
+    const child = spawn(process.execPath, [MAIN, 'ingest', '--db', db, '--commit-every', '20000', log], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    let signalled = false;
+    for (let i = 0; i < 2000 && child.exitCode === null && !signalled; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      try {
+        if (countOf(db, RESUME_SQL) > 0) signalled = child.kill('SIGINT');
+      } catch {
+        // not created yet
+      }
+    }
+    expect(signalled).toBe(true);
+    await new Promise((r) => setTimeout(r, 2));
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toMatch(/^proc-tree ingest: (second SIGINT: exiting now|stopped by SIGINT)/m);
+    const reader = new Database(db, { readonly: true });
+    expect(reader.pragma('integrity_check', { simple: true })).toBe('ok');
+    reader.close();
+    const last = spawnSync(process.execPath, [MAIN, 'ingest', '--db', db, log], { encoding: 'utf8' });
+    expect(last.status, last.stderr).toBe(0);
+    expect(canonicalDump(db)).toEqual(canonicalDump(ref));
+  }, 30_000);
 });
