@@ -5,6 +5,7 @@
  * text, --json's proc_tree.source_changed, the page), with exit 3; an unedited log: exit 0,
  * no warning. SQLite and PostgreSQL (each store reads the stored hashes with the names).
  */
+import Database from 'better-sqlite3';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,7 +78,41 @@ async function checkBackend(db: string, name: string): Promise<void> {
   expect(readFileSync(page, 'utf8')).toContain('id="ev-source-changed"');
 }
 
+/** A history from before the hash was kept: the edit cannot be seen, and nothing is said of it. */
+async function checkNoHash(db: string, name: string, dropHash: () => Promise<void>): Promise<void> {
+  const { logs, log, id, line } = copyLogs(name);
+  expect((await cliInProcess('ingest', '--db', db, logs)).code).toBe(0);
+  await dropHash();
+  editPid(log, line);
+  const r = await cliInProcess('explain', id, '--db', db);
+  expect(r.code, r.err).toBe(0);
+  expect(r.err + r.out).not.toContain('WARNING');
+}
+
 describe('explain and report --event after the log was edited', () => {
+  it('SQLite, a history without the hash columns (before schema 005): not checked, exit 0', async () => {
+    const db = join(dir, 'old.db');
+    await checkNoHash(db, 'sqlite-old', async () => {
+      const h = new Database(db);
+      h.exec('ALTER TABLE sources DROP COLUMN content_sha256; ALTER TABLE sources DROP COLUMN content_bytes');
+      h.close();
+    });
+  }, 60_000);
+
+  it('PostgreSQL, a history without the hash columns (before schema 003): not checked, exit 0', async () => {
+    const db = await freshDatabase('changed_old');
+    databases.push(db);
+    await checkNoHash(db.url, 'pg-old', async () => {
+      const client = await db.connect();
+      try {
+        await client.query('ALTER TABLE sources DROP COLUMN content_sha256, DROP COLUMN content_bytes');
+        await client.query('DELETE FROM proc_tree_schema WHERE version >= 3');
+      } finally {
+        await client.end();
+      }
+    });
+  }, 60_000);
+
   it('SQLite: a same-length edit of the log is said (stderr, text, --json, page) with exit 3', async () => {
     await checkBackend(join(dir, 'h.db'), 'sqlite');
   }, 60_000);

@@ -13,9 +13,7 @@ export class HistoryNames {
   ) {}
 
   static async load(client: pg.Client): Promise<HistoryNames> {
-    const { rows } = await client.query(`SELECT 'h' AS t, id, name,
-        EXISTS (SELECT 1 FROM instances i WHERE i.host_id = hosts.id) AS used, NULL AS content_sha256, NULL::bigint AS content_bytes FROM hosts
-      UNION ALL SELECT 's', id, path, false, content_sha256, content_bytes FROM sources`);
+    const { rows } = await HistoryNames.query(client);
     const hostIds = new Map<string, number>();
     const hostNames = new Map<number, string>();
     const used: string[] = [];
@@ -34,5 +32,22 @@ export class HistoryNames {
     // Byte order, as SQLite's ORDER BY name (not the server's collation).
     used.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     return new HistoryNames(hostIds, hostNames, used, files, digests);
+  }
+
+  /**
+   * Hosts and sources in one statement, with each source's content hash; a history from
+   * before schema 003 (readable, not migrated by a query) has no hash columns: 42703
+   * (undefined_column), then the names alone (explain's source check is skipped).
+   */
+  private static async query(client: pg.Client): Promise<pg.QueryResult> {
+    const names = (hash: string) => `SELECT 'h' AS t, id, name,
+        EXISTS (SELECT 1 FROM instances i WHERE i.host_id = hosts.id) AS used, NULL::text AS content_sha256, NULL::bigint AS content_bytes FROM hosts
+      UNION ALL SELECT 's', id, path, false, ${hash} FROM sources`;
+    try {
+      return await client.query(names('content_sha256, content_bytes'));
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42703') throw error;
+      return client.query(names('NULL, NULL'));
+    }
   }
 }
