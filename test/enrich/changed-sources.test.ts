@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliInProcess } from '../cli/cli-in-process.js';
 import { freshDatabase, type TestDatabase } from '../support/postgres-database.js';
@@ -90,6 +91,22 @@ async function checkNoHash(db: string, name: string, dropHash: () => Promise<voi
 }
 
 describe('explain and report --event after the log was edited', () => {
+  it('a .gz: its decompressed content is compared (an edit recompressed: exit 3; untouched: 0)', async () => {
+    const { logs, log, id, line } = copyLogs('gz');
+    const gz = `${log}.gz`;
+    writeFileSync(gz, gzipSync(readFileSync(log)));
+    rmSync(log);
+    const db = join(dir, 'gz.db');
+    expect((await cliInProcess('ingest', '--db', db, logs)).code).toBe(0);
+    expect((await cliInProcess('explain', id, '--db', db)).code).toBe(0);
+    const m = / pid=(\d)/.exec(line)!;
+    const text = gunzipSync(readFileSync(gz)).toString('latin1');
+    writeFileSync(gz, gzipSync(Buffer.from(text.replace(line, line.replace(m[0], ` pid=${m[1] === '1' ? '2' : '1'}`)), 'latin1')));
+    const r = await cliInProcess('explain', id, '--db', db);
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toContain(`WARNING: ${gz} changed since it was ingested (sha256 of its first ${text.length} bytes differs)`);
+  }, 60_000);
+
   it('SQLite, a history without the hash columns (before schema 005): not checked, exit 0', async () => {
     const db = join(dir, 'old.db');
     await checkNoHash(db, 'sqlite-old', async () => {

@@ -89,6 +89,8 @@ const command: Command = {
       const found = await findAuditEvent(await eventSearchInputs(inputs, store), id, values.host);
       const { enriched, context, severalHosts, changed } = await store.read(async (reader) => {
         const changed = (await eventSourceChanges(reader, found)).map(changedSourceWarning);
+        // Said at once: also before a refusal that the edit may cause (a pid on several hosts).
+        for (const w of changed) io.stderr.write(`${w}\n`);
         const hosts = await reader.hosts();
         const e = await enrichOne(reader, found, values.host ?? (await hostOfNodeless(reader, hosts, found)));
         // The unnamed host is named only when the history holds it beside others.
@@ -105,7 +107,6 @@ const command: Command = {
         if (changed.length > 0) doc.proc_tree = { ...doc.proc_tree, source_changed: true };
         io.stdout.write(toJsonLine(doc));
       } else io.stdout.write(changed.map((w) => `${w}\n`).join('') + explanation(enriched, severalHosts) + (context === undefined ? '' : contextText(context, enriched)));
-      for (const w of changed) io.stderr.write(`${w}\n`);
       return changed.length > 0 ? SOURCE_CHANGED_EXIT : 0;
     } finally {
       await store.close();
