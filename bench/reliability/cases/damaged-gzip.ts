@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
@@ -49,6 +49,8 @@ export interface DamagedOutcome {
   namedInOneLine: boolean;
   /** The note says that lines read before the error may be altered (corrupt data, not a cut). */
   warnsAltered: boolean;
+  /** Nothing was stored, yet a database file is left (the run must remove the one it created). */
+  leftBehind: boolean;
   crashed: boolean;
   internalError: boolean;
   /** sources.committed_offset: decompressed bytes stored. */
@@ -116,10 +118,15 @@ export async function tryDamagedGzip(repoRoot: string, workDir: string, variants
       const again = await cli.run(['ingest', '--db', db, file]);
       tally.add(again, `${variant.label} (re-run)`);
       rerunUnchanged = JSON.stringify(dumpAs(db, file, 'FILE')) === JSON.stringify(dump);
+    } else {
+      // Nothing could be stored (exit 1): the run removes the database it created, so
+      // there is nothing to ask or re-run; leftBehind says whether it did.
+      queriesAnswer = queriesLikePrefix = rerunUnchanged = equalsPlainPrefix = true;
     }
     outcomes.push({
       variant,
       exitCode: r.exitCode,
+      leftBehind: stored === undefined && existsSync(db),
       namedInOneLine,
       warnsAltered,
       crashed: verdict.crashed,
@@ -141,6 +148,7 @@ export function problem(x: DamagedOutcome): string | undefined {
   // 3: partial input, what was read is stored; 1: nothing could be stored at all.
   if (!(x.exitCode === 3 || (x.exitCode === 1 && x.committedOffset === 0))) return `exit ${x.exitCode} with ${x.committedOffset} bytes stored`;
   if (!x.namedInOneLine) return 'no one-line message naming the file';
+  if (x.leftBehind) return 'a run that stored nothing left a database file behind';
   if (x.variant.kind === 'corrupted' && x.exitCode === 3 && !x.warnsAltered) return 'no warning that the lines stored may be altered';
   if (!x.queriesAnswer) return 'timeline or ancestry --at failed on what was stored';
   if (!x.rerunUnchanged) return 'a re-run changed the database';
