@@ -14,18 +14,10 @@ import { fileSyscallOf, openFlagsText, OPEN_FLAGS_ARG } from '../../adapters/aud
 import { scanAuditLogs } from '../support/audit-records.js';
 import { listAuditdCaptures } from '../support/truth.js';
 import { cliInProcess } from './cli-in-process.js';
+import { skipWithoutAuditTools } from '../support/audit-tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'proc-tree-explain-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const hasAusearch = (() => {
-  try {
-    execFileSync('ausearch', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const FILE_CALLS = new Set(['open', 'openat', 'openat2', 'creat', 'unlink', 'unlinkat', 'rename', 'renameat', 'renameat2', 'mkdir', 'mkdirat', 'rmdir', 'link', 'linkat', 'symlink', 'symlinkat', 'truncate', 'chmod', 'fchmodat', 'chown', 'fchownat']);
 
@@ -40,7 +32,7 @@ function ausearchSyscalls(file: string): Map<string, Map<string, string>> {
 }
 
 describe('file syscalls', () => {
-  it.skipIf(!hasAusearch && !process.env.CI)('names and open flags equal what ausearch -i reads, on every capture', () => {
+  it.skipIf(skipWithoutAuditTools)('names and open flags equal what ausearch -i reads, on every capture', () => {
     const seen = new Map<string, number>();
     let flagsCompared = 0;
     for (const c of listAuditdCaptures()) {
@@ -68,7 +60,7 @@ describe('file syscalls', () => {
     // The captures hold only openat among these: the others' numbers are checked below.
   }, 120_000);
 
-  it.skipIf(!hasAusearch && !process.env.CI)('every number equals ausyscall ARCH NAME --exact', () => {
+  it.skipIf(skipWithoutAuditTools)('every number equals ausyscall ARCH NAME --exact', () => {
     const arches: [string, string][] = [['x86_64', 'c000003e'], ['i386', '40000003'], ['aarch64', 'c00000b7'], ['arm', '40000028'], ['ppc', '80000015']];
     let compared = 0;
     for (const [arch, auditArch] of arches) {

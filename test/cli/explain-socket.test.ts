@@ -12,20 +12,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAuditdCaptures } from '../support/truth.js';
 import { cliInProcess } from './cli-in-process.js';
+import { skipWithoutAuditTools } from '../support/audit-tools.js';
 
 type Doc = Record<string, any>;
 
 const dir = mkdtempSync(join(tmpdir(), 'proc-tree-explain-socket-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const hasAusearch = (() => {
-  try {
-    execFileSync('ausearch', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /** `saddr_fam=inet laddr=127.0.0.1 lport=80` (or the older `fam=`) as key -> value. */
 function saddrPairs(text: string): Record<string, string> {
@@ -86,8 +78,7 @@ describe('SOCKADDR decoded, on every capture', () => {
     expect(compared).toBeGreaterThanOrEqual(20);
   });
 
-  // CI installs auditd (.ci/run), so there the comparison always runs; elsewhere it needs ausearch.
-  it.skipIf(!hasAusearch && !process.env.CI)('equals what ausearch -i reads from the same log, for every family', () => {
+  it.skipIf(skipWithoutAuditTools)('equals what ausearch -i reads from the same log, for every family', () => {
     const families = new Set<string>();
     let compared = 0;
     for (const c of captures) {
