@@ -102,6 +102,15 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
   let found = session.registry.find(key) ?? (input.contentHead === undefined ? undefined : session.registry.find(keyOf(input.head!)));
   let editedOf: SourceRow | undefined;
   const plain = input.compression === 'none';
+  if (found !== undefined && !plain && found.complete && found.size !== input.size && found.content !== undefined && !samePath(input.path, found)) {
+    // A .gz (or zip entry) of a log read to its end before under another name (audit.log.1,
+    // then its compressed rotation): the same content whole is that log, nothing to read and
+    // nothing to record (its row keeps the plain file's size); a longer one continues it.
+    if (await contentMatches(input.path, found.content, true)) {
+      reportDone(session, input.path, found, true);
+      return;
+    }
+  }
   if (found !== undefined) {
     // Read to its end before and unchanged since: nothing to do (no need to decompress).
     if (found.complete && found.size === input.size) {

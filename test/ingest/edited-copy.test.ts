@@ -60,4 +60,27 @@ describe('an input with the head and size of a source ingested before', () => {
     expect(formatTimeNs(1796396239452000001n)).toMatch(/\.452000001Z$/);
     expect(again.err).not.toContain('the rest is not compared');
   });
+
+  it('a .gz of it, the first time: already ingested (same content), and the log keeps its own row (a plain re-run: already ingested)', async () => {
+    const { logs, db } = ingested('gz-first');
+    expect((await cliInProcess('ingest', '--db', db, logs)).code).toBe(0);
+    const plain = join(logs, 'audit.log.1');
+    const gz = join(dir, 'gz-first', 'audit.log.1.gz');
+    writeFileSync(gz, gzipSync(readFileSync(plain)));
+    const first = await cliInProcess('ingest', '--db', db, gz, '--json');
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.out).inputs[0]).toMatchObject({ path: gz, status: 'already-ingested', bytes: 0 });
+    expect(first.err).toContain(`same content (sha256 of its ${readFileSync(plain).length} bytes) as ${plain}`);
+    const h = new Database(db, { readonly: true });
+    expect(h.prepare('SELECT size FROM sources WHERE path = ?').get(plain)).toEqual({ size: readFileSync(plain).length });
+    h.close();
+    const rerun = await cliInProcess('ingest', '--db', db, plain, '--json');
+    expect(JSON.parse(rerun.out).inputs[0]).toMatchObject({ path: plain, status: 'already-ingested' });
+    // A .gz holding more than the log (it went on before being compressed) is read on.
+    const longer = join(dir, 'gz-first', 'longer.log.gz');
+    const more = readFileSync(join(logs, 'audit.log'));
+    writeFileSync(longer, gzipSync(Buffer.concat([readFileSync(plain), more])));
+    const grown = await cliInProcess('ingest', '--db', db, longer, '--json');
+    expect(JSON.parse(grown.out).inputs[0].status).not.toBe('already-ingested');
+  });
 });
