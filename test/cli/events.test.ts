@@ -26,6 +26,24 @@ async function run(args: string[], stdin: Buffer = Buffer.alloc(0)) {
 
 const TRACE = resolve(CORPUS, 'laurel/shell-proc-trace.txt');
 
+/** `proc-tree events --json --follow LOG` running: its output so far, and a SIGINT stop that gives its exit code. */
+function followEvents(log: string): { stdout: () => string; stderr: () => string; stop: () => Promise<number | null> } {
+  const child = spawn(process.execPath, [resolve(REPO_ROOT, 'dist/src/cli/main.js'), 'events', '--json', '--follow', log]);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  return {
+    stdout: () => stdout,
+    stderr: () => stderr,
+    stop: () => {
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
 describe('proc-tree events', () => {
   it('prints NDJSON with exact decimal timestampNs and an ISO time, and a summary on stderr', async () => {
     const { code, stdout, stderr } = await run(['--json', TRACE]);
@@ -111,19 +129,13 @@ describe('proc-tree events', () => {
     const log = join(work, 'follow.log');
     const lines = readFileSync(TRACE, 'latin1').split('\n').filter((l) => l.startsWith('type='));
     writeFileSync(log, lines.slice(0, 2).join('\n') + '\n');
-    const child = spawn(process.execPath, [resolve(REPO_ROOT, 'dist/src/cli/main.js'), 'events', '--json', '--follow', log]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    const following = followEvents(log);
     appendFileSync(log, lines.slice(2).join('\n') + '\n');
     // Events come out while the command is still following (idle flush after ~1 s).
-    for (let i = 0; i < 100 && stdout.trim().split('\n').length < 9; i++) await sleep(100);
-    expect(stdout.trim().split('\n')).toHaveLength(9);
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
-    expect(stderr).toMatch(/9 process events/);
+    for (let i = 0; i < 100 && following.stdout().trim().split('\n').length < 9; i++) await sleep(100);
+    expect(following.stdout().trim().split('\n')).toHaveLength(9);
+    expect(await following.stop()).toBe(0);
+    expect(following.stderr()).toMatch(/9 process events/);
   });
 
   it('--follow holds an exec whose log went quiet between its EXECVE records, and prints it whole when the rest comes', async () => {
@@ -140,20 +152,14 @@ describe('proc-tree events', () => {
 
     const log = join(work, 'quiet-mid-exec.log');
     writeFileSync(log, all.slice(0, cut).join(''), 'latin1');
-    const child = spawn(process.execPath, [resolve(REPO_ROOT, 'dist/src/cli/main.js'), 'events', '--json', '--follow', log]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    const following = followEvents(log);
     await sleep(2500); // quiet for longer than the 1 s idle flush
     appendFileSync(log, all.slice(cut, cut + 40).join(''), 'latin1');
-    const printed = () => stdout.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l)).filter((e) => e.kind === 'exec' && e.evidence.id === id);
+    const printed = () => following.stdout().trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l)).filter((e) => e.kind === 'exec' && e.evidence.id === id);
     for (let i = 0; i < 50 && printed().length === 0; i++) await sleep(100);
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    expect(await following.stop()).toBe(0);
     expect(printed()).toHaveLength(1);
     expect(printed()[0].image).toEqual(want.image);
-    expect(stderr).not.toMatch(/late-record/);
+    expect(following.stderr()).not.toMatch(/late-record/);
   });
 });
