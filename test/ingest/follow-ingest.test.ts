@@ -11,6 +11,7 @@ import { openHistoryStore } from '../../src/history/open-history-store.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { REPO_ROOT, runCli } from '../cli/cli-runner.js';
 import { canonicalDump } from './canonical-dump.js';
+import { caseDirs } from '../support/case-dirs.js';
 
 const MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 /** Three real generations written by auditd's own rotation (samples/auditd/rotation/capture.json), oldest first. */
@@ -19,12 +20,7 @@ const GENERATIONS = ['audit.log.2', 'audit.log.1', 'audit.log'].map((f) => readF
 
 const work = mkdtempSync(join(tmpdir(), 'proc-tree-follow-ingest-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-let n = 0;
-const freshDir = (): string => {
-  const dir = join(work, `case${++n}`);
-  mkdirSync(dir);
-  return dir;
-};
+const freshDir = caseDirs(work);
 
 /**
  * A generation cut into `parts` appends at event boundaries (where the audit(...) id

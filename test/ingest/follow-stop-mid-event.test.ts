@@ -7,22 +7,18 @@
  * for an idle flush while the log had stopped in the middle of the exec: the exec is held
  * (no PROCTITLE yet) and joins the records that come later. Scenarios: follow-mid-event.ts.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, it } from 'vitest';
 import { canonicalDump } from './canonical-dump.js';
 import { quietInsideAnExec, stopWhileFlowing, type FollowedHistory } from './follow-mid-event.js';
+import { caseDirs } from '../support/case-dirs.js';
 
 const work = mkdtempSync(join(tmpdir(), 'proc-tree-follow-mid-event-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-let n = 0;
-const freshDir = (): string => {
-  const dir = join(work, `case${++n}`);
-  mkdirSync(dir);
-  return dir;
-};
+const freshDir = caseDirs(work);
 
 /** One value from the history, or -1 while there is none. */
 function read(db: string, sql: string): number {

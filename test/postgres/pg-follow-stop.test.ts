@@ -3,13 +3,14 @@
  * the scenarios of test/ingest/follow-stop-mid-event.test.ts (follow-mid-event.ts), same
  * expectation: after a plain ingest of the whole log, the history of a one-shot plain ingest.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
 import { quietInsideAnExec, stopWhileFlowing, type FollowedHistory } from '../ingest/follow-mid-event.js';
 import { freshDatabase, withClient, type TestDatabase } from '../support/postgres-database.js';
 import { pgCanonicalDump } from './pg-canonical-dump.js';
+import { caseDirs } from '../support/case-dirs.js';
 
 const work = mkdtempSync(join(tmpdir(), 'proc-tree-pg-follow-stop-'));
 const databases: TestDatabase[] = [];
@@ -17,12 +18,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
   for (const db of databases) await db.drop();
 });
-let n = 0;
-const freshDir = (): string => {
-  const dir = join(work, `case${++n}`);
-  mkdirSync(dir);
-  return dir;
-};
+const freshDir = caseDirs(work);
 
 /** One value from the history, or -1 while there is none (no schema yet). */
 async function read(url: string, sql: string): Promise<number> {
