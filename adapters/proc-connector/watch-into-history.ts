@@ -53,13 +53,14 @@ export async function watchIntoHistory(options: WatchOptions): Promise<WatchSumm
     const builder = target.builder({ sourceIdOf: (file) => (file === 'netlink' || file === '/proc' ? sourceId : undefined) });
     let pending = 0;
     let lastCommit = Date.now();
-    const commit = async (): Promise<void> => {
+    /** Commits what the builder wrote; `goOn`: and opens the next transaction. */
+    const commit = async (goOn = true): Promise<void> => {
       builder.saveState();
       pending = 0;
       lastCommit = Date.now();
       await target.commit();
       commits++;
-      target.begin();
+      if (goOn) target.begin();
     };
     target.begin();
     const live = await runLiveConnector({
@@ -81,8 +82,7 @@ export async function watchIntoHistory(options: WatchOptions): Promise<WatchSumm
         if (pending > 0 && (Date.now() - lastCommit >= COMMIT_EVERY_MS || pending >= COMMIT_EVERY_EVENTS)) await commit();
       },
     });
-    await commit();
-    await target.commit();
+    await commit(false);
     // SQLite: a clean stop leaves one self-contained file (no -wal/-shm), readable from a
     // write-protected evidence copy; while watching, WAL let queries read concurrently.
     await target.finish();
