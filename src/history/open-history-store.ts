@@ -1,5 +1,4 @@
-import { statSync } from 'node:fs';
-import { UserError } from '../cli/user-error.js';
+import { checkDbArg } from './check-db-arg.js';
 import type { HistoryStore } from './history-store.js';
 import { openSqliteHistoryStore } from './sqlite-history-store.js';
 import { urlFromPgEnv } from './postgres/pg-url.js';
@@ -49,11 +48,7 @@ export async function openHistoryStore(spec: string | undefined, opts: OpenHisto
     const { openPgHistoryStore } = await import('./postgres/pg-history-store.js');
     return openPgHistoryStore(where.url, opts.env);
   }
-  // SQLite reports a directory as "disk I/O error": name the real mistake instead.
-  if (statSync(where.path, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new UserError(`${where.path} is a directory, not a history database: pass the database file with --db FILE`);
-  }
-  return openSqliteHistoryStore(where.path);
+  return openSqliteHistoryStore(checkDbArg(where.path));
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
