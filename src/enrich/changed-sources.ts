@@ -45,3 +45,13 @@ export async function eventSourceChanges(reader: HistoryReader, event: Assembled
   if (digests.size === 0) return [];
   return changedSources(event.positions.map((p) => p.file), digests);
 }
+
+/**
+ * The warnings for the logs `event` was read again from that changed since ingest, each
+ * written to `stderr` at once (before any refusal the edit may cause), for explain and report.
+ */
+export async function warnChangedSources(reader: HistoryReader, event: AssembledEvent, stderr: { write(text: string): unknown }): Promise<string[]> {
+  const warnings = (await eventSourceChanges(reader, event)).map(changedSourceWarning);
+  for (const w of warnings) stderr.write(`${w}\n`);
+  return warnings;
+}

@@ -1,6 +1,6 @@
 import { actionOf, categoriesOf, outcomeOf } from '../../enrich/ecs-event.js';
 import type { EnrichedEvent } from '../../enrich/enrich-events.js';
-import { changedSourceWarning, eventSourceChanges, SOURCE_CHANGED_EXIT } from '../../enrich/changed-sources.js';
+import { SOURCE_CHANGED_EXIT, warnChangedSources } from '../../enrich/changed-sources.js';
 import { checkEventInputs, enrichOne, eventSearchInputs, findAuditEvent, parseEventId } from '../../enrich/event-by-id.js';
 import { eventFile, eventFileText } from '../../enrich/event-file.js';
 import { errnoText, eventSocket, eventSocketText, syscallErrno } from '../../enrich/event-socket.js';
@@ -88,9 +88,8 @@ const command: Command = {
     try {
       const found = await findAuditEvent(await eventSearchInputs(inputs, store), id, values.host);
       const { enriched, context, severalHosts, changed } = await store.read(async (reader) => {
-        const changed = (await eventSourceChanges(reader, found)).map(changedSourceWarning);
         // Said at once: also before a refusal that the edit may cause (a pid on several hosts).
-        for (const w of changed) io.stderr.write(`${w}\n`);
+        const changed = await warnChangedSources(reader, found, io.stderr);
         const hosts = await reader.hosts();
         const e = await enrichOne(reader, found, values.host ?? (await hostOfNodeless(reader, hosts, found)));
         // The unnamed host is named only when the history holds it beside others.

@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { locateHistory } from '../../history/open-history-store.js';
 import { openStore, parseAtArg, parsePid, parseQueryArgs } from '../../history/query-cli-args.js';
-import { changedSourceWarning, eventSourceChanges, SOURCE_CHANGED_EXIT } from '../../enrich/changed-sources.js';
+import { SOURCE_CHANGED_EXIT, warnChangedSources } from '../../enrich/changed-sources.js';
 import { checkEventInputs, enrichOne, eventSearchInputs, findAuditEvent, parseEventId } from '../../enrich/event-by-id.js';
 import { ingestFirst } from '../../enrich/ingest-first.js';
 import { reportData, reportDataInSnapshot, type ReportData } from '../../history/report-data.js';
@@ -153,8 +153,7 @@ async function eventReport(idText: string, inputs: string[], o: EventReportOptio
   try {
     const found = await findAuditEvent(await eventSearchInputs(inputs, store), id, o.host);
     ({ data, event } = await store.read(async (reader) => {
-      const changed = (await eventSourceChanges(reader, found)).map(changedSourceWarning);
-      for (const w of changed) io.stderr.write(`${w}\n`);
+      const changed = await warnChangedSources(reader, found, io.stderr);
       const enriched = await enrichOne(reader, found, o.host);
       const ev: ReportEvent = { ...reportEventOf(enriched), ...(changed.length > 0 ? { changedSources: changed } : {}) };
       const a = enriched.ancestry;
