@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { openInputs } from '../sources/open-inputs.js';
 import { peekStream } from '../sources/peek-stream.js';
 import { hashFilePrefix, newPrefixHash, skipHashing, type PrefixHash } from '../sources/prefix-hash.js';
@@ -7,7 +6,7 @@ import { ContentHash } from './content-hash.js';
 import type { InputReport } from './ingest-summary.js';
 import type { IngestSession } from './ingest-session.js';
 import type { PlannedInput } from './plan-inputs.js';
-import { sameContentNote } from './same-content-note.js';
+import { sameContentNote, samePath } from './same-content-note.js';
 import { contentMatches } from '../sources/content-matches.js';
 import { firstAuditId, readFilePlaces } from '../sources/audit-ids-in-file.js';
 import { continuityProblem, streamContinuityProblem } from './resume-continuity.js';
@@ -139,7 +138,7 @@ export async function* openAuditdSource(session: IngestSession, input: PlannedIn
       // Another source began with this file and read on past its end: stdin or a file that
       // held a concatenation (`cat audit.log.2 audit.log.1 audit.log | proc-tree ingest -`,
       // then the directory: audit.log.2 is the start of what `-` read). A repeat, not a shrink.
-      const within = resolve(found.path) === resolve(input.path) ? undefined : await prefixRefusal(session, input, input.size, found);
+      const within = samePath(input.path, found) ? undefined : await prefixRefusal(session, input, input.size, found);
       if (within !== undefined) {
         refuse(session, input.path, within);
         return;
@@ -278,7 +277,6 @@ function reportDone(session: IngestSession, path: string, found: SourceRow, veri
   session.reports.push(report);
 }
 
-const samePath = (path: string, found: SourceRow): boolean => resolve(path) === resolve(found.path);
 
 /** The refusal of a log, under the name it was ingested as, whose ingested part no longer hashes as it did (edited in place?). */
 function changedRefusal(path: string, found: SourceRow): string {

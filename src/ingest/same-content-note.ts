@@ -12,8 +12,11 @@ import type { SourceRow } from './source-registry.js';
  * the same content then.
  */
 export function sameContentNote(path: string, found: SourceRow, verified = false): string | undefined {
-  if (resolve(path) === resolve(found.path)) return undefined;
+  if (samePath(path, found)) return undefined;
   const when = found.lastIngestNs === undefined ? '' : `, ingested ${formatTimeNs(found.lastIngestNs)}`;
   if (verified && found.content !== undefined) return `same content (sha256 of its ${found.content.bytes} bytes) as ${found.path}${when}`;
   return `same first ${found.headBytes} bytes and size as ${found.path}${when} (taken as that log; the rest is not compared)`;
 }
+
+/** Whether `path` names the file `found` was ingested from (relative or not). */
+export const samePath = (path: string, found: SourceRow): boolean => resolve(path) === resolve(found.path);

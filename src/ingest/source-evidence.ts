@@ -1,4 +1,5 @@
-import { auditPoint, widen, type RecordRange } from './record-range.js';
+import type { RecordRange } from './record-range.js';
+import { rangeOf } from './repeated-records.js';
 
 /**
  * What the history holds of one source: the audit ids its records span, and the record
@@ -28,10 +29,9 @@ export interface SourceRecordColumns {
 /** A source's evidence from its row's record columns. */
 export function evidenceOfRow(id: number, path: string, r: SourceRecordColumns): SourceEvidence {
   const out: SourceEvidence = { id, path };
-  for (const v of [r.first_rec, r.last_rec]) {
-    const p = typeof v === 'string' ? auditPoint(v) : undefined;
-    if (p !== undefined) out.range = widen(out.range, p);
-  }
+  const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const range = rangeOf(text(r.first_rec), text(r.last_rec));
+  if (range !== undefined) out.range = range;
   if (typeof r.tail_rec === 'string' && r.tail_off !== null && r.tail_off !== undefined) out.last = { rec: r.tail_rec, off: Number(r.tail_off) };
   if (r.record_count !== null && r.record_count !== undefined) out.count = Number(r.record_count);
   return out;
