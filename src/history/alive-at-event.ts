@@ -1,6 +1,7 @@
 import { auditEventSerial } from '../time/parse-time.js';
 import type { ChainRow, HistoryReader } from './history-store.js';
 import type { InstanceRow } from './history-types.js';
+import { INIT_PID, withinHistory } from './history-span.js';
 
 /**
  * Who held a pid at an audit event id (`audit(SECONDS.MS:SERIAL)`), not only at its
@@ -92,4 +93,13 @@ export function withoutLaterHolders<T extends InstanceRow>(instances: T[], atNs:
   if (atSerial === undefined) return instances;
   const handedOver = new Set(instances.filter((i) => endsAfterEvent(i, atNs, atSerial) && i.endCertainty !== 'inferred').map((i) => i.pid));
   return handedOver.size === 0 ? instances : instances.filter((i) => !(i.startNs === atNs && i.endNs !== atNs && handedOver.has(i.pid)));
+}
+
+/**
+ * Whether `pid` was alive on host `h` at the time (or audit event) asked: within the host's
+ * history and held by an instance then; init is there whenever its host's history is
+ * (recorded or not). The test host choice makes for ancestry and tree (choosePidHost's aliveOn).
+ */
+export async function pidAliveOn(store: HistoryReader, h: string, pid: number, atNs: bigint, atSerial: number | undefined): Promise<boolean> {
+  return (await withinHistory(store, h, atNs)) && (pid === INIT_PID || (await instancesAtEvent(store, h, pid, atNs, atSerial)).length > 0);
 }

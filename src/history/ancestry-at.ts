@@ -1,5 +1,5 @@
 import { formatTimeNs } from '../time/format-time.js';
-import { aliveAtEvent, handoverNote, instancesAtEvent } from './alive-at-event.js';
+import { aliveAtEvent, handoverNote, instancesAtEvent, pidAliveOn } from './alive-at-event.js';
 import type { ChainRow, HistoryReader, HistoryStore } from './history-store.js';
 import type { ImageRow, InstanceRow } from './history-types.js';
 import { commandOf, imageFrom } from './image-at.js';
@@ -79,8 +79,7 @@ export async function ancestryAtInSnapshot(store: HistoryReader, query: Ancestry
   const lineage = query.lineage ?? 'parent';
   const choice = await choosePidHost(store, query.host, pid, {
     text: atText(atNs),
-    // init is there whenever its host's history is (recorded or not).
-    aliveOn: async (h) => (await withinHistory(store, h, atNs)) && (pid === INIT_PID || (await instancesAtEvent(store, h, pid, atNs, query.atSerial)).length > 0),
+    aliveOn: (h) => pidAliveOn(store, h, pid, atNs, query.atSerial),
   });
   const host = choice.host;
   const candidates = await instancesAtEvent(store, host, pid, atNs, query.atSerial);

@@ -1,4 +1,4 @@
-import { aliveLinksAtEvent, instancesAtEvent } from './alive-at-event.js';
+import { aliveLinksAtEvent, pidAliveOn } from './alive-at-event.js';
 import type { ChainRow, HistoryReader, HistoryStore } from './history-store.js';
 import type { ImageRow, InstanceRow } from './history-types.js';
 import { formatTimeNs } from '../time/format-time.js';
@@ -69,7 +69,7 @@ export function treeAt(store: HistoryStore, query: TreeQuery): Promise<TreeResul
 export async function treeAtInSnapshot(store: HistoryReader, query: TreeQuery): Promise<TreeResult> {
   const { atNs, atSerial } = query;
   const { pid } = query;
-  const time = { text: atText(atNs), aliveOn: async (h: string) => (await withinHistory(store, h, atNs)) && (pid === INIT_PID || (await instancesAtEvent(store, h, pid!, atNs, atSerial)).length > 0) };
+  const time = { text: atText(atNs), aliveOn: (h: string) => pidAliveOn(store, h, pid!, atNs, atSerial) };
   const choice = await chooseHost(store, query.host, pid, pid === undefined ? undefined : time);
   const host = choice.host;
   // Every alive instance with its parent row and image at atNs, in one statement.
