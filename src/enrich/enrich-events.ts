@@ -7,8 +7,7 @@ import { formatTimeNs } from '../time/format-time.js';
 import type { HistoryReader } from '../history/history-store.js';
 import { UserError } from '../cli/user-error.js';
 import { NoProcessAtTimeError } from '../history/query-errors.js';
-import { withinHistory } from '../history/history-span.js';
-import { atText, choosePidHost } from '../history/resolve-host.js';
+import { hostOfEventPid } from '../history/resolve-host.js';
 import { ChainReuse } from './chain-reuse.js';
 import { memoizedSnapshot } from './snapshot-memo.js';
 import { SnapshotLists } from './snapshot-lists.js';
@@ -71,7 +70,7 @@ export async function* enrichEvents(snapshot: HistoryReader, events: AsyncIterab
     else {
       try {
         if (choose) {
-          out.host = (await choosePidHost(reader, undefined, subject.pid, { text: atText(subject.timeNs), aliveOn: (h) => withinHistory(reader, h, subject.timeNs) })).host;
+          out.host = await hostOfEventPid(reader, subject.pid, subject.timeNs);
           out.ancestry = await ancestryOfActor(reader, out.host, subject.pid, subject);
         } else {
           const known = reuse?.lookup(out.host, subject.pid, subject.timeNs);

@@ -1,6 +1,7 @@
 import { UserError } from '../cli/user-error.js';
 import { formatTimeNs } from '../time/format-time.js';
 import type { HistoryReader } from './history-store.js';
+import { withinHistory } from './history-span.js';
 
 /** pid 1 is on every host (init runs from boot to shutdown), recorded or not. */
 const INIT_PID = 1;
@@ -120,4 +121,13 @@ export function checkHostKnown(host: string, hosts: readonly string[]): void {
     throw new UserError(`host '${host}' is not in the history: its logs carry no node= name, so it holds one unnamed host; leave out --host`);
   }
   throw new UserError(`host '${host}' is not in the history (hosts: ${hostList(hosts)})`);
+}
+
+/**
+ * The host of a node-less event's process in a history of several hosts: the one that
+ * recorded `pid` with a history covering `timeNs` (choosePidHost's rule; a UserError naming
+ * the hosts when that is not one). Used by enrich and explain alike.
+ */
+export async function hostOfEventPid(reader: HistoryReader, pid: number, timeNs: bigint): Promise<string> {
+  return (await choosePidHost(reader, undefined, pid, { text: atText(timeNs), aliveOn: (h) => withinHistory(reader, h, timeNs) })).host;
 }

@@ -15,9 +15,8 @@ import { openStore, toJsonLine, userText } from '../../history/query-cli-args.js
 import { formatTimeNs } from '../../time/format-time.js';
 import type { AssembledEvent } from '../../../adapters/auditd/reassemble.js';
 import { eventSubject } from '../../enrich/event-subject.js';
-import { withinHistory } from '../../history/history-span.js';
 import type { HistoryReader } from '../../history/history-store.js';
-import { atText, choosePidHost } from '../../history/resolve-host.js';
+import { hostOfEventPid } from '../../history/resolve-host.js';
 import type { Command } from '../command.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { printableText } from '../printable-text.js';
@@ -124,9 +123,8 @@ const command: Command = {
 async function hostOfNodeless(reader: HistoryReader, hosts: string[], event: AssembledEvent): Promise<string | undefined> {
   const subject = eventSubject(event);
   if (event.node !== undefined || hosts.length <= 1 || subject.pid === undefined) return undefined;
-  const time = { text: atText(subject.timeNs), aliveOn: (h: string) => withinHistory(reader, h, subject.timeNs) };
   try {
-    return (await choosePidHost(reader, undefined, subject.pid, time)).host;
+    return await hostOfEventPid(reader, subject.pid, subject.timeNs);
   } catch (error) {
     if (error instanceof UserError) throw new UserError(`event ${event.id} (logs without node=): ${error.message}`);
     throw error;
